@@ -1,0 +1,121 @@
+/**
+ * Stage 8, act: the operation's behaviour on state — create, read, list, update, delete, transition,
+ * or a custom action on a record — with lifecycle preconditions, uniqueness and idempotency keys.
+ * Returns what render needs; throws ApiError for the API's refusals.
+ */
+import { ApiError } from '../errors.ts'
+import type { Context } from '../core/context.ts'
+import { varsOf } from '../core/context.ts'
+import type { ResourceModel } from '../spec/model.ts'
+import type { StoredRecord } from '../world/store.ts'
+import { buildRecord } from './record.ts'
+import { findParent, findRecord } from './lookup.ts'
+import { isPlainObject } from '../util/match.ts'
+
+export interface Outcome {
+  status: number
+  record?: StoredRecord
+  records?: StoredRecord[]
+  list?: { total: number; hasMore: boolean; nextCursor?: string }
+  /** No body (204, or a delete that returns nothing). */
+  empty?: boolean
+}
+
+export function act(ctx: Context): Outcome {
+  const op = ctx.op!
+  const world = ctx.world
+  const model = op.resource ? world.api.behaviour.resources.get(op.resource) : undefined
+  const status = op.successStatus
+  if (!model || op.action === 'none') return { status }
+  const parentId = findParent(ctx, model)
+
+  if (op.action === 'create') {
+    if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
+    const input = isPlainObject(ctx.body) ? ctx.body : {}
+    const record = buildRecord(world, model, ctx.tenant, input, { now: world.clock.now(), parentId, vars: varsOf(ctx), fromRequest: true })
+    applySet(ctx, record)
+    checkUnique(ctx, model, record)
+    world.insert(model, record)
+    ctx.record = record
+    return { status, record }
+  }
+  if (op.action === 'list') {
+    return list(ctx, model, parentId, status)
+  }
+
+  const record = findRecord(ctx, model, op.idParam ? ctx.params[op.idParam] : undefined)
+  ctx.record = record
+  const refused = record.state !== undefined ? op.states.get(record.state) : undefined
+  if (refused) throw new ApiError(refused, { state: record.state, id: record.id })
+
+  switch (op.action) {
+    case 'read':
+    case 'custom':
+      if (op.set.length > 0) { applySet(ctx, record); world.store.update(record, record.state) }
+      return { status, record }
+    case 'update': {
+      const input = isPlainObject(ctx.body) ? ctx.body : {}
+      const shape = world.api.resourceShape(model.name)
+      for (const [name, value] of Object.entries(input)) {
+        if (name === model.idField || name === model.lifecycle?.field) continue
+        if (shape.open || name in shape.properties) record.data[name] = value
+      }
+      applySet(ctx, record)
+      checkUnique(ctx, model, record)
+      world.store.update(record, record.state)
+      return { status, record }
+    }
+    case 'transition':
+      world.setState(model, record, op.transitionTo!)
+      applySet(ctx, record)
+      return { status, record }
+    case 'delete':
+      world.remove(model, record)
+      return { status, record, empty: status === 204 }
+    default:
+      return { status, record }
+  }
+}
+
+function applySet(ctx: Context, record: StoredRecord): void {
+  const op = ctx.op!
+  if (op.set.length === 0) return
+  const vars = varsOf(ctx, { record: record.data })
+  for (const [field, render] of op.set) {
+    const value = render(vars)
+    if (value !== undefined) record.data[field] = value
+  }
+}
+
+function checkUnique(ctx: Context, model: ResourceModel, record: StoredRecord): void {
+  for (const u of model.unique) {
+    const key = u.fields.map((f) => JSON.stringify(record.data[f]))
+    for (const other of ctx.world.store.list(model.name, record.tenant, record.parentId)) {
+      if (other === record || (u.states && !u.states.has(other.state!))) continue
+      if (u.fields.every((f, i) => JSON.stringify(other.data[f]) === key[i])) throw new ApiError(u.error, { field: u.fields.join(', '), id: other.id })
+    }
+  }
+}
+
+function list(ctx: Context, model: ResourceModel, parentId: string | undefined, status: number): Outcome {
+  const tenant = ctx.tenant?.id
+  if (tenant === undefined) return { status, records: [], list: { total: 0, hasMore: false } }
+  const shape = ctx.world.api.resourceShape(model.name)
+  const filters = Object.entries(ctx.query).filter(([name]) => name in shape.properties && name !== model.idField)
+  const limitParam = Number(ctx.query.limit ?? ctx.query.page_size ?? ctx.query.pageSize ?? NaN)
+  const limit = Number.isFinite(limitParam) && limitParam > 0 ? limitParam : Infinity
+  const cursor = [ctx.query.starting_after, ctx.query.after, ctx.query.cursor].find((c) => typeof c === 'string') as string | undefined
+  const records: StoredRecord[] = []
+  let total = 0
+  let passedCursor = cursor === undefined
+  let more = false
+  for (const r of ctx.world.store.list(model.name, tenant, parentId)) {
+    if (!filters.every(([name, value]) => String(r.data[name]) === String(value))) continue
+    total++
+    if (!passedCursor) { if (r.id === cursor) passedCursor = true; continue }
+    if (records.length < limit) records.push(r)
+    else more = true
+  }
+  const hasMore = more
+  return { status, records, list: { total, hasMore, nextCursor: hasMore ? records[records.length - 1]!.id : undefined } }
+}

@@ -1,0 +1,111 @@
+/**
+ * Compiling a spec into an Api: the document loaded and bundled, behaviour and operations compiled,
+ * routes and validators built — once, at start-up. Worlds and requests only read what is here.
+ */
+import { Faker, en } from '@faker-js/faker'
+import { generateSync } from 'json-schema-faker'
+import { ConfigError, Problems } from './errors.ts'
+import { loadSpec, type LoadedSpec } from './spec/load.ts'
+import { SchemaRegistry } from './spec/schemas.ts'
+import { compileBehaviour } from './spec/behaviour.ts'
+import { compileOperations } from './spec/operations.ts'
+import type { BehaviourModel, OperationModel } from './spec/model.ts'
+import { Router } from './route/router.ts'
+import { isPlainObject } from './util/match.ts'
+
+export interface ResourceShape {
+  schema: any
+  properties: Record<string, any>
+  required: string[]
+  /** No declared properties: keep whatever the client sends. */
+  open: boolean
+}
+
+export interface Api {
+  spec: LoadedSpec
+  registry: SchemaRegistry
+  behaviour: BehaviourModel
+  operations: OperationModel[]
+  operationsById: Map<string, OperationModel>
+  router: Router
+  resourceShape(name: string): ResourceShape
+  /** Seeded fake data for a (dereferenced) schema. */
+  fake(schema: unknown, random: () => number): unknown
+  /** The dereferenced schema at a pointer, cached. */
+  schemaAt(pointer: string): any
+}
+
+export interface CompileOptions {
+  overlays?: string[]
+}
+
+export function compileApi(specFile: string, options: CompileOptions = {}): Api {
+  const spec = loadSpec(specFile, { overlays: options.overlays })
+  const problems = new Problems(spec.file)
+  let registry: SchemaRegistry
+  try {
+    registry = new SchemaRegistry(spec.document, spec.version)
+  } catch (error) {
+    throw new ConfigError([{ file: spec.file, pointer: '', message: `the document's schemas do not load: ${(error as Error).message}` }])
+  }
+  const behaviour = compileBehaviour(spec.document, registry, problems)
+  const operations = compileOperations(spec.document, registry, behaviour, problems)
+  if (problems.list.length > 0) {
+    throw new ConfigError(problems.list.map((p) => {
+      const line = p.file === spec.file ? spec.line(p.pointer) : undefined
+      return line ? { ...p, message: `${p.message} (line ${line})` } : p
+    }))
+  }
+  const basePaths = (Array.isArray(spec.document.servers) ? spec.document.servers : [])
+    .map((s: any) => {
+      try { return new URL(String(s?.url ?? ''), 'http://localhost').pathname } catch { return '' }
+    })
+  const router = new Router(operations, basePaths)
+
+  const derefCache = new Map<string, any>()
+  const schemaAt = (pointer: string) => {
+    let s = derefCache.get(pointer)
+    if (s === undefined) derefCache.set(pointer, (s = registry.dereference({ $ref: `#${pointer}` })))
+    return s
+  }
+  const shapes = new Map<string, ResourceShape>()
+  const faker = new Faker({ locale: [en] })
+  return {
+    spec, registry, behaviour, operations, router, schemaAt,
+    operationsById: new Map(operations.map((o) => [o.id, o])),
+    resourceShape(name) {
+      let shape = shapes.get(name)
+      if (!shape) {
+        const schema = schemaAt(behaviour.resources.get(name)!.schemaPointer)
+        const properties = collectProperties(schema)
+        const required = collectRequired(schema)
+        shapes.set(name, (shape = { schema, properties, required, open: Object.keys(properties).length === 0 }))
+      }
+      return shape
+    },
+    fake(schema, random) {
+      const seed = Math.floor(random() * 2 ** 31)
+      faker.seed(seed)
+      try {
+        return generateSync(schema as any, { seed, useExamplesValue: true, useDefaultValue: true, alwaysFakeOptionals: false, optionalsProbability: 0, extensions: { faker } } as any)
+      } catch {
+        return undefined
+      }
+    },
+  }
+}
+
+/** Properties of an object schema, through allOf. */
+function collectProperties(schema: any): Record<string, any> {
+  const out: Record<string, any> = {}
+  if (!isPlainObject(schema)) return out
+  Object.assign(out, isPlainObject(schema.properties) ? schema.properties : {})
+  for (const part of Array.isArray(schema.allOf) ? schema.allOf : []) Object.assign(out, collectProperties(part))
+  return out
+}
+
+function collectRequired(schema: any): string[] {
+  if (!isPlainObject(schema)) return []
+  const own = Array.isArray(schema.required) ? schema.required.map(String) : []
+  return [...new Set([...own, ...(Array.isArray(schema.allOf) ? schema.allOf.flatMap(collectRequired) : [])])]
+}

@@ -1,0 +1,37 @@
+/**
+ * Reading credentials from a request as the spec's security schemes say: bearer tokens, basic auth,
+ * API keys in a header, query or cookie.
+ */
+import type { SecurityScheme } from '../spec/model.ts'
+
+export function credentialFor(scheme: SecurityScheme, headers: Record<string, string>, url: URL): string | undefined {
+  if (scheme.kind === 'bearer') {
+    const m = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')
+    return m ? m[1]!.trim() : undefined
+  }
+  if (scheme.kind === 'basic') {
+    const m = /^Basic\s+(.+)$/i.exec(headers.authorization ?? '')
+    if (!m) return undefined
+    let decoded = ''
+    try { decoded = atob(m[1]!) } catch { return undefined }
+    // The user name is the key, as with Stripe; a password, if any, is ignored.
+    return decoded.split(':')[0] || undefined
+  }
+  if (scheme.in === 'header') return headers[scheme.parameter!.toLowerCase()] || undefined
+  if (scheme.in === 'query') return url.searchParams.get(scheme.parameter!) ?? undefined
+  const cookie = headers.cookie ?? ''
+  for (const part of cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=')
+    if (name === scheme.parameter) return decodeURIComponent(value.join('='))
+  }
+  return undefined
+}
+
+/** Every credential the request carries under any scheme the spec declares, for choosing its world. */
+export function anyCredential(schemes: Iterable<SecurityScheme>, headers: Record<string, string>, url: URL): string | undefined {
+  for (const scheme of schemes) {
+    const value = credentialFor(scheme, headers, url)
+    if (value) return value
+  }
+  return undefined
+}

@@ -1,0 +1,171 @@
+/**
+ * Stage 2, control: the API under `/__standin/` that tests and tools use to make worlds, move their
+ * clocks, read state and the journal. Loopback only, unless the operator sets a token.
+ *
+ *   GET    /__standin                          what is served: spec, scenarios, worlds
+ *   GET    /__standin/scenarios
+ *   GET    /__standin/worlds                   POST {scenario} → 201 {id, tenants: [{id, keys}]}
+ *   GET    /__standin/worlds/:id               DELETE → 204
+ *   POST   /__standin/worlds/:id/reset
+ *   GET    /__standin/worlds/:id/clock         POST {advance: "31m"} | {set: "2026-01-01T00:00:00Z"}
+ *   GET    /__standin/worlds/:id/state[/:resource]   POST /state/:resource {tenant, records}
+ *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balances, tier, flags}
+ *   GET    /__standin/worlds/:id/journal?operation=&status=&code=&since=
+ *   GET    /__standin/worlds/:id/violations
+ */
+import type { Worlds } from '../world/worlds.ts'
+import { UnknownScenarioError } from '../world/worlds.ts'
+import type { World } from '../world/world.ts'
+import type { RequestInfo } from '../core/context.ts'
+import { parseDuration } from '../util/duration.ts'
+import { buildRecord } from '../act/record.ts'
+import { isPlainObject } from '../util/match.ts'
+
+export const CONTROL_PREFIX = '/__standin'
+
+export interface ControlOptions {
+  /** Required (as `Authorization: Bearer <token>` or `X-Standin-Token`) from non-loopback peers. */
+  controlToken?: string
+  /** How long a `fault: timeout` rule holds a request before dropping it. */
+  faultTimeoutMs?: number
+}
+
+export function isControlPath(pathname: string): boolean {
+  return pathname === CONTROL_PREFIX || pathname.startsWith(CONTROL_PREFIX + '/')
+}
+
+const json = (status: number, body: unknown) => new Response(status === 204 ? null : JSON.stringify(body, null, 2), { status, headers: status === 204 ? {} : { 'content-type': 'application/json' } })
+const problem = (status: number, code: string, message: string) => json(status, { error: { code, message } })
+
+export async function handleControl(worlds: Worlds, request: Request, url: URL, info: RequestInfo, options: ControlOptions): Promise<Response> {
+  if (!allowed(request, info, options)) return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
+  const parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent)
+  const method = request.method.toUpperCase()
+  let body: any = {}
+  if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
+    const text = await request.text()
+    if (text.trim() !== '') {
+      try { body = JSON.parse(text) } catch { return problem(400, 'invalid_json', 'The control API takes JSON bodies.') }
+    }
+  }
+  try {
+    return route(worlds, method, parts, body, url)
+  } catch (error) {
+    if (error instanceof UnknownScenarioError) return problem(404, 'unknown_scenario', error.message)
+    if (error instanceof RangeError) return problem(400, 'invalid_request', error.message)
+    return problem(500, 'control_error', (error as Error).message)
+  }
+}
+
+function allowed(request: Request, info: RequestInfo, options: ControlOptions): boolean {
+  const token = request.headers.get('x-standin-token') ?? /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1]
+  if (options.controlToken && token === options.controlToken) return true
+  const peer = info.remoteAddress
+  return peer === undefined || peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.')
+}
+
+function route(worlds: Worlds, method: string, parts: string[], body: any, url: URL): Response {
+  const api = worlds.api
+  if (parts.length === 0) {
+    return json(200, {
+      spec: api.spec.file,
+      title: api.spec.document.info?.title,
+      operations: api.operations.map((o) => ({ id: o.id, method: o.method, path: o.path, action: o.action, resource: o.resource })),
+      scenarios: [...worlds.scenarios.keys()],
+      defaultScenario: worlds.defaultScenario,
+      worlds: worlds.list().map((w) => w.id),
+    })
+  }
+  if (parts[0] === 'scenarios' && parts.length === 1) {
+    return json(200, [...worlds.scenarios.values()].map((s) => ({
+      name: s.name, description: s.description, file: s.file,
+      tenants: s.tenants.map((t) => ({ id: t.id, tier: t.tier, keys: t.keys.map((k) => k.token) })),
+      rules: s.rules.length,
+    })))
+  }
+  if (parts[0] !== 'worlds') return problem(404, 'not_found', `No control endpoint ${method} ${url.pathname}.`)
+  if (parts.length === 1) {
+    if (method === 'GET') return json(200, worlds.list().map((w) => w.describe()))
+    if (method === 'POST') {
+      if (body.scenario !== undefined && typeof body.scenario !== 'string') return problem(400, 'invalid_request', 'scenario is the name of a scenario')
+      const world = worlds.create(body.scenario)
+      return json(201, worldCreated(world))
+    }
+    return problem(405, 'method_not_allowed', 'GET or POST')
+  }
+  const world = parts[1] === 'default' ? worlds.default : worlds.get(parts[1]!)
+  if (!world) return problem(404, 'unknown_world', `No world "${parts[1]}".`)
+  const sub = parts[2]
+  if (sub === undefined) {
+    if (method === 'GET') return json(200, world.describe())
+    if (method === 'DELETE') { worlds.delete(world.id); return json(204, null) }
+    return problem(405, 'method_not_allowed', 'GET or DELETE')
+  }
+  if (sub === 'reset' && method === 'POST') { world.reset(); return json(200, world.describe()) }
+  if (sub === 'clock') {
+    if (method === 'POST') {
+      if (body.advance !== undefined) {
+        const ms = parseDuration(body.advance)
+        if (ms === undefined) return problem(400, 'invalid_request', 'advance is a duration: 90s, 31m, 2h, 30d, or a number of seconds')
+        world.advance(ms)
+      } else if (body.set !== undefined) {
+        const at = Date.parse(String(body.set))
+        if (Number.isNaN(at)) return problem(400, 'invalid_request', 'set is an ISO 8601 date-time')
+        world.advance(at - world.clock.now() < 0 ? (() => { throw new RangeError('the clock cannot go back') })() : at - world.clock.now())
+      } else return problem(400, 'invalid_request', 'POST {"advance": "31m"} or {"set": "<date-time>"}')
+    } else if (method !== 'GET') return problem(405, 'method_not_allowed', 'GET or POST')
+    world.tick()
+    return json(200, { now: new Date(world.clock.now()).toISOString(), epochMs: world.clock.now(), mode: world.clock.mode })
+  }
+  if (sub === 'state') return state(world, method, parts[3], body)
+  if (sub === 'tenants' && parts[3] && method === 'PATCH') {
+    const tenant = world.tenants.get(parts[3])
+    if (!tenant) return problem(404, 'unknown_tenant', `No tenant "${parts[3]}" in world ${world.id}.`)
+    if (isPlainObject(body.balances)) Object.assign(tenant.balances, body.balances)
+    if (typeof body.tier === 'string') tenant.tier = body.tier
+    if (isPlainObject(body.flags)) Object.assign(tenant.flags, body.flags)
+    return json(200, tenant)
+  }
+  if (sub === 'journal' && method === 'GET') {
+    const q = Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'since'))
+    return json(200, world.journal.query(q, Number(url.searchParams.get('since') ?? 0)))
+  }
+  if (sub === 'violations' && method === 'GET') return json(200, world.violations())
+  return problem(404, 'not_found', `No control endpoint ${method} ${url.pathname}.`)
+}
+
+export function worldCreated(world: World): object {
+  return {
+    id: world.id,
+    scenario: world.scenario.name,
+    now: new Date(world.clock.now()).toISOString(),
+    tenants: [...world.tenants.values()].map((t) => ({
+      id: t.id,
+      keys: [...world.keys.values()].filter((k) => k.tenant === t.id).map((k) => k.token),
+    })),
+  }
+}
+
+function state(world: World, method: string, resource: string | undefined, body: any): Response {
+  world.tick()
+  const resources = world.api.behaviour.resources
+  if (resource !== undefined && !resources.has(resource)) return problem(404, 'unknown_resource', `No resource "${resource}" (known: ${[...resources.keys()].join(', ')}).`)
+  if (method === 'GET') {
+    const dump = (name: string) => [...world.tenants.keys()].flatMap((t) => [...world.store.list(name, t)].map((r) => ({ tenant: r.tenant, ...r.data })))
+    return json(200, resource ? dump(resource) : Object.fromEntries([...resources.keys()].map((r) => [r, dump(r)])))
+  }
+  if (method === 'POST' && resource) {
+    const tenant = world.tenants.get(String(body.tenant ?? [...world.tenants.keys()][0]))
+    if (!tenant) return problem(400, 'unknown_tenant', `No tenant "${body.tenant}".`)
+    if (!Array.isArray(body.records)) return problem(400, 'invalid_request', 'POST {"tenant": "<id>", "records": [{…}]}')
+    const model = resources.get(resource)!
+    const created = body.records.map((data: any) => {
+      const parentId = model.parent ? data?.[model.parent.field ?? model.parent.param] : undefined
+      const record = buildRecord(world, model, tenant, isPlainObject(data) ? structuredClone(data) : {}, { now: world.clock.now(), parentId })
+      world.insert(model, record)
+      return record.data
+    })
+    return json(201, created)
+  }
+  return problem(405, 'method_not_allowed', 'GET or POST')
+}

@@ -1,0 +1,69 @@
+/**
+ * What the stages of the pipeline share about one request.
+ */
+import type { RouteMatch } from '../route/router.ts'
+import type { OperationModel } from '../spec/model.ts'
+import type { Tenant, World } from '../world/world.ts'
+import type { StoredRecord } from '../world/store.ts'
+import type { KeyDef } from '../scenario/model.ts'
+import type { Violation } from '../journal/journal.ts'
+
+export type BodyProblem = 'malformed' | 'tooLarge' | 'contentType'
+
+export interface RequestInfo {
+  /** The peer address, for loopback-only control; absent for in-process doors (msw). */
+  remoteAddress?: string
+  /** Fires when the client goes away (streams stop on it). */
+  signal?: AbortSignal
+}
+
+export interface Context {
+  request: Request
+  info: RequestInfo
+  url: URL
+  method: string
+  requestId: string
+  started: number
+  world: World
+  route?: RouteMatch
+  op?: OperationModel
+  params: Record<string, string>
+  query: Record<string, string | string[]>
+  headers: Record<string, string>
+  body: unknown
+  bodyText?: string
+  contentType?: string
+  bodyProblem?: BodyProblem
+  tenant?: Tenant
+  key?: KeyDef
+  record?: StoredRecord
+  parent?: StoredRecord
+  /** Headers every response of this request carries (rate-limit headers). */
+  responseHeaders: Array<[string, string]>
+  /** Run once the outcome is known: commit on success, release on failure. */
+  onSuccess: Array<() => void>
+  onFailure: Array<() => void>
+  violations: Violation[]
+  cause: 'state' | 'rule' | 'trigger' | 'control'
+  rule?: number
+}
+
+/** The variables templates and matchers see. */
+export function varsOf(ctx: Context, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    now: ctx.world.clock.now(),
+    requestId: ctx.requestId,
+    operation: ctx.op?.id,
+    method: ctx.method,
+    path: ctx.params,
+    params: ctx.params,
+    query: ctx.query,
+    headers: ctx.headers,
+    body: ctx.body,
+    tenant: ctx.tenant,
+    key: ctx.key,
+    record: ctx.record?.data,
+    parent: ctx.parent?.data,
+    ...extra,
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The core: `(Request) => Promise<Response>` on Web-standard Request/Response. The msw handlers, the
+ * node:http server and the CLI are thin adapters around it; nothing here knows which door a request
+ * came through, and nothing here imports `node:`.
+ *
+ * A request's way through, each stage a module of its own:
+ * 1 route → 2 control → 3 world → 4 auth → 5 rules → 6 limits → 7 validate → 8 act → 9 render → 10 journal
+ */
+import { ApiError } from '../errors.ts'
+import type { Worlds } from '../world/worlds.ts'
+import type { Context, RequestInfo } from './context.ts'
+import { handleControl, isControlPath, type ControlOptions } from '../control/control.ts'
+import { selectWorld } from '../world/select.ts'
+import { authenticate } from '../auth/auth.ts'
+import { applyRules, sleep } from '../rules/rules.ts'
+import { applyLimits } from '../limits/limits.ts'
+import { mediaTypeOf, readBody } from '../validate/body.ts'
+import { validateRequest } from '../validate/validate.ts'
+import { act } from '../act/act.ts'
+import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
+import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
+import { renderError } from '../render/error.ts'
+import { toResponse, withCommonHeaders } from '../render/response.ts'
+import { recordInJournal } from '../journal/record.ts'
+
+export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
+
+export interface HandlerOptions extends ControlOptions {
+  /** Called with every standin bug (an exception on the request path), besides the 500 it becomes. */
+  onInternalError?: (error: unknown) => void
+}
+
+export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Handler {
+  const api = worlds.api
+  return async function handle(request, info = {}) {
+    const started = performance.now()
+    const url = new URL(request.url)
+
+    // 2. control — checked before routing: /__standin/ is not part of the API.
+    if (isControlPath(url.pathname)) return handleControl(worlds, request, url, info, options)
+
+    const headers: Record<string, string> = {}
+    request.headers.forEach((value, name) => { headers[name] = value })
+    // 3. world — from the credential, or a header naming the world.
+    const world = selectWorld(worlds, headers, url)
+    world.tick()
+    const ctx: Context = {
+      request, info, url, method: request.method.toUpperCase(), requestId: world.nextRequestId(), started, world,
+      params: {}, query: queryOf(url), headers, body: undefined, contentType: mediaTypeOf(headers['content-type']),
+      responseHeaders: [], onSuccess: [], onFailure: [], violations: [], cause: 'state',
+    }
+    let prepared: Prepared
+    try {
+      // 1. route
+      const routed = api.router.match(ctx.method, url.pathname)
+      if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path: url.pathname })
+      if ('allowed' in routed) throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
+      ctx.route = routed.match
+      ctx.op = routed.match.operation
+      ctx.params = routed.match.params
+      await readBody(ctx, api.behaviour.maxBodyBytes)
+      // 4. auth
+      authenticate(ctx)
+      // 5. rules
+      const forced = await applyRules(ctx)
+      if (forced?.kind === 'fault') {
+        if (forced.fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, info.signal)
+        recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
+        return Response.error()
+      }
+      if (forced) prepared = renderForced(ctx, forced)
+      else {
+        // 6. limits
+        applyLimits(ctx)
+        // 7. validate
+        validateRequest(ctx)
+        // 8. act
+        prepared = replayIdempotent(ctx) ?? renderSuccess(ctx, act(ctx))
+      }
+    } catch (error) {
+      prepared = failure(ctx, error, options)
+    }
+    for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
+    // 9. render
+    withCommonHeaders(ctx, prepared)
+    selfCheck(ctx, prepared)
+    rememberIdempotent(ctx, prepared)
+    // 10. journal
+    recordInJournal(ctx, prepared, performance.now() - started)
+    return toResponse(prepared, ctx.method === 'HEAD')
+  }
+}
+
+function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepared {
+  const api = ctx.world.api
+  let apiError: ApiError
+  if (error instanceof ApiError) apiError = error
+  else {
+    // A standin bug: answered as the API's internal error, journalled, never a stack trace.
+    options.onInternalError?.(error)
+    ctx.violations.push({ side: 'response', location: 'standin', pointer: '', message: `internal error: ${(error as Error)?.message ?? String(error)}` })
+    apiError = new ApiError(api.behaviour.errors.internal)
+  }
+  const rendered = renderError(api, ctx, apiError)
+  return { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: api.behaviour.errors.contentType, code: rendered.code }
+}
+
+function queryOf(url: URL): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {}
+  for (const [name, value] of url.searchParams) {
+    const existing = query[name]
+    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
+  }
+  return query
+}

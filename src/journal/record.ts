@@ -1,0 +1,20 @@
+/** Stage 10, journal: what one request was and what came of it. */
+import type { Context } from '../core/context.ts'
+import type { Prepared } from '../render/render.ts'
+
+export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, durationMs: number): void {
+  ctx.world.journal.add({
+    at: ctx.world.clock.now(),
+    requestId: ctx.requestId,
+    method: ctx.method,
+    path: ctx.url.pathname,
+    operation: ctx.op?.id,
+    tenant: ctx.tenant?.id,
+    status: prepared.status,
+    code: prepared.code,
+    cause: ctx.cause,
+    rule: ctx.rule,
+    violations: ctx.violations,
+    durationMs,
+  })
+}

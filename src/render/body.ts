@@ -1,0 +1,71 @@
+/**
+ * Shaping a success body from the declared response schema: the record where the schema is the
+ * resource's, the list where it is an array of them, state's own values for properties state holds,
+ * the operation's `response` template, and seeded fake data (or the spec's example) for the rest.
+ */
+import type { Api } from '../api.ts'
+import type { Outcome } from '../act/act.ts'
+import { isPlainObject } from '../util/match.ts'
+import { refToPointer } from '../spec/schemas.ts'
+
+export interface ShapeInput {
+  outcome: Outcome
+  resourcePointer?: string
+  overrides?: Record<string, unknown>
+  example?: unknown
+  random: () => number
+}
+
+const TOTAL = new Set(['total', 'count', 'total_count', 'totalCount'])
+const HAS_MORE = new Set(['has_more', 'hasMore'])
+const CURSOR = new Set(['next_cursor', 'nextCursor', 'cursor', 'next'])
+
+export function shapeBody(api: Api, schemaPointer: string, input: ShapeInput): unknown {
+  return shape(api, { $ref: `#${schemaPointer}` }, input, 0)
+}
+
+function shape(api: Api, schema: unknown, input: ShapeInput, depth: number): unknown {
+  const { outcome, resourcePointer } = input
+  const resolved = api.registry.resolve(schema)
+  const s = resolved.schema
+  const isResource = (x: unknown) => resourcePointer !== undefined && isPlainObject(x) && typeof x.$ref === 'string' && sameSchema(api, refToPointer(x.$ref), resourcePointer)
+  if (isResource(schema) && outcome.record) return withOverrides(outcome.record.data, depth === 0 ? input.overrides : undefined)
+  if (depth === 0 && input.overrides && !isPlainObject(s?.properties)) return input.overrides
+  if (isPlainObject(s) && (s.type === 'array' || s.items) && isResource(s.items) && outcome.records) return outcome.records.map((r) => r.data)
+  if (isPlainObject(s) && isPlainObject(s.properties)) {
+    const out: Record<string, unknown> = {}
+    const required = new Set<string>(Array.isArray(s.required) ? s.required : [])
+    const record = outcome.record?.data
+    let faked: Record<string, unknown> | undefined
+    for (const [name, prop] of Object.entries<any>(s.properties)) {
+      const propResolved = api.registry.resolve(prop).schema
+      if (depth === 0 && input.overrides && name in input.overrides) out[name] = input.overrides[name]
+      else if (isResource(prop) && outcome.record) out[name] = outcome.record.data
+      else if (isPlainObject(propResolved) && (propResolved.type === 'array' || propResolved.items) && isResource(propResolved.items) && outcome.records) out[name] = outcome.records.map((r) => r.data)
+      else if (outcome.list && TOTAL.has(name)) out[name] = outcome.list.total
+      else if (outcome.list && HAS_MORE.has(name)) out[name] = outcome.list.hasMore
+      else if (outcome.list && CURSOR.has(name)) { if (outcome.list.nextCursor !== undefined || !required.has(name)) out[name] = outcome.list.nextCursor ?? null }
+      else if (record && name in record) out[name] = record[name]
+      else if (required.has(name)) {
+        faked ??= (exampleObject(input.example) ?? (api.fake(api.registry.dereference(s), input.random) as Record<string, unknown>)) ?? {}
+        if (faked[name] !== undefined) out[name] = faked[name]
+      }
+    }
+    for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k]
+    return out
+  }
+  if (input.example !== undefined) return input.example
+  return api.fake(api.registry.dereference(schema), input.random)
+}
+
+function withOverrides(data: Record<string, unknown>, overrides?: Record<string, unknown>): Record<string, unknown> {
+  return overrides ? { ...data, ...overrides } : data
+}
+
+function exampleObject(example: unknown): Record<string, unknown> | undefined {
+  return isPlainObject(example) ? example : undefined
+}
+
+function sameSchema(api: Api, a: string, b: string): boolean {
+  return a === b || api.registry.resolve({ $ref: `#${a}` }).pointer === api.registry.resolve({ $ref: `#${b}` }).pointer
+}

@@ -1,0 +1,118 @@
+/**
+ * Routing: method + path to an operation. Path templates are compiled once into a segment trie, so a
+ * lookup costs the depth of the path, not the number of operations. Literal segments win over
+ * parameters (`/sessions/current` before `/sessions/{id}`), as OpenAPI asks.
+ */
+import type { OperationModel } from '../spec/model.ts'
+
+interface Node {
+  literal: Map<string, Node>
+  param?: { node: Node; names: string[] }
+  /** Whole-segment templates such as `{id}.json` or `v{version}` are matched by regex. */
+  patterns: Array<{ re: RegExp; names: string[]; node: Node }>
+  operations: Map<string, OperationModel>
+}
+
+export interface RouteMatch {
+  operation: OperationModel
+  params: Record<string, string>
+}
+
+export type RouteResult = { match: RouteMatch } | { allowed: string[] } | undefined
+
+const node = (): Node => ({ literal: new Map(), patterns: [], operations: new Map() })
+
+export class Router {
+  private readonly root = node()
+  /** Server base paths (`/v1` from `servers: [{url: https://api.x.com/v1}]`) that requests may carry. */
+  private readonly bases: string[]
+
+  constructor(operations: OperationModel[], basePaths: string[] = []) {
+    this.bases = [...new Set(basePaths.map((b) => b.replace(/\/+$/, '')).filter(Boolean))].sort((a, b) => b.length - a.length)
+    for (const op of operations) this.add(op)
+  }
+
+  private add(op: OperationModel): void {
+    let current = this.root
+    for (const segment of split(op.path)) {
+      const whole = /^\{([^}]+)\}$/.exec(segment)
+      if (whole) {
+        current.param ??= { node: node(), names: [] }
+        current.param.names.push(whole[1]!)
+        current = current.param.node
+      } else if (segment.includes('{')) {
+        const names: string[] = []
+        const source = segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_, name: string) => { names.push(name); return '([^/]+)' })
+        let entry = current.patterns.find((p) => p.re.source === `^${source}$`)
+        if (!entry) current.patterns.push((entry = { re: new RegExp(`^${source}$`), names, node: node() }))
+        current = entry.node
+      } else {
+        let next = current.literal.get(segment)
+        if (!next) current.literal.set(segment, (next = node()))
+        current = next
+      }
+    }
+    current.operations.set(op.method, op)
+  }
+
+  /** The operation for a request, the methods allowed on a known path, or undefined. */
+  match(method: string, pathname: string): RouteResult {
+    let result = this.find(method, pathname)
+    for (const base of this.bases) {
+      if (result && 'match' in result) break
+      if (pathname === base || pathname.startsWith(base + '/')) {
+        const stripped = this.find(method, pathname.slice(base.length) || '/')
+        if (stripped && ('match' in stripped || !result)) result = stripped
+      }
+    }
+    return result
+  }
+
+  private find(method: string, pathname: string): RouteResult {
+    const segments = split(pathname).map(safeDecode)
+    if (segments.some((s) => s === undefined)) return undefined
+    const values: string[] = []
+    const found = walk(this.root, segments as string[], 0, values)
+    if (!found) return undefined
+    const op = found.node.operations.get(method) ?? (method === 'HEAD' ? found.node.operations.get('GET') : undefined)
+    if (!op) return { allowed: [...found.node.operations.keys()] }
+    const names = found.names
+    const params: Record<string, string> = {}
+    // Each operation may name its parameters differently at the same position.
+    const own = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
+    own.forEach((name, i) => { params[name] = found.values[i] ?? '' })
+    void names
+    return { match: { operation: op, params } }
+  }
+}
+
+function walk(n: Node, segments: string[], i: number, values: string[]): { node: Node; values: string[]; names: string[] } | undefined {
+  if (i === segments.length) return n.operations.size > 0 ? { node: n, values: [...values], names: [] } : undefined
+  const segment = segments[i]!
+  const lit = n.literal.get(segment)
+  if (lit) {
+    const r = walk(lit, segments, i + 1, values)
+    if (r) return r
+  }
+  for (const p of n.patterns) {
+    const m = p.re.exec(segment)
+    if (m) {
+      const r = walk(p.node, segments, i + 1, [...values, ...m.slice(1)])
+      if (r) return r
+    }
+  }
+  if (n.param && segment !== '') {
+    const r = walk(n.param.node, segments, i + 1, [...values, segment])
+    if (r) return r
+  }
+  return undefined
+}
+
+function split(path: string): string[] {
+  const trimmed = path.replace(/\/+$/, '')
+  return trimmed === '' ? [] : trimmed.slice(1).split('/')
+}
+
+function safeDecode(segment: string): string | undefined {
+  try { return decodeURIComponent(segment) } catch { return undefined }
+}

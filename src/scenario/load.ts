@@ -1,0 +1,183 @@
+/**
+ * Loading scenario files: each YAML file in a folder is a scenario named after the file. Files are
+ * checked against scenario.schema.json, then against the spec (operations, error codes, resources,
+ * lifecycle states), and keys must be unique across scenarios, since a key selects its world.
+ */
+import { readdirSync, statSync } from 'node:fs'
+import { basename, extname, join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { ConfigError, Problems, suggest, type ConfigProblem } from '../errors.ts'
+import { readStructuredFile, parseStructuredText } from '../spec/read-file.ts'
+import type { BehaviourModel, OperationModel } from '../spec/model.ts'
+import { compileMatcher, isPlainObject } from '../util/match.ts'
+import { parseDuration } from '../util/duration.ts'
+import { compileHeaders, template } from '../spec/behaviour.ts'
+import type { KeyDef, RuleModel, Scenario, TenantDef } from './model.ts'
+
+const require = createRequire(import.meta.url)
+export const scenarioSchema = require('./scenario.schema.json') as object
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+let validateScenarioShape: ReturnType<Ajv['compile']> | undefined
+
+export interface ApiForScenarios {
+  behaviour: BehaviourModel
+  operations: OperationModel[]
+}
+
+/** Loads every scenario in a folder (or one file); throws ConfigError listing every problem. */
+export function loadScenarios(pathOrDir: string, api: ApiForScenarios): Scenario[] {
+  const target = resolve(pathOrDir)
+  let files: string[]
+  try {
+    files = statSync(target).isDirectory()
+      ? readdirSync(target).filter((f) => /\.ya?ml$|\.json$/i.test(f) && !f.endsWith('.schema.json')).sort().map((f) => join(target, f))
+      : [target]
+  } catch {
+    throw new ConfigError([{ file: target, pointer: '', message: 'no such scenario file or folder' }])
+  }
+  const problems: ConfigProblem[] = []
+  const scenarios: Scenario[] = []
+  for (const file of files) {
+    try {
+      scenarios.push(compileScenario(file, readStructuredFile(file).value, api))
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems)
+      else throw error
+    }
+  }
+  checkUnique(scenarios, problems)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return scenarios
+}
+
+/** Parses one scenario from text, for the library's `scenarios: [{…}]` and the control API. */
+export function parseScenario(name: string, text: string, api: ApiForScenarios): Scenario {
+  return compileScenario(name, parseStructuredText(name, text).value, api)
+}
+
+function checkUnique(scenarios: Scenario[], problems: ConfigProblem[]): void {
+  const names = new Map<string, string>()
+  const tokens = new Map<string, string>()
+  for (const s of scenarios) {
+    if (names.has(s.name)) problems.push({ file: s.file, pointer: '/name', message: `scenario "${s.name}" is also defined in ${names.get(s.name)}` })
+    names.set(s.name, s.file)
+    s.tenants.forEach((t, ti) => t.keys.forEach((k, ki) => {
+      const other = tokens.get(k.token)
+      if (other) problems.push({ file: s.file, pointer: `/tenants/${ti}/keys/${ki}/token`, message: `key "${k.token}" is also used in ${other}: a key selects its world, so each must be unique` })
+      tokens.set(k.token, s.file)
+    }))
+  }
+}
+
+export function compileScenario(file: string, value: unknown, api: ApiForScenarios): Scenario {
+  const problems = new Problems(file)
+  if (!validateScenarioShape) {
+    const ajv = new Ajv({ allErrors: true, strict: false })
+    addFormats(ajv)
+    validateScenarioShape = ajv.compile(scenarioSchema)
+  }
+  if (value === null || value === undefined) value = {}
+  if (!validateScenarioShape(value)) {
+    for (const e of validateScenarioShape.errors ?? []) {
+      const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as any).additionalProperty}"${suggest((e.params as any).additionalProperty, Object.keys((e.parentSchema as any)?.properties ?? {}))}` : ''
+      problems.add(e.instancePath, `${e.message}${extra}`)
+    }
+    problems.throwIfAny()
+  }
+  const v = value as any
+  const name = typeof v.name === 'string' ? v.name : basename(file, extname(file))
+  const opIds = new Set(api.operations.map((o) => o.id))
+  const { behaviour } = api
+
+  const tenants: TenantDef[] = (v.tenants ?? []).map((t: any, ti: number) => {
+    const at = `/tenants/${ti}`
+    const balances: Record<string, number> = { ...(t.balances ?? {}) }
+    if (typeof t.balance === 'number') balances.balance = t.balance
+    const keys: KeyDef[] = (t.keys ?? []).map((k: any, ki: number) => {
+      const key: KeyDef = { ...k }
+      if (typeof k.expiresAt === 'string') key.expiresAt = Date.parse(k.expiresAt)
+      if (behaviour.auth.keyPattern && !behaviour.auth.keyPattern.test(k.token) && !k.malformed) {
+        problems.add(`${at}/keys/${ki}/token`, `key "${k.token}" does not match the spec's auth.keyPattern ${behaviour.auth.keyPattern}; every request with it would be refused as malformed`)
+      }
+      return key
+    })
+    const records: TenantDef['records'] = {}
+    for (const [resource, list] of Object.entries<any[]>(t.records ?? {})) {
+      const model = behaviour.resources.get(resource)
+      if (!model) {
+        problems.add(`${at}/records/${resource}`, `resource "${resource}" is not defined in the spec's x-standin.resources.${suggest(resource, behaviour.resources.keys())}`)
+        continue
+      }
+      list.forEach((r, ri) => {
+        const state = model.lifecycle ? r[model.lifecycle.field] : undefined
+        if (state !== undefined && !model.lifecycle!.states.has(String(state))) {
+          problems.add(`${at}/records/${resource}/${ri}/${model.lifecycle!.field}`, `"${state}" is not a state of ${resource} (${[...model.lifecycle!.states].join(', ')})`)
+        }
+      })
+      records[resource] = list
+    }
+    const { balance: _b, balances: _bs, keys: _k, records: _r, flags, ...rest } = t
+    return { ...rest, id: t.id, balances, flags: flags ?? {}, keys, records }
+  })
+
+  const rules: RuleModel[] = (v.rules ?? []).map((r: any, i: number) => {
+    const at = `/rules/${i}`
+    const operations = r.operation === undefined ? undefined : new Set<string>([r.operation].flat())
+    for (const op of operations ?? []) {
+      if (!opIds.has(op)) problems.add(`${at}/operation`, `rule ${i + 1} names unknown operation "${op}".${suggest(op, opIds)}`)
+    }
+    if (r.error !== undefined && !behaviour.errors.catalogue.has(r.error)) {
+      problems.add(`${at}/error`, `rule ${i + 1} names unknown error code "${r.error}".${suggest(r.error, behaviour.errors.catalogue.keys())}`)
+    }
+    if (r.error === undefined && r.status === undefined && r.delay === undefined && r.fault === undefined) {
+      problems.add(at, `rule ${i + 1} forces nothing: give it an error, a status, a delay or a fault`)
+    }
+    let match
+    if (r.match !== undefined) {
+      try { match = compileMatcher(r.match) } catch (error) { problems.add(`${at}/match`, (error as Error).message) }
+    }
+    const delayMs = r.delay === undefined ? undefined : parseDuration(r.delay)
+    if (r.delay !== undefined && delayMs === undefined) problems.add(`${at}/delay`, 'delay is a duration such as 250ms or 2s')
+    return {
+      index: i, pointer: at, operations,
+      method: typeof r.method === 'string' ? r.method.toUpperCase() : undefined,
+      path: typeof r.path === 'string' ? globToRegExp(r.path) : undefined,
+      match,
+      nth: r.nth ?? 1,
+      times: r.times ?? (r.nth !== undefined ? 1 : Infinity),
+      error: r.error, status: r.status,
+      headers: compileHeaders(r.headers, `${at}/headers`, problems),
+      body: r.body === undefined ? undefined : template(r.body, `${at}/body`, problems),
+      vars: isPlainObject(r.vars) ? r.vars : {},
+      delayMs, fault: r.fault,
+    }
+  })
+  const limitIds = new Set(api.operations.flatMap((o) => o.limits.map((l) => l.id)))
+  const limits = new Map<string, number>()
+  for (const [id, n] of Object.entries<number>(v.limits ?? {})) {
+    if (!limitIds.has(id)) problems.add(`/limits/${id}`, `no limit has id "${id}".${suggest(id, limitIds)}`)
+    limits.set(id, n)
+  }
+  problems.throwIfAny()
+  return {
+    name, file, description: v.description, seed: v.seed, limits,
+    clock: { start: v.clock?.start ? Date.parse(v.clock.start) : undefined, mode: v.clock?.mode },
+    tenants, rules,
+  }
+}
+
+function globToRegExp(glob: string): RegExp {
+  const source = glob.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]+').replace(/\u0000/g, '.*').replace(/\{[^}]+\}/g, '[^/]+')
+  return new RegExp(`^${source}/?$`)
+}
+
+/** The scenario a spec gets when its folder has none named like its default. */
+export function builtinScenario(name: string): Scenario {
+  return {
+    name, file: '(built in)', clock: {}, rules: [], limits: new Map(),
+    description: 'One tenant and one key, made up because no scenario file was given.',
+    tenants: [{ id: 'tenant_default', balances: { balance: 100 }, flags: {}, keys: [{ token: 'standin-key' }], records: {} }],
+  }
+}

@@ -1,0 +1,53 @@
+/** A scenario, compiled: how a world starts and which outcomes it forces. */
+import type { Predicate } from '../util/match.ts'
+import type { Render } from '../util/template.ts'
+
+export interface KeyDef {
+  token: string
+  scopes?: string[]
+  role?: string
+  user?: string
+  expiresAt?: number
+  revoked?: boolean
+  [extra: string]: unknown
+}
+
+export interface TenantDef {
+  id: string
+  tier?: string
+  balances: Record<string, number>
+  flags: Record<string, unknown>
+  keys: KeyDef[]
+  records: Record<string, Array<Record<string, unknown>>>
+  [extra: string]: unknown
+}
+
+export interface RuleModel {
+  index: number
+  pointer: string
+  operations?: Set<string>
+  method?: string
+  path?: RegExp
+  match?: Predicate
+  nth: number
+  times: number
+  error?: string
+  status?: number
+  headers: Array<[string, Render]>
+  body?: Render
+  vars: Record<string, unknown>
+  delayMs?: number
+  fault?: 'drop' | 'timeout'
+}
+
+export interface Scenario {
+  name: string
+  file: string
+  description?: string
+  seed?: number
+  clock: { start?: number; mode?: 'real' | 'manual' }
+  tenants: TenantDef[]
+  rules: RuleModel[]
+  /** Limit numbers overridden by limit id. */
+  limits: Map<string, number>
+}

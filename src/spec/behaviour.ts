@@ -1,0 +1,312 @@
+/**
+ * The document-level `x-standin` block: errors, auth, resources, limits, gates, headers. Every
+ * problem is collected with its JSON pointer so `standin check` can list them all.
+ */
+import type { Problems } from '../errors.ts'
+import { suggest } from '../errors.ts'
+import { compileTemplate, type Render } from '../util/template.ts'
+import { compileExpression, type Evaluate } from '../util/expression.ts'
+import { compileMatcher, isPlainObject } from '../util/match.ts'
+import { parseDuration } from '../util/duration.ts'
+import type {
+  AuthFailure, BehaviourModel, CatalogueEntry, ErrorModel, GateModel, LifecycleModel, LimitModel,
+  ResourceModel, SecurityScheme, TimerModel, ValidationCause,
+} from './model.ts'
+import type { SchemaRegistry } from './schemas.ts'
+
+export const X = 'x-standin'
+
+const DEFAULT_CATALOGUE: Record<string, { status: number; message: string }> = {
+  invalid_request: { status: 400, message: 'The request is not valid.' },
+  unauthorized: { status: 401, message: 'Missing or invalid credentials.' },
+  forbidden: { status: 403, message: 'Access denied.' },
+  not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.' },
+  rate_limited: { status: 429, message: 'Too many requests.' },
+  internal_error: { status: 500, message: 'Internal server error.' },
+}
+
+/** A compiled template, or a reported problem and a fallback. */
+export function template(value: unknown, at: string, problems: Problems): Render {
+  try {
+    return compileTemplate(value)
+  } catch (error) {
+    problems.add(at, `bad placeholder: ${(error as Error).message}`)
+    return () => undefined
+  }
+}
+
+export function expression(value: unknown, at: string, problems: Problems): Evaluate {
+  if (typeof value === 'number' || typeof value === 'boolean') return () => value
+  if (typeof value !== 'string') {
+    problems.add(at, `expected a number or an expression such as "{body.amount}", got ${JSON.stringify(value)}`)
+    return () => undefined
+  }
+  const whole = /^\{(.+)\}$/.exec(value.trim())
+  try {
+    return compileExpression(whole ? whole[1]! : value)
+  } catch (error) {
+    problems.add(at, `bad expression ${JSON.stringify(value)}: ${(error as Error).message}`)
+    return () => undefined
+  }
+}
+
+/** A duration: `2s`, a number of seconds, or an expression giving seconds (`{record.ttl}`). Returns ms. */
+export function durationExpression(value: unknown, at: string, problems: Problems): Evaluate {
+  const literal = parseDuration(value)
+  if (literal !== undefined) return () => literal
+  const expr = expression(value, at, problems)
+  return (vars) => parseDuration(expr(vars))
+}
+
+export function compileBehaviour(doc: any, registry: SchemaRegistry, problems: Problems): BehaviourModel {
+  const x: any = isPlainObject(doc[X]) ? doc[X] : {}
+  if (doc[X] !== undefined && !isPlainObject(doc[X])) problems.add(`/${X}`, 'x-standin must be an object')
+  const errors = compileErrors(x.errors, `/${X}/errors`, problems)
+  const schemes = compileSchemes(doc, problems)
+  const auth = compileAuth(x.auth, `/${X}/auth`, problems)
+  const resources = new Map<string, ResourceModel>()
+  if (x.resources !== undefined && !isPlainObject(x.resources)) problems.add(`/${X}/resources`, 'resources must map names to resource definitions')
+  for (const [name, def] of Object.entries(isPlainObject(x.resources) ? x.resources : {})) {
+    resources.set(name, compileResource(name, def, `/${X}/resources/${name}`, registry, problems))
+  }
+  const limits = asList(x.limits, `/${X}/limits`, problems).map(([def, at]) => compileLimit(def, at, problems))
+  const gates = asList(x.gates, `/${X}/gates`, problems).map(([def, at]) => compileGate(def, at, problems))
+  const headers = compileHeaders(x.headers, `/${X}/headers`, problems)
+  const triggers = { header: String(x.triggers?.header ?? 'X-Standin-Error').toLowerCase(), prefer: x.triggers?.prefer !== false }
+  return {
+    errors, auth, schemes, resources, limits, gates, headers, triggers,
+    defaultScenario: typeof x.defaultScenario === 'string' ? x.defaultScenario : 'default',
+    maxBodyBytes: typeof x.maxBodyBytes === 'number' ? x.maxBodyBytes : 1024 * 1024,
+  }
+}
+
+export function asList(value: unknown, at: string, problems: Problems): Array<[any, string]> {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) {
+    problems.add(at, 'expected a list')
+    return []
+  }
+  return value.map((item, i) => [item, `${at}/${i}`])
+}
+
+function compileErrors(def: any, at: string, problems: Problems): ErrorModel {
+  if (def !== undefined && !isPlainObject(def)) problems.add(at, 'errors must be an object with envelope and catalogue')
+  const d: any = isPlainObject(def) ? def : {}
+  const catalogue = new Map<string, CatalogueEntry>()
+  const add = (code: string, entry: any, p: string) => {
+    if (!isPlainObject(entry) || typeof entry.status !== 'number' || entry.status < 100 || entry.status > 599) {
+      problems.add(`${p}/status`, `catalogue entry "${code}" needs an HTTP status (100-599)`)
+      return
+    }
+    catalogue.set(code, {
+      code,
+      status: entry.status,
+      message: template(entry.message ?? code, `${p}/message`, problems),
+      headers: compileHeaders(entry.headers, `${p}/headers`, problems),
+      body: entry.body === undefined ? undefined : template(entry.body, `${p}/body`, problems),
+    })
+  }
+  for (const [code, entry] of Object.entries(DEFAULT_CATALOGUE)) add(code, entry, `${at}/catalogue`)
+  if (d.catalogue !== undefined && !isPlainObject(d.catalogue)) problems.add(`${at}/catalogue`, 'catalogue must map error codes to {status, message}')
+  for (const [code, entry] of Object.entries(isPlainObject(d.catalogue) ? d.catalogue : {})) add(code, entry, `${at}/catalogue/${code}`)
+
+  const validation = {} as ErrorModel['validation']
+  const v: any = isPlainObject(d.validation) ? d.validation : {}
+  const causes: ValidationCause[] = ['malformed', 'contentType', 'tooLarge', 'required', 'field', 'parameter']
+  for (const cause of causes) {
+    const fallback = cause === 'contentType' || cause === 'tooLarge' ? v.malformed : cause === 'required' || cause === 'parameter' ? v.field : undefined
+    const raw = v[cause] ?? fallback ?? 'invalid_request'
+    const code = typeof raw === 'string' ? raw : raw?.code
+    validation[cause] = {
+      code,
+      message: isPlainObject(raw) && raw.message !== undefined ? template(raw.message, `${at}/validation/${cause}/message`, problems) : undefined,
+    }
+  }
+  const model: ErrorModel = {
+    envelope: template(d.envelope ?? { error: { code: '{code}', message: '{message}' } }, `${at}/envelope`, problems),
+    contentType: typeof d.contentType === 'string' ? d.contentType : 'application/json',
+    catalogue,
+    validation,
+    notFound: typeof d.notFound === 'string' ? d.notFound : 'not_found',
+    methodNotAllowed: typeof d.methodNotAllowed === 'string' ? d.methodNotAllowed : 'method_not_allowed',
+    internal: typeof d.internal === 'string' ? d.internal : 'internal_error',
+  }
+  for (const cause of causes) checkCode(model, model.validation[cause].code, `${at}/validation/${cause}`, problems)
+  checkCode(model, model.notFound, `${at}/notFound`, problems)
+  checkCode(model, model.internal, `${at}/internal`, problems)
+  return model
+}
+
+/** Reports a code that the catalogue does not hold. */
+export function checkCode(errors: ErrorModel, code: unknown, at: string, problems: Problems): void {
+  if (typeof code !== 'string') problems.add(at, `expected an error code of the catalogue, got ${JSON.stringify(code)}`)
+  else if (!errors.catalogue.has(code)) {
+    problems.add(at, `error code "${code}" is not in x-standin.errors.catalogue.${suggest(code, errors.catalogue.keys())}`)
+  }
+}
+
+function compileAuth(def: any, at: string, problems: Problems): BehaviourModel['auth'] {
+  const d = isPlainObject(def) ? def : {}
+  const e = isPlainObject(d.errors) ? d.errors : {}
+  const fallback = typeof e.unknown === 'string' ? e.unknown : 'unauthorized'
+  const errors = {} as Record<AuthFailure, string>
+  for (const failure of ['missing', 'unknown', 'expired', 'revoked', 'malformed'] as const) errors[failure] = typeof e[failure] === 'string' ? e[failure] : fallback
+  errors.forbidden = typeof e.forbidden === 'string' ? e.forbidden : 'forbidden'
+  let keyPattern: RegExp | undefined
+  if (d.keyPattern !== undefined) {
+    try { keyPattern = new RegExp(String(d.keyPattern)) } catch { problems.add(`${at}/keyPattern`, 'keyPattern must be a regular expression') }
+  }
+  return { errors, keyPattern }
+}
+
+function compileSchemes(doc: any, problems: Problems): Map<string, SecurityScheme> {
+  const out = new Map<string, SecurityScheme>()
+  const schemes = doc.components?.securitySchemes
+  for (const [name, s] of Object.entries<any>(isPlainObject(schemes) ? schemes : {})) {
+    const at = `/components/securitySchemes/${name}`
+    if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'bearer') out.set(name, { name, kind: 'bearer' })
+    else if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'basic') out.set(name, { name, kind: 'basic' })
+    else if (s?.type === 'apiKey' && ['header', 'query', 'cookie'].includes(s.in) && typeof s.name === 'string') out.set(name, { name, kind: 'apiKey', in: s.in, parameter: s.name })
+    else if (s?.type === 'oauth2' || s?.type === 'openIdConnect') out.set(name, { name, kind: 'bearer' })
+    else problems.add(at, `security scheme type ${JSON.stringify(s?.type)} is not supported (http bearer/basic, apiKey, oauth2, openIdConnect are)`)
+  }
+  return out
+}
+
+export function compileHeaders(def: unknown, at: string, problems: Problems): Array<[string, Render]> {
+  if (def === undefined) return []
+  if (!isPlainObject(def)) {
+    problems.add(at, 'headers must map header names to values or templates')
+    return []
+  }
+  return Object.entries(def).map(([name, value]) => [name, template(value, `${at}/${name}`, problems)])
+}
+
+function compileResource(name: string, def: any, at: string, registry: SchemaRegistry, problems: Problems): ResourceModel {
+  if (!isPlainObject(def)) {
+    problems.add(at, 'a resource needs at least a `schema` ($ref to its schema)')
+    def = {}
+  }
+  const schemaRef = typeof def.schema === 'string' ? def.schema : def.schema?.$ref
+  let schemaPointer = ''
+  if (typeof schemaRef !== 'string') problems.add(`${at}/schema`, `resource "${name}" needs schema: '#/components/schemas/<Name>'`)
+  else {
+    schemaPointer = schemaRef.replace(/^#/, '')
+    if (registry.resolve({ $ref: schemaRef }).schema === undefined) problems.add(`${at}/schema`, `${schemaRef} does not exist in the document`)
+  }
+  const id = isPlainObject(def.id) ? def.id : {}
+  const idField = typeof id.field === 'string' ? id.field : 'id'
+  const prefix = typeof id.prefix === 'string' ? id.prefix : ''
+  const length = typeof id.length === 'number' ? id.length : 24
+  const alphabet = id.alphabet === 'hex' ? '0123456789abcdef' : id.alphabet === 'digits' ? '0123456789' : 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+  const newId = id.format === 'uuid'
+    ? (random: () => number) => uuidFrom(random)
+    : (random: () => number) => {
+        let s = prefix
+        for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length)]
+        return s
+      }
+  const lifecycle = def.lifecycle === undefined ? undefined : compileLifecycle(def.lifecycle, `${at}/lifecycle`, problems)
+  const onCreate = isPlainObject(def.onCreate) ? Object.entries(def.onCreate).map(([k, v]) => [k, template(v, `${at}/onCreate/${k}`, problems)] as [string, Render]) : []
+  let retentionMs: number | undefined
+  if (def.retention !== undefined) {
+    retentionMs = parseDuration(def.retention)
+    if (retentionMs === undefined) problems.add(`${at}/retention`, 'retention is a duration such as 30d')
+  }
+  const parent = isPlainObject(def.parent) && typeof def.parent.resource === 'string' && typeof def.parent.param === 'string'
+    ? { resource: def.parent.resource, param: def.parent.param, field: typeof def.parent.field === 'string' ? def.parent.field : undefined }
+    : undefined
+  if (def.parent !== undefined && !parent) problems.add(`${at}/parent`, 'parent needs {resource, param} (the path parameter naming the parent record)')
+  const unique = asList(def.unique, `${at}/unique`, problems).map(([u, p]) => ({
+    fields: Array.isArray(u?.fields) ? u.fields.map(String) : (problems.add(`${p}/fields`, 'unique needs a list of fields'), []),
+    states: Array.isArray(u?.states) ? new Set<string>(u.states.map(String)) : undefined,
+    error: String(u?.error ?? ''),
+  }))
+  return {
+    name, schemaPointer, idField, newId,
+    notFound: typeof def.notFound === 'string' ? def.notFound : 'not_found',
+    gone: typeof def.gone === 'string' ? def.gone : undefined,
+    retentionMs, lifecycle, onCreate, parent, unique,
+  }
+}
+
+function uuidFrom(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16))
+  hex[12] = '4'
+  hex[16] = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)
+  const s = hex.join('')
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`
+}
+
+function compileLifecycle(def: any, at: string, problems: Problems): LifecycleModel | undefined {
+  if (!isPlainObject(def) || !Array.isArray(def.states) || typeof def.initial !== 'string') {
+    problems.add(at, 'a lifecycle needs `field`, `initial` and a list of `states`')
+    return undefined
+  }
+  const states = new Set<string>(def.states.map(String))
+  const checkState = (s: unknown, p: string) => {
+    if (typeof s !== 'string' || !states.has(s)) problems.add(p, `"${String(s)}" is not one of the lifecycle's states (${[...states].join(', ')}).${suggest(String(s), states)}`)
+  }
+  checkState(def.initial, `${at}/initial`)
+  const terminal = new Set<string>(Array.isArray(def.terminal) ? def.terminal.map(String) : [])
+  for (const [i, s] of [...terminal].entries()) checkState(s, `${at}/terminal/${i}`)
+  const timers: TimerModel[] = asList(def.timers, `${at}/timers`, problems).map(([t, p]) => {
+    const from = new Set<string>(Array.isArray(t?.from) ? t.from.map(String) : typeof t?.from === 'string' ? [t.from] : [...states].filter((s) => !terminal.has(s)))
+    for (const s of from) checkState(s, `${p}/from`)
+    checkState(t?.to, `${p}/to`)
+    if (t?.after === undefined) problems.add(`${p}/after`, 'a timer needs `after`: a duration (2s) or an expression giving seconds ({record.ttl})')
+    return { from, to: String(t?.to), after: durationExpression(t?.after, `${p}/after`, problems), since: t?.since === 'created' ? 'created' : 'entered' }
+  })
+  return { field: typeof def.field === 'string' ? def.field : 'status', initial: def.initial, states, terminal, timers }
+}
+
+export function compileLimit(def: any, at: string, problems: Problems): LimitModel {
+  if (!isPlainObject(def)) {
+    problems.add(at, 'a limit is an object with kind, limit, per and error')
+    def = {}
+  }
+  const kind = def.kind === 'count' || def.kind === 'concurrency' ? 'count' : 'rate'
+  if (def.kind !== undefined && !['rate', 'count', 'concurrency'].includes(def.kind)) problems.add(`${at}/kind`, 'kind is rate, count or concurrency')
+  let limit: LimitModel['limit'] = () => undefined
+  if (typeof def.limit === 'number') { const n = def.limit; limit = () => n }
+  else if (isPlainObject(def.limit)) {
+    const byTier = def.limit as Record<string, number>
+    limit = (ctx) => {
+      const tier = (ctx.tenant as { tier?: string } | undefined)?.tier
+      return byTier[tier ?? 'default'] ?? byTier.default
+    }
+  } else problems.add(`${at}/limit`, 'limit is a number, or a number per tier ({free: 10, pro: 60})')
+  const windowMs = kind === 'rate' ? parseDuration(def.window ?? '60s') : 0
+  if (windowMs === undefined) problems.add(`${at}/window`, 'window is a duration such as 60s or 1m')
+  if (kind === 'count' && typeof def.resource !== 'string') problems.add(`${at}/resource`, 'a count or concurrency limit names the resource whose records it counts')
+  const perName = typeof def.per === 'string' ? def.per : 'tenant'
+  const per = perName === 'tenant' ? (c: any) => c.tenant?.id
+    : perName === 'key' ? (c: any) => c.key?.token
+    : perName === 'resource' || perName === 'record' ? (c: any) => c.target ?? c.record?.id
+    : perName === 'global' ? () => '*'
+    : expression(perName, `${at}/per`, problems)
+  if (typeof def.error !== 'string') problems.add(`${at}/error`, 'a limit names the error code it answers with')
+  return {
+    id: typeof def.id === 'string' ? def.id : at,
+    kind, limit, windowMs: windowMs ?? 60_000, per, perName,
+    error: String(def.error ?? ''),
+    counts: def.counts === 'successes' ? 'successes' : 'requests',
+    resource: typeof def.resource === 'string' ? def.resource : undefined,
+    states: Array.isArray(def.states) ? new Set<string>(def.states.map(String)) : undefined,
+    headers: compileHeaders(def.headers, `${at}/headers`, problems),
+    operations: Array.isArray(def.operations) ? new Set<string>(def.operations.map(String)) : undefined,
+    pointer: at,
+  }
+}
+
+export function compileGate(def: any, at: string, problems: Problems): GateModel {
+  let require: GateModel['require'] = () => true
+  try {
+    require = compileMatcher(def?.require)
+  } catch (error) {
+    problems.add(`${at}/require`, (error as Error).message)
+  }
+  if (typeof def?.error !== 'string') problems.add(`${at}/error`, 'a gate names the error code it answers with when `require` does not hold')
+  return { require, error: String(def?.error ?? ''), operations: Array.isArray(def?.operations) ? new Set<string>(def.operations.map(String)) : undefined }
+}

@@ -1,0 +1,169 @@
+/**
+ * The compiled model: what start-up makes of a spec and its `x-standin` behaviour. Requests only ever
+ * read this; nothing on the request path walks the raw document.
+ */
+import type { ValidateFunction } from './schemas.ts'
+import type { Evaluate } from '../util/expression.ts'
+import type { Render } from '../util/template.ts'
+import type { Predicate } from '../util/match.ts'
+
+export interface CatalogueEntry {
+  code: string
+  status: number
+  message: Render
+  headers: Array<[string, Render]>
+  /** Extra body fields merged into the envelope for this code. */
+  body?: Render
+}
+
+export type ValidationCause = 'malformed' | 'contentType' | 'tooLarge' | 'required' | 'field' | 'parameter'
+
+export interface ErrorModel {
+  envelope: Render
+  contentType: string
+  catalogue: Map<string, CatalogueEntry>
+  /** Which catalogue code (and optional message) each kind of bad request gets. */
+  validation: Record<ValidationCause, { code: string; message?: Render }>
+  notFound: string
+  methodNotAllowed: string
+  internal: string
+}
+
+export type AuthFailure = 'missing' | 'unknown' | 'expired' | 'revoked' | 'malformed' | 'forbidden'
+
+export interface AuthModel {
+  errors: Record<AuthFailure, string>
+  /** A credential that does not match is malformed rather than unknown. */
+  keyPattern?: RegExp
+}
+
+export interface SecurityScheme {
+  name: string
+  kind: 'bearer' | 'basic' | 'apiKey'
+  in?: 'header' | 'query' | 'cookie'
+  parameter?: string
+}
+
+export interface LimitModel {
+  id: string
+  kind: 'rate' | 'count'
+  /** A number, or a number per tenant tier. */
+  limit: (ctx: Record<string, unknown>) => number | undefined
+  windowMs: number
+  /** The key the limit is counted by: tenant, key, the addressed record, or an expression. */
+  per: Evaluate
+  perName: string
+  error: string
+  /** Rate limits: count every request that reaches them, or only successful ones. */
+  counts: 'requests' | 'successes'
+  /** Count limits: the resource whose records are counted, in these states. */
+  resource?: string
+  states?: Set<string>
+  headers: Array<[string, Render]>
+  operations?: Set<string>
+  pointer: string
+}
+
+export interface GateModel {
+  require: Predicate
+  error: string
+  operations?: Set<string>
+}
+
+export interface ChargeModel {
+  balance: string
+  amount: Evaluate
+  error: string
+}
+
+export interface TimerModel {
+  from: Set<string>
+  to: string
+  /** Milliseconds after the record entered a `from` state (`since: entered`) or was created. */
+  after: Evaluate
+  since: 'entered' | 'created'
+}
+
+export interface LifecycleModel {
+  field: string
+  initial: string
+  states: Set<string>
+  terminal: Set<string>
+  timers: TimerModel[]
+}
+
+export interface ResourceModel {
+  name: string
+  schemaPointer: string
+  idField: string
+  newId: (random: () => number) => string
+  notFound: string
+  /** Error for a record that existed and has passed its retention (410 `gone`). */
+  gone?: string
+  retentionMs?: number
+  lifecycle?: LifecycleModel
+  /** Fields computed when a record is created (templates over the request context). */
+  onCreate: Array<[string, Render]>
+  /** The parent resource and the path parameter that names it (threads inside a sandbox). */
+  parent?: { resource: string; param: string; field?: string }
+  unique: Array<{ fields: string[]; states?: Set<string>; error: string }>
+}
+
+export type Action = 'create' | 'read' | 'list' | 'update' | 'delete' | 'transition' | 'custom' | 'none'
+
+export interface ParameterModel {
+  name: string
+  in: 'path' | 'query' | 'header' | 'cookie'
+  required: boolean
+}
+
+export interface ResponseModel {
+  status: number | 'default'
+  pointer: string
+  contentTypes: Map<string, { schemaPointer?: string; example?: unknown; validate?: ValidateFunction }>
+  headers: Map<string, { required: boolean; schemaPointer?: string }>
+}
+
+export interface OperationModel {
+  id: string
+  method: string
+  path: string
+  pointer: string
+  parameters: ParameterModel[]
+  validateParams?: ValidateFunction
+  body?: {
+    required: boolean
+    contentTypes: Map<string, { schemaPointer?: string; validate?: ValidateFunction }>
+  }
+  responses: ResponseModel[]
+  /** Alternatives: each a map of scheme name to required scopes. Empty list: no auth. */
+  security: Array<Map<string, string[]>>
+  action: Action
+  resource?: string
+  /** The path parameter naming the addressed record, for item operations. */
+  idParam?: string
+  transitionTo?: string
+  /** Lifecycle states in which the operation is refused, and the error each gets. */
+  states: Map<string, string>
+  set: Array<[string, Render]>
+  limits: LimitModel[]
+  gates: GateModel[]
+  charge?: ChargeModel
+  idempotency?: { header: string; conflict: string; ttlMs: number }
+  response?: Render
+  successStatus: number
+  errorCodes: Set<string>
+}
+
+export interface BehaviourModel {
+  errors: ErrorModel
+  auth: AuthModel
+  schemes: Map<string, SecurityScheme>
+  resources: Map<string, ResourceModel>
+  limits: LimitModel[]
+  gates: GateModel[]
+  headers: Array<[string, Render]>
+  triggers: { header: string; prefer: boolean }
+  defaultScenario: string
+  maxBodyBytes: number
+}

@@ -1,0 +1,287 @@
+/**
+ * Operations: every method + path of the spec compiled into an OperationModel — parameters and body
+ * validators, declared responses, security, and the behaviour (`x-standin` on the operation, or what
+ * is inferred from REST shape: POST on a collection creates, GET on an item reads, and so on).
+ */
+import type { Problems } from '../errors.ts'
+import { suggest } from '../errors.ts'
+import { isPlainObject } from '../util/match.ts'
+import { escapeToken } from '../util/pointer.ts'
+import { X, asList, checkCode, compileGate, compileHeaders, compileLimit, expression, template } from './behaviour.ts'
+import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel } from './model.ts'
+import { refToPointer, type SchemaRegistry } from './schemas.ts'
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
+
+export function compileOperations(doc: any, registry: SchemaRegistry, behaviour: BehaviourModel, problems: Problems): OperationModel[] {
+  const operations: OperationModel[] = []
+  const ids = new Set<string>()
+  for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
+    if (!isPlainObject(item)) continue
+    const itemPointer = `/paths/${escapeToken(path)}`
+    for (const method of METHODS) {
+      const op = item[method]
+      if (!isPlainObject(op)) continue
+      const pointer = `${itemPointer}/${method}`
+      const id = typeof op.operationId === 'string' ? op.operationId : defaultOperationId(method, path)
+      if (ids.has(id)) problems.add(`${pointer}/operationId`, `operationId "${id}" is used twice`)
+      ids.add(id)
+      operations.push(compileOperation(doc, registry, behaviour, problems, { id, method, path, pointer, op, item, itemPointer }))
+    }
+  }
+  inferResources(operations, behaviour, registry)
+  for (const op of operations) checkOperation(op, behaviour, problems)
+  return operations
+}
+
+interface Raw { id: string; method: string; path: string; pointer: string; op: any; item: any; itemPointer: string }
+
+function compileOperation(doc: any, registry: SchemaRegistry, behaviour: BehaviourModel, problems: Problems, raw: Raw): OperationModel {
+  const { id, method, path, pointer, op, item, itemPointer } = raw
+  const x: any = isPlainObject(op[X]) ? op[X] : {}
+  const at = `${pointer}/${X}`
+
+  // Parameters: path-level ones, overridden by operation-level ones of the same name and place.
+  const params = new Map<string, { model: ParameterModel; schemaPointer?: string }>()
+  const addParams = (list: unknown, base: string) => {
+    for (const [p, i] of (Array.isArray(list) ? list : []).map((p, i) => [p, i] as const)) {
+      const { schema: param, pointer: paramPointer } = registry.resolve(p, `${base}/parameters/${i}`)
+      if (!isPlainObject(param) || typeof param.name !== 'string') continue
+      const location = param.in as ParameterModel['in']
+      const schemaPointer = param.schema !== undefined ? `${paramPointer}/schema` : undefined
+      params.set(`${location}:${param.name}`, { model: { name: param.name, in: location, required: location === 'path' || param.required === true }, schemaPointer })
+    }
+  }
+  addParams(item.parameters, itemPointer)
+  addParams(op.parameters, pointer)
+  for (const name of path.matchAll(/\{([^}]+)\}/g)) {
+    if (!params.has(`path:${name[1]}`)) params.set(`path:${name[1]}`, { model: { name: name[1]!, in: 'path', required: true } })
+  }
+  const parameters = [...params.values()].map((p) => p.model)
+  const validateParams = buildParamsValidator([...params.values()], registry, problems, pointer)
+
+  // Request body.
+  let body: OperationModel['body']
+  if (op.requestBody !== undefined) {
+    const { schema: rb, pointer: rbPointer } = registry.resolve(op.requestBody, `${pointer}/requestBody`)
+    const contentTypes = new Map<string, { schemaPointer?: string; validate?: any }>()
+    for (const [type, media] of Object.entries<any>(rb?.content ?? {})) {
+      const schemaPointer = media?.schema !== undefined ? `${rbPointer}/content/${escapeToken(type)}/schema` : undefined
+      let validate
+      if (schemaPointer) {
+        try { validate = registry.compileAt('body', schemaPointer) } catch (error) { problems.add(schemaPointer, `schema does not compile: ${(error as Error).message}`) }
+      }
+      contentTypes.set(type.toLowerCase(), { schemaPointer, validate })
+    }
+    body = { required: rb?.required === true, contentTypes }
+  }
+
+  // Responses.
+  const responses: ResponseModel[] = []
+  for (const [status, r] of Object.entries<any>(op.responses ?? {})) {
+    const { schema: resp, pointer: respPointer } = registry.resolve(r, `${pointer}/responses/${escapeToken(status)}`)
+    const contentTypes: ResponseModel['contentTypes'] = new Map()
+    for (const [type, media] of Object.entries<any>(resp?.content ?? {})) {
+      const schemaPointer = media?.schema !== undefined ? `${respPointer}/content/${escapeToken(type)}/schema` : undefined
+      let validate
+      if (schemaPointer) {
+        try { validate = registry.compileAt('response', schemaPointer) } catch (error) { problems.add(schemaPointer, `schema does not compile: ${(error as Error).message}`) }
+      }
+      const example = media?.example ?? (isPlainObject(media?.examples) ? (Object.values<any>(media.examples)[0]?.value) : undefined)
+      contentTypes.set(type.toLowerCase(), { schemaPointer, example, validate })
+    }
+    const headers: ResponseModel['headers'] = new Map()
+    for (const [name, h] of Object.entries<any>(resp?.headers ?? {})) {
+      const { schema: header, pointer: hp } = registry.resolve(h, `${respPointer}/headers/${escapeToken(name)}`)
+      headers.set(name.toLowerCase(), { required: header?.required === true, schemaPointer: header?.schema ? `${hp}/schema` : undefined })
+    }
+    const code = status === 'default' ? 'default' : Number(status.replace(/XX$/i, '00'))
+    responses.push({ status: code, pointer: respPointer, contentTypes, headers })
+  }
+
+  // Security: the operation's, else the document's.
+  const requirements = Array.isArray(op.security) ? op.security : Array.isArray(doc.security) ? doc.security : []
+  const security = requirements.map((req: any) => new Map<string, string[]>(Object.entries(isPlainObject(req) ? req : {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []])))
+  const scopes = Array.isArray(x.scopes) ? x.scopes.map(String) : undefined
+  if (scopes) for (const req of security) for (const name of req.keys()) req.set(name, [...req.get(name)!, ...scopes])
+
+  const states = new Map<string, string>()
+  if (x.states !== undefined && !isPlainObject(x.states)) problems.add(`${at}/states`, 'states maps lifecycle states to the error an operation gets in them')
+  for (const [state, code] of Object.entries(isPlainObject(x.states) ? x.states : {})) states.set(state, String(code))
+
+  const successes = responses.map((r) => r.status).filter((s): s is number => typeof s === 'number' && s >= 200 && s < 300)
+  const action = (typeof x.action === 'string' ? x.action : 'auto') as Action | 'auto'
+  if (!['auto', 'create', 'read', 'list', 'update', 'delete', 'transition', 'custom', 'none'].includes(action)) {
+    problems.add(`${at}/action`, `action "${action}" is not one of create, read, list, update, delete, transition, custom, none`)
+  }
+  const limits = asList(x.limits, `${at}/limits`, problems).map(([d, p]) => compileLimit(d, p, problems))
+  const gates = asList(x.gates, `${at}/gates`, problems).map(([d, p]) => compileGate(d, p, problems))
+  for (const l of behaviour.limits) if (!l.operations || l.operations.has(id)) limits.push(l)
+  for (const g of behaviour.gates) if (!g.operations || g.operations.has(id)) gates.push(g)
+  let charge: OperationModel['charge']
+  if (x.charge !== undefined) {
+    charge = {
+      balance: typeof x.charge?.balance === 'string' ? x.charge.balance : 'balance',
+      amount: expression(x.charge?.amount ?? 0, `${at}/charge/amount`, problems),
+      error: String(x.charge?.error ?? ''),
+    }
+  }
+  let idempotency: OperationModel['idempotency']
+  if (x.idempotency !== undefined) {
+    const i = isPlainObject(x.idempotency) ? x.idempotency : {}
+    idempotency = { header: String(i.header ?? 'Idempotency-Key').toLowerCase(), conflict: String(i.conflict ?? ''), ttlMs: 24 * 3_600_000 }
+  }
+  return {
+    id, method: method.toUpperCase(), path, pointer, parameters, validateParams, body, responses, security,
+    action: action === 'auto' ? 'none' : action,
+    resource: typeof x.resource === 'string' ? x.resource : undefined,
+    idParam: typeof x.idParam === 'string' ? x.idParam : undefined,
+    transitionTo: typeof x.to === 'string' ? x.to : undefined,
+    states,
+    set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
+    limits, gates, charge, idempotency,
+    response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
+    successStatus: typeof x.status === 'number' ? x.status : successes[0] ?? 200,
+    errorCodes: new Set(),
+    // Remembered for inference below.
+    ...({ explicitAction: action !== 'auto', headers: compileHeaders(x.headers, `${at}/headers`, problems) } as object),
+  }
+}
+
+function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPointer?: string }>, registry: SchemaRegistry, problems: Problems, pointer: string) {
+  const groups: Record<string, { type: 'object'; properties: Record<string, unknown>; required: string[] }> = {}
+  for (const { model, schemaPointer } of params) {
+    const group = (groups[model.in] ??= { type: 'object', properties: {}, required: [] })
+    // Header names are case-insensitive: validate them lower-cased.
+    const name = model.in === 'header' ? model.name.toLowerCase() : model.name
+    group.properties[name] = schemaPointer ? registry.ref(schemaPointer) : {}
+    if (model.required) group.required.push(name)
+  }
+  if (Object.keys(groups).length === 0) return undefined
+  try {
+    return registry.compileSchema('params', { type: 'object', properties: groups })
+  } catch (error) {
+    problems.add(`${pointer}/parameters`, `parameter schemas do not compile: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+function defaultOperationId(method: string, path: string): string {
+  const words = path.split('/').filter(Boolean).map((s) => s.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string) => (c ? c.toUpperCase() : '')))
+  return method + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')
+}
+
+/**
+ * Fills in what an operation's `x-standin` left out: the resource it acts on (from the schemas its
+ * responses return) and the action (from REST shape).
+ */
+function inferResources(operations: OperationModel[], behaviour: BehaviourModel, registry: SchemaRegistry): void {
+  const bySchema = new Map<string, string>()
+  for (const r of behaviour.resources.values()) bySchema.set(r.schemaPointer, r.name)
+  const returns = (op: OperationModel): { resource?: string; list: boolean } => {
+    for (const res of op.responses) {
+      if (typeof res.status !== 'number' || res.status < 200 || res.status >= 300) continue
+      for (const media of res.contentTypes.values()) {
+        if (!media.schemaPointer) continue
+        const found = findResourceSchema(registry, media.schemaPointer, bySchema)
+        if (found) return found
+      }
+    }
+    return { list: false }
+  }
+  // Collection paths: where a resource is created or listed.
+  const collections = new Map<string, string>()
+  for (const op of operations) {
+    const lastIsParam = /\}$/.test(op.path)
+    const r = op.resource ? { resource: op.resource, list: op.action === 'list' } : returns(op)
+    if (r.resource && !lastIsParam && (op.method === 'POST' || (op.method === 'GET' && r.list))) collections.set(op.path, r.resource)
+  }
+  for (const op of operations) {
+    const explicit = (op as any).explicitAction as boolean
+    const segments = op.path.split('/')
+    // The longest "<collection>/{param}" prefix names the addressed record.
+    let addressed: { resource: string; param: string; exact: boolean } | undefined
+    for (let i = segments.length; i >= 2; i--) {
+      const last = segments[i - 1]!
+      const param = /^\{(.+)\}$/.exec(last)?.[1]
+      const collection = collections.get(segments.slice(0, i - 1).join('/'))
+      if (param && collection) { addressed = { resource: collection, param, exact: i === segments.length }; break }
+    }
+    const collectionHere = collections.get(op.path)
+    if (!op.resource) op.resource = addressed?.resource ?? collectionHere ?? returns(op).resource
+    if (!op.idParam && addressed && addressed.resource === op.resource) op.idParam = addressed.param
+    if (explicit) continue
+    if (collectionHere && op.resource === collectionHere) {
+      op.action = op.method === 'POST' ? 'create' : op.method === 'GET' ? 'list' : 'none'
+    } else if (addressed?.exact) {
+      op.action = op.method === 'GET' ? 'read' : op.method === 'DELETE' ? 'delete' : op.method === 'PATCH' || op.method === 'PUT' ? 'update' : 'custom'
+    } else if (addressed) {
+      op.action = 'custom'
+    }
+    if (op.transitionTo && op.action !== 'create') op.action = 'transition'
+  }
+  for (const op of operations) {
+    if (op.action === 'create') {
+      const created = op.responses.find((r) => r.status === 201)
+      if (created && !op.responses.some((r) => r.status === op.successStatus && op.successStatus !== 200)) op.successStatus = 201
+    }
+  }
+}
+
+function findResourceSchema(registry: SchemaRegistry, pointer: string, bySchema: Map<string, string>, depth = 0): { resource?: string; list: boolean } | undefined {
+  if (depth > 3) return undefined
+  const node = registry.resolve({ $ref: `#${pointer}` })
+  const direct = (s: any) => (isPlainObject(s) && typeof s.$ref === 'string' ? bySchema.get(refToPointer(s.$ref)) : undefined)
+  const raw = registry.resolve({ $ref: `#${pointer}` }, pointer)
+  const own = bySchema.get(raw.pointer)
+  if (own) return { resource: own, list: false }
+  const schema = node.schema
+  if (!isPlainObject(schema)) return undefined
+  if (schema.type === 'array' || schema.items) {
+    const r = direct(schema.items) ?? (isPlainObject(schema.items) ? findResourceSchema(registry, `${raw.pointer}/items`, bySchema, depth + 1)?.resource : undefined)
+    if (r) return { resource: r, list: true }
+  }
+  for (const [name, prop] of Object.entries<any>(isPlainObject(schema.properties) ? schema.properties : {})) {
+    const r = findResourceSchema(registry, `${raw.pointer}/properties/${escapeToken(name)}`, bySchema, depth + 1)
+    if (r?.resource && r.list) return r
+  }
+  return undefined
+}
+
+function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems: Problems): void {
+  const at = `${op.pointer}/${X}`
+  const errors = behaviour.errors
+  if (op.resource && !behaviour.resources.has(op.resource)) {
+    problems.add(`${at}/resource`, `resource "${op.resource}" is not defined in x-standin.resources.${suggest(op.resource, behaviour.resources.keys())}`)
+  }
+  const resource = op.resource ? behaviour.resources.get(op.resource) : undefined
+  const lifecycle = resource?.lifecycle
+  for (const [state, code] of op.states) {
+    if (lifecycle && !lifecycle.states.has(state)) problems.add(`${at}/states/${state}`, `"${state}" is not a state of ${resource!.name}'s lifecycle.${suggest(state, lifecycle.states)}`)
+    checkCode(errors, code, `${at}/states/${state}`, problems)
+  }
+  if (op.transitionTo && lifecycle && !lifecycle.states.has(op.transitionTo)) problems.add(`${at}/to`, `"${op.transitionTo}" is not a state of ${resource!.name}'s lifecycle`)
+  if (op.action === 'transition' && !op.transitionTo) problems.add(`${at}/to`, 'a transition names the state it moves the record `to`')
+  if (['read', 'update', 'delete', 'transition'].includes(op.action) && !op.idParam) {
+    problems.add(at, `operation ${op.id} acts on one ${op.resource ?? 'record'} but no path parameter names it: set x-standin.idParam`)
+  }
+  if (['create', 'read', 'list', 'update', 'delete', 'transition'].includes(op.action) && !resource) {
+    problems.add(`${at}/resource`, `operation ${op.id} is a ${op.action} but acts on no resource: set x-standin.resource`)
+  }
+  for (const limit of op.limits) {
+    checkCode(errors, limit.error, `${limit.pointer}/error`, problems)
+    if (limit.resource && !behaviour.resources.has(limit.resource)) problems.add(`${limit.pointer}/resource`, `resource "${limit.resource}" is not defined.${suggest(limit.resource, behaviour.resources.keys())}`)
+  }
+  for (const [i, gate] of op.gates.entries()) checkCode(errors, gate.error, `${at}/gates/${i}/error`, problems)
+  if (op.charge) checkCode(errors, op.charge.error, `${at}/charge/error`, problems)
+  if (op.idempotency) checkCode(errors, op.idempotency.conflict, `${at}/idempotency/conflict`, problems)
+  for (const [name, scopes] of op.security.flatMap((r) => [...r.entries()])) {
+    if (!behaviour.schemes.has(name)) problems.add(`${op.pointer}/security`, `security scheme "${name}" is not in components.securitySchemes.${suggest(name, behaviour.schemes.keys())}`)
+    void scopes
+  }
+  // The error codes this operation can produce: declared statuses that the catalogue maps to.
+  const declared = new Set(op.responses.map((r) => r.status))
+  for (const entry of errors.catalogue.values()) {
+    if (declared.has(entry.status) || declared.has(Math.floor(entry.status / 100) * 100)) op.errorCodes.add(entry.code)
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The library entry: compile a spec and its scenarios once, and get the core handler, msw-ready
+ * handlers' core, and worlds to drive from a test.
+ */
+import { compileApi, type Api } from './api.ts'
+import { loadScenarios, builtinScenario, compileScenario } from './scenario/load.ts'
+import type { Scenario } from './scenario/model.ts'
+import { Worlds } from './world/worlds.ts'
+import type { World } from './world/world.ts'
+import { createHandler, type Handler, type HandlerOptions } from './core/handle.ts'
+import type { ClockMode } from './world/clock.ts'
+import { parseDuration } from './util/duration.ts'
+import type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts'
+
+export interface StandinOptions extends HandlerOptions {
+  /** Path of the OpenAPI document (YAML or JSON). */
+  spec: string
+  /** A folder of scenario files, a single file, or scenarios as objects. */
+  scenarios?: string | Array<string | Record<string, unknown>>
+  /** OpenAPI Overlay files applied on top of the spec, in order. */
+  overlays?: string[]
+  /** `manual` (default in the library) or `real` (default on the dev server). */
+  clock?: ClockMode
+  /** Seed for ids and fake data. */
+  seed?: number
+  /** Where msw handlers answer: requests to other origins pass through. Default: the spec's first absolute server URL, else every origin. */
+  baseUrl?: string
+}
+
+export interface Standin {
+  api: Api
+  worlds: Worlds
+  /** The core: `(Request) => Promise<Response>`. */
+  handle: Handler
+  /** A fresh, isolated world of a scenario (the default scenario when omitted). */
+  world(scenario?: string): WorldHandle
+  /** The world a scenario's own keys reach, as the scenario file writes them. */
+  home(scenario?: string): WorldHandle
+  baseUrl?: string
+}
+
+/** A world as a test drives it. */
+export interface WorldHandle {
+  id: string
+  scenario: string
+  /** Every key of the world, first tenant first. */
+  keys: string[]
+  /** The first key: enough for most tests. */
+  key: string
+  tenants: Array<{ id: string; keys: string[] }>
+  clock: { now(): number; advance(duration: string | number): number; set(at: string | number | Date): number }
+  journal: { count(query?: JournalQuery): number; query(query?: JournalQuery): JournalEntry[] }
+  /** Records of a resource as the API would return them (all tenants). */
+  state(resource: string): Array<Record<string, unknown>>
+  violations(side?: Violation['side']): Array<Violation & { requestId: string; operation?: string }>
+  /** Throws when any request or response of this world broke the spec. */
+  assertNoViolations(side?: Violation['side']): void
+  tenant(id?: string): World['tenants'] extends Map<string, infer T> ? T : never
+  reset(): void
+  /** The world itself, for what the handle does not cover. */
+  world: World
+}
+
+/**
+ * @example
+ * const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
+ * const world = standin.world('concurrency-limit')
+ * const res = await standin.handle(new Request('http://localhost/v1/sessions', { method: 'POST', headers: { authorization: `Bearer ${world.key}` } }))
+ */
+export async function createStandin(options: StandinOptions): Promise<Standin> {
+  const api = compileApi(options.spec, { overlays: options.overlays })
+  const scenarios = readScenarios(api, options.scenarios)
+  const worlds = new Worlds(api, scenarios, { clockMode: options.clock ?? 'manual', seed: options.seed ?? 1 })
+  const handle = createHandler(worlds, options)
+  const baseUrl = options.baseUrl ?? firstAbsoluteServer(api)
+  return {
+    api, worlds, handle, baseUrl,
+    world: (scenario) => handleFor(worlds, worlds.create(scenario)),
+    home: (scenario) => handleFor(worlds, scenario ? worlds.home(scenario) : worlds.default),
+  }
+}
+
+function readScenarios(api: Api, source: StandinOptions['scenarios']): Scenario[] {
+  const list: Scenario[] = []
+  for (const item of source === undefined ? [] : Array.isArray(source) ? source : [source]) {
+    if (typeof item === 'string') list.push(...loadScenarios(item, api))
+    else list.push(compileScenario(`(inline scenario ${String(item.name ?? list.length)})`, item, api))
+  }
+  if (!list.some((s) => s.name === api.behaviour.defaultScenario) && list.length === 0) list.push(builtinScenario(api.behaviour.defaultScenario))
+  return list
+}
+
+function firstAbsoluteServer(api: Api): string | undefined {
+  for (const s of Array.isArray(api.spec.document.servers) ? api.spec.document.servers : []) {
+    if (typeof s?.url === 'string' && /^https?:\/\//.test(s.url) && !s.url.includes('{')) return new URL(s.url).origin
+  }
+  return undefined
+}
+
+export function handleFor(worlds: Worlds, world: World): WorldHandle {
+  const tenants = [...world.tenants.values()].map((t) => ({ id: t.id, keys: [...world.keys.values()].filter((k) => k.tenant === t.id).map((k) => k.token) }))
+  const keys = tenants.flatMap((t) => t.keys)
+  return {
+    id: world.id, scenario: world.scenario.name, keys, key: keys[0]!, tenants, world,
+    clock: {
+      now: () => world.clock.now(),
+      advance(duration) {
+        const ms = parseDuration(duration)
+        if (ms === undefined) throw new RangeError(`"${duration}" is not a duration (90s, 31m, 2h, 30d, or seconds)`)
+        return world.advance(ms)
+      },
+      set(at) {
+        const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at)
+        return world.advance(ms - world.clock.now())
+      },
+    },
+    journal: { count: (q) => world.journal.count(q), query: (q) => world.journal.query(q) },
+    state(resource) {
+      world.tick()
+      return [...world.tenants.keys()].flatMap((t) => [...world.store.list(resource, t)].map((r) => r.data))
+    },
+    violations: (side) => world.violations(side),
+    assertNoViolations(side) {
+      const found = world.violations(side)
+      if (found.length > 0) {
+        throw new Error(`${found.length} contract violation(s) in world ${world.id}:\n${found.map((v) => `- ${v.side} ${v.operation ?? ''} ${v.location}${v.pointer} ${v.message} (${v.requestId})`).join('\n')}`)
+      }
+    },
+    tenant: (id) => (id ? world.tenants.get(id) : world.tenants.values().next().value) as any,
+    reset: () => world.reset(),
+  }
+  void worlds
+}

@@ -1,0 +1,150 @@
+/**
+ * The small expression language inside `{…}` placeholders of templates: paths into the request
+ * context (`body.ttl`, `record.id`, `tenant.tier`), numbers and 'strings', `+ - * /`, `??`, and a
+ * few functions. Expressions are parsed once at start-up into closures.
+ *
+ * @example
+ * compileExpression('iso(now + (body.ttl ?? 1800) * 1000)')({ now: 0, body: {} })
+ * // '1970-01-01T00:30:00.000Z'
+ */
+export type Vars = Record<string, unknown>
+export type Evaluate = (vars: Vars) => unknown
+
+const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
+  iso: (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined),
+  epoch: (ms: unknown) => (typeof ms === 'number' ? Math.floor(ms / 1000) : undefined),
+  ceil: (n: number) => Math.ceil(n),
+  floor: (n: number) => Math.floor(n),
+  round: (n: number) => Math.round(n),
+  min: (...n: number[]) => Math.min(...n),
+  max: (...n: number[]) => Math.max(...n),
+  lower: (s: unknown) => String(s ?? '').toLowerCase(),
+  upper: (s: unknown) => String(s ?? '').toUpperCase(),
+  string: (s: unknown) => (s === undefined ? undefined : String(s)),
+  number: (s: unknown) => (s === undefined || s === null || s === '' ? undefined : Number(s)),
+  json: (s: unknown) => JSON.stringify(s),
+  len: (s: unknown) => (Array.isArray(s) || typeof s === 'string' ? s.length : undefined),
+}
+
+type Token = { kind: 'num' | 'str' | 'id' | 'op'; value: string }
+
+function tokenize(src: string): Token[] {
+  const tokens: Token[] = []
+  let i = 0
+  while (i < src.length) {
+    const c = src[i]!
+    if (/\s/.test(c)) { i++; continue }
+    if (/[0-9]/.test(c)) {
+      const m = /^\d+(\.\d+)?/.exec(src.slice(i))!
+      tokens.push({ kind: 'num', value: m[0] })
+      i += m[0].length
+    } else if (c === "'") {
+      const end = src.indexOf("'", i + 1)
+      if (end < 0) throw new SyntaxError('unterminated string')
+      tokens.push({ kind: 'str', value: src.slice(i + 1, end) })
+      i = end + 1
+    } else if (/[A-Za-z_$]/.test(c)) {
+      const m = /^[A-Za-z_$][\w$-]*/.exec(src.slice(i))!
+      tokens.push({ kind: 'id', value: m[0] })
+      i += m[0].length
+    } else if (src.startsWith('??', i)) {
+      tokens.push({ kind: 'op', value: '??' })
+      i += 2
+    } else if ('+-*/().,[]'.includes(c)) {
+      tokens.push({ kind: 'op', value: c })
+      i++
+    } else {
+      throw new SyntaxError(`unexpected "${c}"`)
+    }
+  }
+  return tokens
+}
+
+/** Parses an expression; throws SyntaxError with a readable message when it is not one. */
+export function compileExpression(src: string): Evaluate {
+  const tokens = tokenize(src)
+  let pos = 0
+  const peek = () => tokens[pos]
+  const take = (value?: string): Token => {
+    const t = tokens[pos]
+    if (!t || (value !== undefined && t.value !== value)) {
+      throw new SyntaxError(`expected ${value ?? 'a value'} at token ${pos + 1}`)
+    }
+    pos++
+    return t
+  }
+  const binary = (next: () => Evaluate, ops: string[]): Evaluate => {
+    let left = next()
+    while (peek()?.kind === 'op' && ops.includes(peek()!.value)) {
+      const op = take().value
+      const l = left
+      const r = next()
+      left = (v) => applyOp(op, l(v), () => r(v))
+    }
+    return left
+  }
+  const coalesce = (): Evaluate => binary(additive, ['??'])
+  const additive = (): Evaluate => binary(multiplicative, ['+', '-'])
+  const multiplicative = (): Evaluate => binary(unary, ['*', '/'])
+  const unary = (): Evaluate => {
+    if (peek()?.value === '-' && peek()?.kind === 'op') {
+      take()
+      const inner = unary()
+      return (v) => -(inner(v) as number)
+    }
+    return primary()
+  }
+  const primary = (): Evaluate => {
+    const t = take()
+    if (t.kind === 'num') { const n = Number(t.value); return () => n }
+    if (t.kind === 'str') { const s = t.value; return () => s }
+    if (t.kind === 'op' && t.value === '(') { const e = coalesce(); take(')'); return e }
+    if (t.kind !== 'id') throw new SyntaxError(`unexpected "${t.value}"`)
+    if (t.value === 'true') return () => true
+    if (t.value === 'false') return () => false
+    if (t.value === 'null') return () => null
+    if (peek()?.value === '(') {
+      const fn = FUNCTIONS[t.value]
+      if (!fn) throw new SyntaxError(`unknown function "${t.value}" (known: ${Object.keys(FUNCTIONS).join(', ')})`)
+      take('(')
+      const args: Evaluate[] = []
+      if (peek()?.value !== ')') {
+        args.push(coalesce())
+        while (peek()?.value === ',') { take(','); args.push(coalesce()) }
+      }
+      take(')')
+      return (v) => fn(...args.map((a) => a(v)))
+    }
+    const path: string[] = [t.value]
+    while (peek()?.value === '.' || peek()?.value === '[') {
+      if (take().value === '.') path.push(take().value)
+      else { path.push(take().value); take(']') }
+    }
+    return (v) => readPath(v, path)
+  }
+  const result = coalesce()
+  if (pos < tokens.length) throw new SyntaxError(`unexpected "${tokens[pos]!.value}"`)
+  return result
+}
+
+function applyOp(op: string, left: unknown, right: () => unknown): unknown {
+  if (op === '??') return left ?? right()
+  const r = right()
+  if (op === '+') {
+    if (typeof left === 'string' || typeof r === 'string') return `${left ?? ''}${r ?? ''}`
+    return (left as number) + (r as number)
+  }
+  if (left === undefined || r === undefined) return undefined
+  if (op === '-') return (left as number) - (r as number)
+  if (op === '*') return (left as number) * (r as number)
+  return (left as number) / (r as number)
+}
+
+export function readPath(vars: unknown, path: readonly string[]): unknown {
+  let node: any = vars
+  for (const key of path) {
+    if (node == null) return undefined
+    node = node[key]
+  }
+  return node
+}

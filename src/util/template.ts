@@ -1,0 +1,59 @@
+/**
+ * Templates: any JSON value whose strings may hold `{expression}` placeholders. A string that is a
+ * single placeholder yields the raw value (a number stays a number, and an undefined value drops the
+ * property); a string with text around placeholders is interpolated. Compiled once at start-up.
+ *
+ * @example
+ * compileTemplate({ error: { code: '{code}', message: 'Invalid value for field: {field}.' } })
+ *   ({ code: 'invalid_field', field: 'ttl' })
+ * // { error: { code: 'invalid_field', message: 'Invalid value for field: ttl.' } }
+ */
+import { compileExpression, type Vars } from './expression.ts'
+
+export type Render = (vars: Vars) => unknown
+
+const PLACEHOLDER = /\{([^{}]+)\}/g
+
+/** Throws SyntaxError naming the bad placeholder. */
+export function compileTemplate(template: unknown): Render {
+  if (typeof template === 'string') return compileString(template)
+  if (Array.isArray(template)) {
+    const items = template.map(compileTemplate)
+    return (vars) => items.map((item) => item(vars)).filter((v) => v !== undefined)
+  }
+  if (template !== null && typeof template === 'object') {
+    const entries = Object.entries(template).map(([k, v]) => [k, compileTemplate(v)] as const)
+    return (vars) => {
+      const out: Record<string, unknown> = {}
+      for (const [k, render] of entries) {
+        const value = render(vars)
+        if (value !== undefined) out[k] = value
+      }
+      return out
+    }
+  }
+  return () => template
+}
+
+function compileString(template: string): Render {
+  const whole = /^\{([^{}]+)\}$/.exec(template)
+  if (whole) {
+    const expr = compileExpression(whole[1]!)
+    return (vars) => expr(vars)
+  }
+  if (!template.includes('{')) return () => template
+  const parts: Array<string | ((v: Vars) => unknown)> = []
+  let last = 0
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    parts.push(template.slice(last, m.index))
+    parts.push(compileExpression(m[1]!))
+    last = m.index! + m[0].length
+  }
+  parts.push(template.slice(last))
+  return (vars) => parts.map((p) => (typeof p === 'string' ? p : String(p(vars) ?? ''))).join('')
+}
+
+/** True when a string holds at least one placeholder. */
+export function isTemplated(value: unknown): boolean {
+  return typeof value === 'string' && /\{[^{}]+\}/.test(value)
+}

@@ -1,0 +1,19 @@
+/**
+ * Stage 3, world: which world a request belongs to — the world of its credential (any scheme the
+ * spec declares), else the world a header names, else the default scenario's world.
+ */
+import type { Worlds } from './worlds.ts'
+import type { World } from './world.ts'
+import { credentialFor } from '../auth/credentials.ts'
+
+export const WORLD_HEADER = 'x-standin-world'
+
+export function selectWorld(worlds: Worlds, headers: Record<string, string>, url: URL): World {
+  for (const scheme of worlds.api.behaviour.schemes.values()) {
+    const token = credentialFor(scheme, headers, url)
+    const entry = token ? worlds.byKey(token) : undefined
+    if (entry) return entry.world
+  }
+  const named = headers[WORLD_HEADER]
+  return (named && (worlds.get(named) ?? (worlds.scenarios.has(named) ? worlds.home(named) : undefined))) || worlds.default
+}

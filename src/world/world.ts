@@ -1,0 +1,207 @@
+/**
+ * A world: one isolated instance of the API — its records, clock, rule counters, rate windows,
+ * idempotency cache and journal. Scenarios describe how a world starts; credentials select it.
+ */
+import type { Api } from '../api.ts'
+import type { ResourceModel } from '../spec/model.ts'
+import type { KeyDef, Scenario } from '../scenario/model.ts'
+import { Clock, type ClockMode } from './clock.ts'
+import { MemoryStore, type Store, type StoredRecord } from './store.ts'
+import { TimerQueue } from './timers.ts'
+import { Journal, type JournalQuery, type Violation } from '../journal/journal.ts'
+import { RateWindows } from '../limits/rate-window.ts'
+import { buildRecord } from '../act/record.ts'
+import { seededRandom } from '../util/random.ts'
+
+export interface Tenant {
+  id: string
+  tier?: string
+  balances: Record<string, number>
+  flags: Record<string, unknown>
+  [extra: string]: unknown
+}
+
+export interface WorldOptions {
+  id: string
+  scenario: Scenario
+  /** Keys as this world issues them (the scenario's own, or fresh ones). */
+  keys: Map<string, KeyDef & { tenant: string }>
+  clockMode: ClockMode
+  seed: number
+  wall?: () => number
+  store?: Store
+}
+
+export interface IdempotentResponse {
+  fingerprint: string
+  status: number
+  headers: Array<[string, string]>
+  body: unknown
+  contentType?: string
+  at: number
+}
+
+export class World {
+  readonly id: string
+  readonly scenario: Scenario
+  readonly api: Api
+  readonly keys: Map<string, KeyDef & { tenant: string }>
+  clock!: Clock
+  readonly store: Store
+  readonly timers = new TimerQueue()
+  readonly journal = new Journal()
+  readonly rates = new RateWindows()
+  readonly tenants = new Map<string, Tenant>()
+  readonly ruleHits = new Map<number, { matched: number; fired: number }>()
+  readonly idempotency = new Map<string, IdempotentResponse>()
+  /** resource \0 id -> when the record went away, for `gone` (410) answers. */
+  readonly tombstones = new Map<string, number>()
+  /** Open streams per key (a sandbox id), for one-stream-at-a-time rules. */
+  readonly streams = new Map<string, number>()
+  random!: () => number
+  private readonly options: WorldOptions
+  private requestSeq = 0
+
+  constructor(api: Api, options: WorldOptions) {
+    this.api = api
+    this.id = options.id
+    this.scenario = options.scenario
+    this.keys = options.keys
+    this.options = options
+    this.store = options.store ?? new MemoryStore()
+    this.populate()
+  }
+
+  /** Puts the world back as its scenario starts it (same keys). */
+  reset(): void {
+    this.store.clear()
+    this.journal.clear()
+    this.rates.clear()
+    this.tenants.clear()
+    this.ruleHits.clear()
+    this.idempotency.clear()
+    this.tombstones.clear()
+    this.streams.clear()
+    this.timers.clear()
+    this.populate()
+  }
+
+  private populate(): void {
+    const { scenario, clockMode, seed, wall } = this.options
+    this.clock = new Clock({ mode: scenario.clock.mode ?? clockMode, start: scenario.clock.start, wall })
+    this.random = seededRandom(scenario.seed ?? seed)
+    for (const t of scenario.tenants) {
+      const { keys: _k, records: _r, ...rest } = t
+      this.tenants.set(t.id, structuredClone({ ...rest, balances: { ...t.balances }, flags: { ...t.flags } }) as Tenant)
+    }
+    const now = this.clock.now()
+    for (const t of scenario.tenants) {
+      for (const [resource, list] of Object.entries(t.records)) {
+        const model = this.api.behaviour.resources.get(resource)!
+        for (const data of list) {
+          const parentId = model.parent ? (data[model.parent.field ?? model.parent.param] as string | undefined) : undefined
+          const record = buildRecord(this, model, this.tenants.get(t.id)!, structuredClone(data), { now, parentId })
+          this.insert(model, record)
+        }
+      }
+    }
+  }
+
+  /** Runs what the clock has made due. Called before every request and after every clock move. */
+  tick(): void {
+    this.timers.runDue(this.clock.now())
+  }
+
+  advance(ms: number): number {
+    // Step through due timers in order, so a record's later timers see the time they fire at.
+    const target = this.clock.now() + ms
+    for (let next = this.timers.peek(); next !== undefined && next <= target; next = this.timers.peek()) {
+      if (next > this.clock.now()) this.clock.set(next)
+      this.timers.runDue(next)
+    }
+    this.clock.set(target)
+    this.tick()
+    return this.clock.now()
+  }
+
+  nextRequestId(): string {
+    return `req_${this.id.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}_${(++this.requestSeq).toString(36).padStart(6, '0')}`
+  }
+
+  insert(model: ResourceModel, record: StoredRecord): void {
+    this.store.insert(record)
+    this.tombstones.delete(`${model.name}\u0000${record.id}`)
+    this.scheduleTimers(model, record, 'created', record.createdAt)
+    this.scheduleTimers(model, record, 'entered', record.enteredAt)
+    if (model.retentionMs !== undefined) {
+      this.timers.schedule(record.createdAt + model.retentionMs, () => {
+        if (this.store.get(model.name, record.id) === record) this.remove(model, record)
+      })
+    }
+  }
+
+  remove(model: ResourceModel, record: StoredRecord): void {
+    this.store.remove(model.name, record.id)
+    this.tombstones.set(`${model.name}\u0000${record.id}`, this.clock.now())
+  }
+
+  /** Moves a record to a lifecycle state, as an operation or a timer does. */
+  setState(model: ResourceModel, record: StoredRecord, to: string, at = this.clock.now()): void {
+    const lifecycle = model.lifecycle
+    if (!lifecycle) return
+    const previous = record.state
+    record.state = to
+    record.data[lifecycle.field] = to
+    record.enteredAt = at
+    record.transitions++
+    this.store.update(record, previous)
+    this.scheduleTimers(model, record, 'entered', at)
+  }
+
+  private scheduleTimers(model: ResourceModel, record: StoredRecord, since: 'created' | 'entered', base: number): void {
+    const lifecycle = model.lifecycle
+    if (!lifecycle) return
+    for (const timer of lifecycle.timers) {
+      if (timer.since !== since) continue
+      if (since === 'entered' && !timer.from.has(record.state!)) continue
+      const tenant = this.tenants.get(record.tenant)
+      const after = timer.after({ record: record.data, tenant, now: base })
+      if (typeof after !== 'number' || !Number.isFinite(after)) continue
+      const transitions = record.transitions
+      const at = base + after
+      this.timers.schedule(at, () => {
+        if (this.store.get(model.name, record.id) !== record) return
+        if (since === 'entered' && record.transitions !== transitions) return
+        if (!timer.from.has(record.state!)) return
+        this.setState(model, record, timer.to, at)
+      })
+    }
+  }
+
+  /** The violations journalled in this world (requests that broke the spec, responses that did). */
+  violations(side?: Violation['side']): Array<Violation & { requestId: string; operation?: string }> {
+    return this.journal.all().flatMap((e) => e.violations.filter((v) => !side || v.side === side).map((v) => ({ ...v, requestId: e.requestId, operation: e.operation })))
+  }
+
+  /** A summary for the control API. */
+  describe(): object {
+    return {
+      id: this.id,
+      scenario: this.scenario.name,
+      now: new Date(this.clock.now()).toISOString(),
+      clock: this.clock.mode,
+      tenants: [...this.tenants.values()].map((t) => ({
+        id: t.id,
+        tier: t.tier,
+        balances: t.balances,
+        keys: [...this.keys.values()].filter((k) => k.tenant === t.id).map((k) => k.token),
+      })),
+      records: Object.fromEntries(this.store.resources().map((r) => [r, this.store.size(r)])),
+      journal: { entries: this.journal.all().length, dropped: this.journal.dropped },
+    }
+  }
+
+  count(query: JournalQuery): number {
+    return this.journal.count(query)
+  }
+}
