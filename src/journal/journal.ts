@@ -33,7 +33,9 @@ export interface JournalEntry {
 export type JournalQuery = Partial<Pick<JournalEntry, 'operation' | 'status' | 'code' | 'tenant' | 'method' | 'cause'>>
 
 export class Journal {
+  /** Entries before `start` are dropped; they are cut off in batches, so adding stays O(1). */
   private entries: JournalEntry[] = []
+  private start = 0
   private seq = 0
   /** Entries dropped because the journal was full; reported, never silent. */
   dropped = 0
@@ -46,17 +48,23 @@ export class Journal {
   add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
     const full = { seq: ++this.seq, ...entry }
     this.entries.push(full)
-    if (this.entries.length > this.capacity) {
-      const excess = this.entries.length - this.capacity
-      this.entries.splice(0, excess)
-      this.dropped += excess
+    if (this.entries.length - this.start > this.capacity) {
+      this.start++
+      this.dropped++
+      // Cutting one entry off the front of a full journal would move all the others on every request.
+      if (this.start >= this.capacity) this.compact()
     }
     return full
   }
 
   query(filter: JournalQuery = {}, since = 0): JournalEntry[] {
     const keys = Object.entries(filter).filter(([, v]) => v !== undefined)
-    return this.entries.filter((e) => e.seq > since && keys.every(([k, v]) => String((e as any)[k]) === String(v)))
+    const out: JournalEntry[] = []
+    for (let i = this.start; i < this.entries.length; i++) {
+      const e = this.entries[i]!
+      if (e.seq > since && keys.every(([k, v]) => String((e as any)[k]) === String(v))) out.push(e)
+    }
+    return out
   }
 
   count(filter: JournalQuery = {}): number {
@@ -64,11 +72,19 @@ export class Journal {
   }
 
   all(): readonly JournalEntry[] {
+    this.compact()
     return this.entries
   }
 
   clear(): void {
     this.entries = []
+    this.start = 0
     this.dropped = 0
+  }
+
+  private compact(): void {
+    if (this.start === 0) return
+    this.entries = this.entries.slice(this.start)
+    this.start = 0
   }
 }
