@@ -60,15 +60,24 @@ export class SchemaRegistry {
     return purpose === 'body' ? this.body : purpose === 'params' ? this.params : this.response
   }
 
+  /** Where each `$ref` leads; render resolves the same few refs on every request. */
+  private readonly resolved = new Map<string, Readonly<{ schema: any; pointer: string }>>()
+
   /** Follows `$ref`s until a schema object, returning it with the pointer it lives at. */
-  resolve(schema: unknown, at = ''): { schema: any; pointer: string } {
-    let current: any = schema
-    let pointer = at
-    for (let hops = 0; isPlainObject(current) && typeof current.$ref === 'string' && hops < 32; hops++) {
-      pointer = refToPointer(current.$ref)
-      current = get(this.document, pointer)
+  resolve(schema: unknown, at = ''): Readonly<{ schema: any; pointer: string }> {
+    if (!isPlainObject(schema) || typeof schema.$ref !== 'string') return { schema, pointer: at }
+    const ref = schema.$ref
+    let found = this.resolved.get(ref)
+    if (!found) {
+      let current: any = schema
+      let pointer = at
+      for (let hops = 0; isPlainObject(current) && typeof current.$ref === 'string' && hops < 32; hops++) {
+        pointer = refToPointer(current.$ref)
+        current = get(this.document, pointer)
+      }
+      this.resolved.set(ref, (found = { schema: current, pointer }))
     }
-    return { schema: current, pointer }
+    return found
   }
 
   /** A copy of a schema with every local `$ref` inlined (recursion cut at `depth`), for data generators. */
