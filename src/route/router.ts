@@ -76,13 +76,19 @@ export class Router {
     if (!found) return undefined
     const op = found.node.operations.get(method) ?? (method === 'HEAD' ? found.node.operations.get('GET') : undefined)
     if (!op) return { allowed: [...found.node.operations.keys()] }
-    const names = found.names
     const params: Record<string, string> = {}
     // Each operation may name its parameters differently at the same position.
-    const own = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
-    own.forEach((name, i) => { params[name] = found.values[i] ?? '' })
-    void names
+    const own = this.paramNames(op)
+    for (let i = 0; i < own.length; i++) params[own[i]!] = found.values[i] ?? ''
     return { match: { operation: op, params } }
+  }
+
+  private readonly names = new Map<OperationModel, string[]>()
+
+  private paramNames(op: OperationModel): string[] {
+    let names = this.names.get(op)
+    if (!names) this.names.set(op, (names = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)))
+    return names
   }
 }
 
@@ -109,10 +115,12 @@ function walk(n: Node, segments: string[], i: number, values: string[]): { node:
 }
 
 function split(path: string): string[] {
-  const trimmed = path.replace(/\/+$/, '')
-  return trimmed === '' ? [] : trimmed.slice(1).split('/')
+  let end = path.length
+  while (end > 0 && path.charCodeAt(end - 1) === 47 /* / */) end--
+  return end === 0 ? [] : path.slice(1, end).split('/')
 }
 
 function safeDecode(segment: string): string | undefined {
+  if (!segment.includes('%')) return segment
   try { return decodeURIComponent(segment) } catch { return undefined }
 }
