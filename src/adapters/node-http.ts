@@ -9,7 +9,9 @@
  * await server.close()
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Handler } from '../core/handle.ts'
+import { outgoingOf, type Handler } from '../core/handle.ts'
+import { responseOf, type Outgoing } from '../render/response.ts'
+import { requestOf } from './node-request.ts'
 
 export interface ListenOptions {
   port?: number
@@ -24,24 +26,15 @@ export interface Listening {
 }
 
 export function createNodeHandler(handle: Handler) {
+  const answer = outgoingOf(handle) ?? handle
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const abort = new AbortController()
     res.on('close', () => { if (!res.writableFinished) abort.abort() })
-    let response: Response
+    let out: Response | Outgoing
     try {
       const host = req.headers.host ?? '127.0.0.1'
       const url = new URL(req.url ?? '/', `http://${host}`)
-      const headers = new Headers()
-      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
-      const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-      const request = new Request(url, {
-        method: req.method,
-        headers,
-        body: hasBody ? bodyOf(req) : undefined,
-        duplex: 'half',
-        signal: abort.signal,
-      } as RequestInit)
-      response = await handle(request, { remoteAddress: req.socket.remoteAddress, signal: abort.signal })
+      out = await answer(requestOf(req, url.href, abort.signal), { remoteAddress: req.socket.remoteAddress, signal: abort.signal })
     } catch (error) {
       // The core answers every API error itself; reaching here is a bug in standin or a broken socket.
       if (!res.headersSent) {
@@ -51,39 +44,77 @@ export function createNodeHandler(handle: Handler) {
       console.error('standin: request failed:', error)
       return
     }
-    if (response.type === 'error') {
-      // A forced fault: drop the connection without an answer.
-      req.socket.destroy()
+    if (out instanceof Response) return writeResponse(req, res, out, abort.signal)
+    const headers = headersFor(req, out.headers)
+    if (typeof out.body === 'string' && out.status >= 200 && out.status <= 599) {
+      // A whole body: one write, with its length.
+      headers['content-length'] = String(Buffer.byteLength(out.body))
+      res.writeHead(out.status, headers)
+      res.end(out.body)
       return
     }
-    const headers: Record<string, string | string[]> = {}
-    response.headers.forEach((value, name) => {
-      if (name === 'set-cookie') return
-      headers[name] = value
-    })
-    const cookies = response.headers.getSetCookie()
-    if (cookies.length > 0) headers['set-cookie'] = cookies
-    // The body was not read to the end (too large): close, so the client stops sending.
-    if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') headers.connection = 'close'
-    res.writeHead(response.status, headers)
-    if (!response.body || req.method === 'HEAD') {
+    if (out.body === null && out.status >= 200 && out.status <= 599) {
+      res.writeHead(out.status, headers)
       res.end()
       return
     }
-    const reader = response.body.getReader()
-    abort.signal.addEventListener('abort', () => { reader.cancel().catch(() => {}) }, { once: true })
+    // A stream, or a status a Web Response would refuse: the same way as any Response.
+    let response: Response
     try {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        if (!res.write(value)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
-        if (res.destroyed) break
+      response = responseOf(out)
+    } catch (error) {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ error: { code: 'standin_internal', message: 'standin failed to handle this request; see the server log.' } }))
       }
-      res.end()
-    } catch {
-      // A stream cut by a rule, or the client went away: drop the connection mid-way.
-      res.destroy()
+      console.error('standin: request failed:', error)
+      return
     }
+    return writeResponse(req, res, response, abort.signal)
+  }
+}
+
+/** Header names lower-cased, repeated headers joined as Web Headers join them, cookies kept apart. */
+function headersFor(req: IncomingMessage, list: Array<[string, string]>): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {}
+  for (const [rawName, value] of list) {
+    const name = rawName.toLowerCase()
+    const existing = headers[name]
+    if (name === 'set-cookie') headers[name] = existing === undefined ? [value] : [...(existing as string[]), value]
+    else headers[name] = existing === undefined ? value : `${existing as string}, ${value}`
+  }
+  // The body was not read to the end (too large): close, so the client stops sending.
+  if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') headers.connection = 'close'
+  return headers
+}
+
+async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, signal: AbortSignal): Promise<void> {
+  if (response.type === 'error') {
+    // A forced fault: drop the connection without an answer.
+    req.socket.destroy()
+    return
+  }
+  const list: Array<[string, string]> = []
+  response.headers.forEach((value, name) => { if (name !== 'set-cookie') list.push([name, value]) })
+  for (const cookie of response.headers.getSetCookie()) list.push(['set-cookie', cookie])
+  res.writeHead(response.status, headersFor(req, list))
+  if (!response.body || req.method === 'HEAD') {
+    res.end()
+    return
+  }
+  const reader = response.body.getReader()
+  signal.addEventListener('abort', () => { reader.cancel().catch(() => {}) }, { once: true })
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (!res.write(value)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
+      if (res.destroyed) break
+    }
+    res.end()
+  } catch {
+    // A stream cut by a rule, or the client went away: drop the connection mid-way.
+    res.destroy()
   }
 }
 
@@ -107,30 +138,4 @@ export function listen(handle: Handler, options: ListenOptions = {}): Promise<Li
       })
     })
   })
-}
-
-/**
- * The request body as a Web stream. Cancelling it (a body over the size limit) discards the rest
- * instead of destroying the socket, so the client still gets the API's error.
- */
-function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let closed = false
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on('data', (chunk: Buffer) => {
-        if (closed) return
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-        if ((controller.desiredSize ?? 1) <= 0) req.pause()
-      })
-      req.on('end', () => { if (!closed) { closed = true; controller.close() } })
-      req.on('error', (error) => { if (!closed) { closed = true; controller.error(error) } })
-    },
-    pull() {
-      req.resume()
-    },
-    cancel() {
-      closed = true
-      req.resume()
-    },
-  }, { highWaterMark: 4 })
 }

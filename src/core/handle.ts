@@ -20,10 +20,20 @@ import { act } from '../act/act.ts'
 import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
 import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
 import { renderError } from '../render/error.ts'
-import { toResponse, withCommonHeaders } from '../render/response.ts'
+import { responseOf, toOutgoing, withCommonHeaders, type Outgoing } from '../render/response.ts'
 import { recordInJournal } from '../journal/record.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
+
+/** The same core, answering with an Outgoing where it has one, for doors that write it themselves. */
+export type OutgoingHandler = (request: Request, info?: RequestInfo) => Promise<Response | Outgoing>
+
+const OUTGOING = Symbol('standin.outgoing')
+
+/** The Outgoing form of a handler made by createHandler, if `handle` is one. */
+export function outgoingOf(handle: Handler): OutgoingHandler | undefined {
+  return (handle as Handler & { [OUTGOING]?: OutgoingHandler })[OUTGOING]
+}
 
 export interface HandlerOptions extends ControlOptions {
   /** Called with every standin bug (an exception on the request path), besides the 500 it becomes. */
@@ -31,8 +41,18 @@ export interface HandlerOptions extends ControlOptions {
 }
 
 export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Handler {
+  const answer = createAnswer(worlds, options)
+  const handle: Handler = async (request, info) => {
+    const out = await answer(request, info)
+    return out instanceof Response ? out : responseOf(out)
+  }
+  Object.defineProperty(handle, OUTGOING, { value: answer })
+  return handle
+}
+
+function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler {
   const api = worlds.api
-  return async function handle(request, info = {}) {
+  return async function answer(request, info = {}) {
     const started = performance.now()
     const url = new URL(request.url)
 
@@ -87,7 +107,7 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
     rememberIdempotent(ctx, prepared)
     // 10. journal
     recordInJournal(ctx, prepared, performance.now() - started)
-    return toResponse(prepared, ctx.method === 'HEAD')
+    return toOutgoing(prepared, ctx.method === 'HEAD')
   }
 }
 

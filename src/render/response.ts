@@ -17,17 +17,43 @@ export function withCommonHeaders(ctx: Context, prepared: Prepared): void {
   for (const h of ctx.responseHeaders) if (!prepared.headers.some(([n]) => n.toLowerCase() === h[0].toLowerCase())) prepared.headers.push(h)
 }
 
-export function toResponse(prepared: Prepared, head = false): Response {
-  const headers = new Headers()
-  for (const [name, value] of prepared.headers) headers.append(name, value)
-  let body: BodyInit | null = null
-  if (prepared.stream) body = prepared.stream
-  else if (prepared.body !== undefined) {
-    const type = prepared.contentType ?? 'application/json'
-    headers.set('content-type', type)
-    body = typeof prepared.body === 'string' && !/json/.test(type) ? prepared.body : JSON.stringify(prepared.body)
+/**
+ * A response as the core produced it, before it is a Web Response. The node:http door writes it to
+ * the socket as it is: building a Response only to read its body back costs more than the rest of
+ * a simple request.
+ */
+export interface Outgoing {
+  status: number
+  /** In order; `content-type` at most once. */
+  headers: Array<[string, string]>
+  body: string | ReadableStream<Uint8Array> | null
+}
+
+export function toOutgoing(prepared: Prepared, head = false): Outgoing {
+  const headers = prepared.headers.slice()
+  let body: Outgoing['body'] = null
+  let type: string | undefined
+  if (prepared.stream) {
+    body = prepared.stream
+    type = prepared.contentType
+  } else if (prepared.body !== undefined) {
+    type = prepared.contentType ?? 'application/json'
+    body = typeof prepared.body === 'string' && !type.includes('json') ? prepared.body : JSON.stringify(prepared.body)
   }
-  if (prepared.stream && prepared.contentType) headers.set('content-type', prepared.contentType)
+  if (type !== undefined) {
+    for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === 'content-type') headers.splice(i, 1)
+    headers.push(['content-type', type])
+  }
   const nullBody = prepared.status === 204 || prepared.status === 304 || head
-  return new Response(nullBody ? null : body, { status: prepared.status, headers })
+  return { status: prepared.status, headers, body: nullBody ? null : body }
+}
+
+export function toResponse(prepared: Prepared, head = false): Response {
+  return responseOf(toOutgoing(prepared, head))
+}
+
+export function responseOf(outgoing: Outgoing): Response {
+  const headers = new Headers()
+  for (const [name, value] of outgoing.headers) headers.append(name, value)
+  return new Response(outgoing.body, { status: outgoing.status, headers })
 }

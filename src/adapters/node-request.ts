@@ -1,0 +1,136 @@
+/**
+ * A Web Request over a node:http IncomingMessage, built lazily (as @hono/node-server does): the core
+ * reads a request's method, URL, headers and body stream, and constructing a full Request for that
+ * costs more than the rest of a simple GET. Anything else — `text()`, `clone()`, `cache` … —
+ * builds the real Request on first use and answers from it. `instanceof Request` holds.
+ */
+import type { IncomingMessage } from 'node:http'
+import { Readable } from 'node:stream'
+
+const incoming = Symbol('incoming')
+const href = Symbol('href')
+const abortSignal = Symbol('signal')
+const cachedHeaders = Symbol('headers')
+const cachedBody = Symbol('body')
+const real = Symbol('request')
+
+interface NodeRequest {
+  [incoming]: IncomingMessage
+  [href]: string
+  [abortSignal]: AbortSignal
+  [cachedHeaders]?: Headers
+  [cachedBody]?: ReadableStream<Uint8Array> | null
+  [real]?: Request
+}
+
+const own = {
+  get method(): string {
+    return (this as unknown as NodeRequest)[incoming].method ?? 'GET'
+  },
+  get url(): string {
+    return (this as unknown as NodeRequest)[href]
+  },
+  get signal(): AbortSignal {
+    return (this as unknown as NodeRequest)[abortSignal]
+  },
+  get headers(): Headers {
+    const self = this as unknown as NodeRequest
+    if (self[real]) return self[real].headers
+    return (self[cachedHeaders] ??= headersOf(self[incoming]))
+  },
+  get bodyUsed(): boolean {
+    const self = this as unknown as NodeRequest
+    if (self[real]) return self[real].bodyUsed
+    return self[cachedBody] ? Readable.isDisturbed(self[cachedBody] as unknown as NodeJS.ReadableStream) : false
+  },
+  get body(): ReadableStream<Uint8Array> | null {
+    const self = this as unknown as NodeRequest
+    if (self[real]) return self[real].body
+    if (self[cachedBody] === undefined) self[cachedBody] = hasBody(self[incoming]) ? bodyOf(self[incoming]) : null
+    return self[cachedBody]
+  },
+}
+
+const BODY_READERS = new Set(['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'])
+
+const prototype: object = Object.create(Request.prototype, Object.getOwnPropertyDescriptors(own))
+for (const name of Reflect.ownKeys(Request.prototype)) {
+  if (name === 'constructor' || name in own) continue
+  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name)!
+  if (!descriptor.get && typeof descriptor.value !== 'function') continue
+  if (typeof descriptor.value === 'function') {
+    // Body readers reject, as a Request's do, when the body was already read through the stream.
+    const reader = typeof name === 'string' && BODY_READERS.has(name)
+    Object.defineProperty(prototype, name, {
+      value(this: NodeRequest, ...args: unknown[]) {
+        let request: Request
+        try {
+          request = materialize(this)
+        } catch (error) {
+          if (reader) return Promise.reject(error)
+          throw error
+        }
+        return (request as any)[name](...args)
+      },
+      writable: true, configurable: true,
+    })
+  } else {
+    Object.defineProperty(prototype, name, { get(this: NodeRequest) { return (materialize(this) as any)[name] }, configurable: true })
+  }
+}
+
+function materialize(self: NodeRequest): Request {
+  if (self[real]) return self[real]
+  const req = self[incoming]
+  const body = self[cachedBody] !== undefined ? self[cachedBody] : hasBody(req) ? bodyOf(req) : null
+  self[real] = new Request(self[href], {
+    method: req.method, headers: self[cachedHeaders] ?? headersOf(req), body, duplex: 'half', signal: self[abortSignal],
+  } as RequestInit)
+  return self[real]
+}
+
+/** A Request for `req`; `url` is absolute (`http://host/path?query`). */
+export function requestOf(req: IncomingMessage, url: string, signal: AbortSignal): Request {
+  const request = Object.create(prototype) as NodeRequest
+  request[incoming] = req
+  request[href] = url
+  request[abortSignal] = signal
+  return request as unknown as Request
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.method !== 'GET' && req.method !== 'HEAD'
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers()
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
+  return headers
+}
+
+/**
+ * The request body as a Web stream. Cancelling it (a body over the size limit) discards the rest
+ * instead of destroying the socket, so the client still gets the API's error.
+ */
+export function bodyOf(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let closed = false
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        if (closed) return
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        if ((controller.desiredSize ?? 1) <= 0) req.pause()
+      })
+      req.on('end', () => { if (!closed) { closed = true; controller.close() } })
+      req.on('error', (error) => { if (!closed) { closed = true; controller.error(error) } })
+    },
+    pull() {
+      req.resume()
+    },
+    cancel() {
+      closed = true
+      req.resume()
+    },
+  }, { highWaterMark: 4 })
+}
