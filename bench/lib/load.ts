@@ -1,0 +1,70 @@
+/**
+ * Driving a server with autocannon: a fixed number of connections for a fixed time, one request
+ * shape. Latency percentiles are computed here from every response time autocannon reports (in
+ * fractional milliseconds, whatever the status), not from its whole-millisecond histogram, which
+ * also skips non-2xx responses — and the 429 workload is all non-2xx.
+ */
+import autocannon from 'autocannon'
+import { percentiles, Samples } from './stats.ts'
+
+export interface RequestShape {
+  method: 'GET' | 'POST'
+  path: string
+  headers: Record<string, string>
+  body?: string
+  /** The status every response should have; others are counted as unexpected. */
+  expect: number
+}
+
+export interface LoadResult {
+  requests: number
+  seconds: number
+  rps: number
+  /** Milliseconds. */
+  p50: number
+  p99: number
+  /** Mean bytes per response (headers and body), to compare what each server sends. */
+  bytesPerResponse: number
+  statuses: Record<string, number>
+  /** Responses with another status than expected, plus connection errors and timeouts. */
+  unexpected: number
+  errors: number
+}
+
+export function drive(base: string, shape: RequestShape, options: { connections: number; seconds: number }): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const times = new Samples()
+    const statuses: Record<string, number> = {}
+    let bytes = 0
+    const instance = autocannon({
+      url: base + shape.path,
+      method: shape.method,
+      headers: shape.headers,
+      body: shape.body,
+      connections: options.connections,
+      duration: options.seconds,
+      timeout: 10,
+    }, (error, result) => {
+      if (error) return reject(error)
+      const requests = times.length
+      const [p50, p99] = percentiles(times.values(), [50, 99])
+      const unexpected = requests - (statuses[String(shape.expect)] ?? 0) + result.errors + result.timeouts
+      resolve({
+        requests,
+        seconds: result.duration,
+        rps: requests / result.duration,
+        p50: p50!,
+        p99: p99!,
+        bytesPerResponse: requests > 0 ? bytes / requests : 0,
+        statuses,
+        unexpected,
+        errors: result.errors + result.timeouts,
+      })
+    })
+    instance.on('response', (_client: unknown, status: number, size: number, ms: number) => {
+      times.push(ms)
+      statuses[status] = (statuses[status] ?? 0) + 1
+      bytes += size
+    })
+  })
+}
