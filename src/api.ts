@@ -16,6 +16,10 @@ import { isPlainObject } from './util/match.ts'
 export interface ResourceShape {
   schema: any
   properties: Record<string, any>
+  /** The property names, in the schema's order. */
+  names: string[]
+  /** Properties with a `default`, and the default. */
+  defaults: Array<[string, unknown]>
   required: string[]
   /** No declared properties: keep whatever the client sends. */
   open: boolean
@@ -79,7 +83,9 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
         const schema = schemaAt(behaviour.resources.get(name)!.schemaPointer)
         const properties = collectProperties(schema)
         const required = collectRequired(schema)
-        shapes.set(name, (shape = { schema, properties, required, open: Object.keys(properties).length === 0 }))
+        const names = Object.keys(properties)
+        const defaults = names.filter((n) => isPlainObject(properties[n]) && properties[n].default !== undefined).map((n): [string, unknown] => [n, properties[n].default])
+        shapes.set(name, (shape = { schema, properties, names, defaults, required, open: names.length === 0 }))
       }
       return shape
     },

@@ -6,7 +6,6 @@
 import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 import type { Tenant, World } from '../world/world.ts'
-import { isPlainObject } from '../util/match.ts'
 
 export interface BuildOptions {
   now: number
@@ -21,12 +20,10 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   const shape = world.api.resourceShape(model.name)
   // The id first, then the schema's own order: records read back the way the API documents them.
   const data: Record<string, unknown> = { [model.idField]: undefined }
-  for (const name of Object.keys(shape.properties)) data[name] = undefined
-  for (const [name, prop] of Object.entries(shape.properties)) {
-    if (isPlainObject(prop) && prop.default !== undefined) data[name] = structuredClone(prop.default)
-  }
-  for (const [name, value] of Object.entries(input)) {
-    if (shape.open || name in shape.properties) data[name] = value
+  for (const name of shape.names) data[name] = undefined
+  for (const [name, value] of shape.defaults) data[name] = typeof value === 'object' && value !== null ? structuredClone(value) : value
+  for (const name of Object.keys(input)) {
+    if (shape.open || name in shape.properties) data[name] = input[name]
   }
   const id = typeof input[model.idField] === 'string' && input[model.idField] !== '' && !options.fromRequest ? (input[model.idField] as string) : model.newId(world.random)
   data[model.idField] = id
@@ -49,9 +46,21 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     const fake = world.api.fake(shape.schema, world.random) as Record<string, unknown> | undefined
     for (const name of missing) if (fake && fake[name] !== undefined) data[name] = fake[name]
   }
-  for (const [name, value] of Object.entries(data)) if (value === undefined) delete data[name]
   return {
-    id, resource: model.name, tenant: tenant.id, parentId: options.parentId, data, state,
+    id, resource: model.name, tenant: tenant.id, parentId: options.parentId, data: compact(data), state,
     createdAt: options.now, enteredAt: options.now, transitions: 0, version: 0,
   }
+}
+
+/**
+ * The draft without its unset fields, built by adding properties rather than deleting them: a
+ * deleted property turns an object into a slow hash table, and a world holds many records.
+ */
+function compact(draft: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = {}
+  for (const name in draft) {
+    const value = draft[name]
+    if (value !== undefined) data[name] = value
+  }
+  return data
 }
