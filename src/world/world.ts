@@ -12,6 +12,7 @@ import { Journal, type JournalQuery, type Violation } from '../journal/journal.t
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
 import { seededRandom } from '../util/random.ts'
+import { copyData } from '../util/copy.ts'
 
 export interface Tenant {
   id: string
@@ -41,6 +42,39 @@ export interface IdempotentResponse {
   at: number
 }
 
+type TimerModel = NonNullable<ResourceModel['lifecycle']>['timers'][number]
+
+/**
+ * A record's pending lifecycle move, as data rather than a closure: a world may hold one for each
+ * of 100,000 records, and a closure with its captured scopes takes twice the memory.
+ */
+class LifecycleTimer {
+  readonly world: World
+  readonly model: ResourceModel
+  readonly record: StoredRecord
+  readonly timer: TimerModel
+  /** For timers counted from entering a state: the record's transition count then (moved on = stale). */
+  readonly transitions: number | undefined
+  readonly at: number
+
+  constructor(world: World, model: ResourceModel, record: StoredRecord, timer: TimerModel, transitions: number | undefined, at: number) {
+    this.world = world
+    this.model = model
+    this.record = record
+    this.timer = timer
+    this.transitions = transitions
+    this.at = at
+  }
+
+  run(): void {
+    const { world, model, record, timer } = this
+    if (world.store.get(model.name, record.id) !== record) return
+    if (this.transitions !== undefined && record.transitions !== this.transitions) return
+    if (!timer.from.has(record.state!)) return
+    world.setState(model, record, timer.to, this.at)
+  }
+}
+
 export class World {
   readonly id: string
   readonly scenario: Scenario
@@ -61,6 +95,7 @@ export class World {
   random!: () => number
   private readonly options: WorldOptions
   private requestSeq = 0
+  private requestPrefix: string | undefined
 
   constructor(api: Api, options: WorldOptions) {
     this.api = api
@@ -100,7 +135,7 @@ export class World {
         const model = this.api.behaviour.resources.get(resource)!
         for (const data of list) {
           const parentId = model.parent ? (data[model.parent.field ?? model.parent.param] as string | undefined) : undefined
-          const record = buildRecord(this, model, this.tenants.get(t.id)!, structuredClone(data), { now, parentId })
+          const record = buildRecord(this, model, this.tenants.get(t.id)!, copyData(data), { now, parentId })
           this.insert(model, record)
         }
       }
@@ -125,7 +160,8 @@ export class World {
   }
 
   nextRequestId(): string {
-    return `req_${this.id.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}_${(++this.requestSeq).toString(36).padStart(6, '0')}`
+    this.requestPrefix ??= `req_${this.id.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}_`
+    return this.requestPrefix + (++this.requestSeq).toString(36).padStart(6, '0')
   }
 
   insert(model: ResourceModel, record: StoredRecord): void {
@@ -167,14 +203,8 @@ export class World {
       const tenant = this.tenants.get(record.tenant)
       const after = timer.after({ record: record.data, tenant, now: base })
       if (typeof after !== 'number' || !Number.isFinite(after)) continue
-      const transitions = record.transitions
       const at = base + after
-      this.timers.schedule(at, () => {
-        if (this.store.get(model.name, record.id) !== record) return
-        if (since === 'entered' && record.transitions !== transitions) return
-        if (!timer.from.has(record.state!)) return
-        this.setState(model, record, timer.to, at)
-      })
+      this.timers.schedule(at, new LifecycleTimer(this, model, record, timer, since === 'entered' ? record.transitions : undefined, at))
     }
   }
 
