@@ -45,15 +45,27 @@ function compileString(template: string): Render {
   const parts: Array<string | ((v: Vars) => unknown)> = []
   let last = 0
   for (const m of template.matchAll(PLACEHOLDER)) {
-    parts.push(template.slice(last, m.index))
+    parts.push(ownCopy(template.slice(last, m.index)))
     parts.push(compileExpression(m[1]!))
     last = m.index! + m[0].length
   }
-  parts.push(template.slice(last))
+  parts.push(ownCopy(template.slice(last)))
   return (vars) => parts.map((p) => (typeof p === 'string' ? p : String(p(vars) ?? ''))).join('')
 }
 
 /** True when a string holds at least one placeholder. */
 export function isTemplated(value: unknown): boolean {
   return typeof value === 'string' && /\{[^{}]+\}/.test(value)
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/**
+ * A fresh copy of a string. A string sliced from a document's text keeps that text's encoding: one
+ * character outside Latin-1 anywhere in a YAML file (a dash in a description) makes every slice
+ * two bytes per character, and so every string rendered from it — once per record created.
+ */
+function ownCopy(text: string): string {
+  return decoder.decode(encoder.encode(text))
 }
