@@ -74,7 +74,8 @@ function checkUnique(scenarios: Scenario[], problems: ConfigProblem[]): void {
 export function compileScenario(file: string, value: unknown, api: ApiForScenarios): Scenario {
   const problems = new Problems(file)
   if (!validateScenarioShape) {
-    const ajv = new Ajv({ allErrors: true, strict: false })
+    // Our own schema, checked by the tests: compiling the meta-schema to check it again costs start-up.
+    const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false })
     addFormats(ajv)
     validateScenarioShape = ajv.compile(scenarioSchema)
   }
