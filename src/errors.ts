@@ -12,7 +12,12 @@ export class ApiError extends Error {
   readonly vars: Record<string, unknown>
   readonly headers: Record<string, string>
   constructor(code: string, vars: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    // An API's refusal is an answer, not a bug: a stack trace would say nothing, and capturing one
+    // cost more than the rest of a 429 (a fifth of the server's time under a stream of them).
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(code)
+    Error.stackTraceLimit = limit
     this.name = 'ApiError'
     this.code = code
     this.vars = vars
