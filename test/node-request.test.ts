@@ -48,6 +48,22 @@ describe('the node:http door request', () => {
     expect(seen).toBe('{"a":1}')
   })
 
+  it('reads a whole body with arrayBuffer(), then reports it used', async () => {
+    const seen = await send({ method: 'POST', body: 'whole' }, async (r) => {
+      const text = new TextDecoder().decode(await r.arrayBuffer())
+      return { text, used: r.bodyUsed, again: await r.text().then(() => 'read twice', (error: Error) => error.name) }
+    })
+    expect(seen).toEqual({ text: 'whole', used: true, again: 'TypeError' })
+  })
+
+  it.each([
+    ['no Content-Length', { method: 'POST' }],
+    ['Content-Length: 0', { method: 'POST', body: '' }],
+  ])('has no body with %s', async (_name, init) => {
+    const seen = await send(init, async (r) => ({ body: r.body, bytes: (await r.arrayBuffer()).byteLength }))
+    expect(seen).toEqual({ body: null, bytes: 0 })
+  })
+
   it('keeps reporting a body read through the stream as used', async () => {
     const seen = await send({ method: 'POST', body: 'once' }, async (r) => {
       await new Response(r.body).text()

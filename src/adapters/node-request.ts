@@ -13,6 +13,7 @@ const abortSignal = Symbol('signal')
 const cachedHeaders = Symbol('headers')
 const cachedBody = Symbol('body')
 const real = Symbol('request')
+const consumed = Symbol('consumed')
 
 interface NodeRequest {
   [incoming]: IncomingMessage
@@ -21,6 +22,8 @@ interface NodeRequest {
   [cachedHeaders]?: Headers
   [cachedBody]?: ReadableStream<Uint8Array> | null
   [real]?: Request
+  /** The body was read whole by arrayBuffer(), straight from the IncomingMessage. */
+  [consumed]?: boolean
 }
 
 const own = {
@@ -41,13 +44,38 @@ const own = {
   get bodyUsed(): boolean {
     const self = this as unknown as NodeRequest
     if (self[real]) return self[real].bodyUsed
+    if (self[consumed]) return true
     return self[cachedBody] ? Readable.isDisturbed(self[cachedBody] as unknown as NodeJS.ReadableStream) : false
   },
   get body(): ReadableStream<Uint8Array> | null {
     const self = this as unknown as NodeRequest
     if (self[real]) return self[real].body
-    if (self[cachedBody] === undefined) self[cachedBody] = hasBody(self[incoming]) ? bodyOf(self[incoming]) : null
+    if (self[cachedBody] === undefined) self[cachedBody] = hasBody(self[incoming]) ? (self[consumed] ? usedStream() : bodyOf(self[incoming])) : null
     return self[cachedBody]
+  },
+  /** The whole body, read from the IncomingMessage without a Web stream in between (the core's common case). */
+  arrayBuffer(): Promise<ArrayBuffer> {
+    const self = this as unknown as NodeRequest
+    if (self[real] || self[cachedBody] !== undefined || self[consumed]) {
+      try {
+        return materialize(self).arrayBuffer()
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+    self[consumed] = true
+    const req = self[incoming]
+    if (!hasBody(req)) return Promise.resolve(new ArrayBuffer(0))
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+      req.once('end', () => {
+        const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+        resolve(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer)
+      })
+      req.once('error', reject)
+      req.once('aborted', () => reject(new TypeError('the client went away before sending the whole body')))
+    })
   },
 }
 
@@ -82,7 +110,7 @@ for (const name of Reflect.ownKeys(Request.prototype)) {
 function materialize(self: NodeRequest): Request {
   if (self[real]) return self[real]
   const req = self[incoming]
-  const body = self[cachedBody] !== undefined ? self[cachedBody] : hasBody(req) ? bodyOf(req) : null
+  const body = self[cachedBody] !== undefined ? self[cachedBody] : hasBody(req) ? (self[consumed] ? usedStream() : bodyOf(req)) : null
   self[real] = new Request(self[href], {
     method: req.method, headers: self[cachedHeaders] ?? headersOf(req), body, duplex: 'half', signal: self[abortSignal],
   } as RequestInit)
@@ -98,8 +126,18 @@ export function requestOf(req: IncomingMessage, url: string, signal: AbortSignal
   return request as unknown as Request
 }
 
+/** As HTTP frames it: a request has a body when it says how long it is or that it is chunked. */
 function hasBody(req: IncomingMessage): boolean {
-  return req.method !== 'GET' && req.method !== 'HEAD'
+  if (req.method === 'GET' || req.method === 'HEAD') return false
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+/** A body already read: a Request built on it refuses to be read again, as a Request does. */
+function usedStream(): ReadableStream<Uint8Array> {
+  const stream = new ReadableStream<Uint8Array>()
+  stream.getReader()
+  return stream
 }
 
 function headersOf(req: IncomingMessage): Headers {

@@ -7,40 +7,36 @@ import type { Context } from '../core/context.ts'
 
 export async function readBody(ctx: Context, maxBytes: number): Promise<void> {
   const request = ctx.request
-  if (request.body === null || ctx.method === 'GET' || ctx.method === 'HEAD') return
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') return
   const declared = Number(request.headers.get('content-length') ?? NaN)
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    ctx.bodyProblem = 'tooLarge'
-    await request.body.cancel().catch(() => {})
-    return
-  }
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>
+  let bytes: Uint8Array
+  if (Number.isFinite(declared)) {
+    if (declared > maxBytes) {
+      ctx.bodyProblem = 'tooLarge'
+      await request.body?.cancel().catch(() => {})
+      return
+    }
+    if (declared === 0) return
+    // The length is known and within the limit: read the body whole, without a stream reader.
     try {
-      chunk = await reader.read()
+      bytes = new Uint8Array(await request.arrayBuffer())
     } catch {
       ctx.bodyProblem = 'malformed'
       return
     }
-    if (chunk.done) break
-    size += chunk.value.byteLength
-    if (size > maxBytes) {
-      ctx.bodyProblem = 'tooLarge'
-      await reader.cancel().catch(() => {})
+  } else {
+    if (request.body === null) return
+    const read = await readLimited(request.body, maxBytes)
+    if (read === 'malformed' || read === 'tooLarge') {
+      ctx.bodyProblem = read
       return
     }
-    chunks.push(chunk.value)
+    bytes = read
   }
-  if (size === 0) return
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength }
+  if (bytes.byteLength === 0) return
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    text = utf8.decode(bytes)
   } catch {
     ctx.bodyProblem = 'malformed'
     return
@@ -59,6 +55,35 @@ export async function readBody(ctx: Context, maxBytes: number): Promise<void> {
     ctx.body = text
   }
 }
+
+/** A body of unknown length, read until it ends or passes `maxBytes`. */
+async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | 'malformed' | 'tooLarge'> {
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>
+    try {
+      chunk = await reader.read()
+    } catch {
+      return 'malformed'
+    }
+    if (chunk.done) break
+    size += chunk.value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {})
+      return 'tooLarge'
+    }
+    chunks.push(chunk.value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength }
+  return bytes
+}
+
+// Stateless between whole-buffer decodes, so one serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function isJson(mediaType: string): boolean {
   return mediaType === 'application/json' || /^application\/[\w.+-]*\+json$/.test(mediaType) || mediaType === 'text/json'
