@@ -19,11 +19,12 @@ const SPEC = 'spec/browser-sessions.yaml'
 export function scaleScenario(name: string, n: number, token: string): Record<string, unknown> {
   const sessions = new Array(n)
   for (let i = 0; i < n; i++) sessions[i] = { id: sessionId(name, i), status: i % 2 === 0 ? 'ready' : 'closed', ttl: 3600 }
-  return {
+  // Through JSON, so the strings are flat, as a scenario read from a file has them.
+  return JSON.parse(JSON.stringify({
     name,
     limits: { 'session-creations': 1_000_000_000, 'concurrent-sessions': 1_000_000_000 },
     tenants: [{ id: `ws_${name}`, balance: 1_000_000, keys: [{ token }], records: { session: sessions } }],
-  }
+  }))
 }
 
 function sessionId(name: string, i: number): string {
@@ -93,7 +94,7 @@ async function cost(small: number, large: number, rounds = 9, ops = 2000): Promi
   return { rounds, getOpsPerRound: ops, createOpsPerRound: ops / 4, small: sizes[0], large: sizes[1] }
 }
 
-const [mode, a, b] = process.argv.slice(2)
+const [mode, a, b] = import.meta.main ? process.argv.slice(2) : []
 if (mode === 'memory') console.log(JSON.stringify(await memory(Number(a))))
 else if (mode === 'cost') console.log(JSON.stringify(await cost(Number(a), Number(b))))
 else if (mode !== undefined) {

@@ -5,6 +5,7 @@
  * also skips non-2xx responses — and the 429 workload is all non-2xx.
  */
 import autocannon from 'autocannon'
+import { readFileSync } from 'node:fs'
 import { percentiles, Samples } from './stats.ts'
 
 export interface RequestShape {
@@ -29,9 +30,26 @@ export interface LoadResult {
   /** Responses with another status than expected, plus connection errors and timeouts. */
   unexpected: number
   errors: number
+  /** CPU time the server process spent per request (user + system), where /proc tells; less noisy than requests/s on a shared machine. */
+  serverCpuUs?: number
 }
 
-export function drive(base: string, shape: RequestShape, options: { connections: number; seconds: number }): Promise<LoadResult> {
+const TICK_US = 1e6 / 100 // USER_HZ is 100 on Linux
+
+/** User + system CPU of a process so far, in µs, from /proc/<pid>/stat (Linux); undefined elsewhere. */
+export function cpuOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US
+  } catch {
+    return undefined
+  }
+}
+
+export function drive(base: string, shape: RequestShape, options: { connections: number; seconds: number; pid?: number }): Promise<LoadResult> {
+  const cpuBefore = cpuOf(options.pid)
   return new Promise((resolve, reject) => {
     const times = new Samples()
     const statuses: Record<string, number> = {}
@@ -59,6 +77,7 @@ export function drive(base: string, shape: RequestShape, options: { connections:
         statuses,
         unexpected,
         errors: result.errors + result.timeouts,
+        serverCpuUs: cpuBefore === undefined || requests === 0 ? undefined : ((cpuOf(options.pid) ?? NaN) - cpuBefore) / requests,
       })
     })
     instance.on('response', (_client: unknown, status: number, size: number, ms: number) => {

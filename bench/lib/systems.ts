@@ -16,6 +16,8 @@ export const SCENARIOS = 'scenarios/browser-sessions'
 export const BENCH_KEY = 'bsk_bench_1'
 export const READ_SESSION = 'sess_bench0000000000000000001'
 export const LIMITED_SESSION = 'sess_bench0000000000000000002'
+/** standin as `npm start` and the `standin` command run it. */
+export const STANDIN_COMMAND = ['bin/standin.mjs', 'serve', SPEC, '--scenarios', SCENARIOS]
 
 export type SystemName = 'standin' | 'prism' | 'bare'
 export type WorkloadName = 'get' | 'create' | 'limit'
@@ -51,7 +53,7 @@ function shapes(limit: RequestShape): Record<WorkloadName, RequestShape> {
 const limitPath = `/v1/sessions/${LIMITED_SESSION}/preview-token`
 
 export async function startStandin(): Promise<System> {
-  const child = start('standin', process.execPath, ['src/cli/main.ts', 'serve', SPEC, '--scenarios', SCENARIOS, '--port', '0'])
+  const child = start('standin', process.execPath, [...STANDIN_COMMAND, '--port', '0'])
   const url = (await child.waitFor(/serving .* on (http:\/\/\S+)/, 30_000))[1]!
   return {
     name: 'standin', url, child,
