@@ -21,7 +21,22 @@ const HAS_MORE = new Set(['has_more', 'hasMore'])
 const CURSOR = new Set(['next_cursor', 'nextCursor', 'cursor', 'next'])
 
 export function shapeBody(api: Api, schemaPointer: string, input: ShapeInput): unknown {
+  // The common case, decided once per pair of schemas: the response is the record itself.
+  if (input.outcome.record && !input.overrides && input.resourcePointer !== undefined && isResourceSchema(api, schemaPointer, input.resourcePointer)) {
+    return input.outcome.record.data
+  }
   return shape(api, { $ref: `#${schemaPointer}` }, input, 0)
+}
+
+const resourceSchemas = new WeakMap<Api, Map<string, boolean>>()
+
+function isResourceSchema(api: Api, schemaPointer: string, resourcePointer: string): boolean {
+  let known = resourceSchemas.get(api)
+  if (!known) resourceSchemas.set(api, (known = new Map()))
+  const key = `${schemaPointer}\u0000${resourcePointer}`
+  let same = known.get(key)
+  if (same === undefined) known.set(key, (same = sameSchema(api, refToPointer(`#${schemaPointer}`), resourcePointer)))
+  return same
 }
 
 function shape(api: Api, schema: unknown, input: ShapeInput, depth: number): unknown {
