@@ -108,14 +108,35 @@ export function selfCheck(ctx: Context, prepared: Prepared): void {
     if (declared.contentTypes.size > 0) ctx.violations.push({ side: 'response', location: 'content-type', pointer: '', message: `content type ${prepared.contentType} is not declared for ${op.id} ${prepared.status}` })
     return
   }
-  if (media.validate && !prepared.stream && !media.validate(prepared.body)) {
-    for (const e of media.validate.errors ?? []) {
-      const d = describeAjvError(e)
-      ctx.violations.push({ side: 'response', location: 'body', pointer: d.pointer, message: d.detail })
-    }
+  if (media.validate && !prepared.stream && !alreadyValid(ctx, prepared.body, media.validate)) {
+    if (!media.validate(prepared.body)) {
+      for (const e of media.validate.errors ?? []) {
+        const d = describeAjvError(e)
+        ctx.violations.push({ side: 'response', location: 'body', pointer: d.pointer, message: d.detail })
+      }
+    } else rememberValid(ctx, prepared.body, media.validate)
   }
   const sent = new Set(prepared.headers.map(([n]) => n.toLowerCase()))
   for (const [name, h] of declared.headers) {
     if (h.required && !sent.has(name) && name !== 'content-type') ctx.violations.push({ side: 'response', location: 'header', pointer: `/${name}`, message: `required header ${name} is missing` })
   }
+}
+
+/**
+ * Records sent as they are stored, already found valid at this version by the same validator: a
+ * record read again and again need not be checked again. Store.update bumps a record's version on
+ * every change, so a changed record is checked anew.
+ */
+const validRecords = new WeakMap<object, { version: number; validate: unknown }>()
+
+function alreadyValid(ctx: Context, body: unknown, validate: unknown): boolean {
+  const record = ctx.record
+  if (!record || body !== record.data) return false
+  const seen = validRecords.get(record.data)
+  return seen !== undefined && seen.version === record.version && seen.validate === validate
+}
+
+function rememberValid(ctx: Context, body: unknown, validate: unknown): void {
+  const record = ctx.record
+  if (record && body === record.data) validRecords.set(record.data, { version: record.version, validate })
 }
