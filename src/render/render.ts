@@ -138,5 +138,6 @@ function alreadyValid(ctx: Context, body: unknown, validate: unknown): boolean {
 
 function rememberValid(ctx: Context, body: unknown, validate: unknown): void {
   const record = ctx.record
-  if (record && body === record.data) validRecords.set(record.data, { version: record.version, validate })
+  // Only records read back: remembering every record created would cost memory for records never read.
+  if (record && body === record.data && ctx.op?.action !== 'create') validRecords.set(record.data, { version: record.version, validate })
 }
