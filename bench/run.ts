@@ -197,7 +197,7 @@ async function scale() {
   progress(`scale: GET ${cost.small.getUs} → ${cost.large.getUs} us, create ${cost.small.createUs} → ${cost.large.createUs} us`)
   return {
     what: 'one world of N sessions (one tenant, half ready, half closed), in a process of its own; RSS after a full GC; per-request cost through the core (standin.handle), median of alternating rounds',
-    memory: { 1000: small, 100000: large, bytesPerSession: Math.round(((large.after.rssMB - small.after.rssMB) * 2 ** 20) / 99_000) },
+    memory: { 1000: small, 100000: large, heapBytesPerSession: Math.round(((large.settled.heapMB - small.settled.heapMB) * 2 ** 20) / 99_000) },
     cost: { ...cost, getRatio: sig(cost.large.getUs / cost.small.getUs), createRatio: sig(cost.large.createUs / cost.small.createUs) },
   }
 }
@@ -233,6 +233,7 @@ function targets(r: any): Target[] {
   }
   add('cold start (median of 5)', '≤ 300 ms', r.coldStart?.standin.medianMs, (v) => v <= 300, (v) => `${Math.round(v)} ms`)
   add('resident memory, 100,000 sessions', '≤ 150 MB', r.scale?.memory[100000].after.rssMB, (v) => v <= 150, (v) => `${num(v, 0)} MB`)
+  add('  …after a last-resort GC (what the data needs)', '≤ 150 MB', r.scale?.memory[100000].settled?.rssMB, (v) => v <= 150, (v) => `${num(v, 0)} MB`)
   add('GET at 100,000 ÷ at 1,000 records', '≤ 1.25× (noise)', r.scale?.cost.getRatio, (v) => v <= 1.25, ratio)
   add('create at 100,000 ÷ at 1,000 records', '≤ 1.25× (noise)', r.scale?.cost.createRatio, (v) => v <= 1.25, ratio)
   add('in-process GET: standin ÷ bare msw handler', '≤ 2×', r.inProcess?.get.ratio, (v) => v <= 2, ratio)
@@ -271,7 +272,8 @@ function report(r: any, md: boolean): string {
   const sc = r.scale
   if (sc) {
     t(['scale (one world)', '1,000 sessions', '100,000 sessions', 'ratio'], [
-      ['resident memory (RSS after GC)', `${num(sc.memory[1000].after.rssMB, 0)} MB`, `${num(sc.memory[100000].after.rssMB, 0)} MB`, ''],
+      ['resident memory (RSS after full GC)', `${num(sc.memory[1000].after.rssMB, 0)} MB`, `${num(sc.memory[100000].after.rssMB, 0)} MB`, ''],
+      ['RSS after a last-resort GC', `${num(sc.memory[1000].settled?.rssMB, 0)} MB`, `${num(sc.memory[100000].settled?.rssMB, 0)} MB`, ''],
       ['JS heap used', `${num(sc.memory[1000].after.heapMB, 0)} MB`, `${num(sc.memory[100000].after.heapMB, 0)} MB`, ''],
       ['GET a session (µs, through the core)', num(sc.cost.small.getUs, 1), num(sc.cost.large.getUs, 1), ratio(sc.cost.getRatio)],
       ['create a session (µs, cap checked)', num(sc.cost.small.createUs, 1), num(sc.cost.large.createUs, 1), ratio(sc.cost.createRatio)],
