@@ -20,13 +20,19 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
   const rules = ctx.world.scenario.rules
   if (rules.length === 0) return undefined
   const vars = varsOf(ctx)
+  // Every matching rule counts the request, whichever of them fires: `nth: 2` is the 2nd matching
+  // call even when another rule answered the 1st. The first rule that is due fires.
+  let due: RuleModel | undefined
   for (const rule of rules) {
     if (!matches(rule, ctx, vars)) continue
     const hits = ctx.world.ruleHits.get(rule.index) ?? { matched: 0, fired: 0 }
     ctx.world.ruleHits.set(rule.index, hits)
     hits.matched++
-    if (hits.matched < rule.nth || hits.fired >= rule.times) continue
-    hits.fired++
+    if (!due && hits.matched >= rule.nth && hits.fired < rule.times) due = rule
+  }
+  if (due) {
+    const rule = due
+    ctx.world.ruleHits.get(rule.index)!.fired++
     ctx.cause = 'rule'
     ctx.rule = rule.index
     if (rule.delayMs) await sleep(rule.delayMs, ctx.info.signal)
@@ -37,7 +43,6 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
     // A delay alone: the request goes on as usual, only later.
     ctx.cause = 'state'
     ctx.rule = undefined
-    return undefined
   }
   return undefined
 }
