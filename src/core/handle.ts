@@ -17,6 +17,8 @@ import { applyLimits } from '../limits/limits.ts'
 import { mediaTypeOf, readBody } from '../validate/body.ts'
 import { validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
+import { admitStream } from '../stream/admit.ts'
+import { respondWithStream } from '../stream/stream.ts'
 import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
 import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
 import { renderError } from '../render/error.ts'
@@ -63,22 +65,24 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
       authenticate(ctx)
       // 5. rules
       const forced = await applyRules(ctx)
-      if (forced?.kind === 'fault') {
-        if (forced.fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, info.signal)
-        recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
-        return Response.error()
-      }
-      if (forced) prepared = renderForced(ctx, forced)
+      // A cut applies mid-stream: the request goes on as usual, and its stream ends early.
+      if (forced?.kind === 'cut') ctx.cut = forced
+      if (forced?.kind === 'fault') return await dropConnection(ctx, forced.fault, options, started)
+      if (forced && forced.kind === 'status') prepared = renderForced(ctx, forced)
       else {
         // 6. limits
         applyLimits(ctx)
         // 7. validate
         validateRequest(ctx)
-        // 8. act
-        prepared = replayIdempotent(ctx) ?? renderSuccess(ctx, act(ctx))
+        // 8. act — an operation with a stream is admitted first (one open stream per sandbox)
+        prepared = replayIdempotent(ctx) ?? actAndRender(ctx)
       }
     } catch (error) {
       prepared = failure(ctx, error, options)
+    }
+    if (prepared.fault) {
+      for (const settle of ctx.onFailure) settle()
+      return dropConnection(ctx, prepared.fault, options, started)
     }
     for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
     // 9. render
@@ -86,9 +90,22 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
     selfCheck(ctx, prepared)
     rememberIdempotent(ctx, prepared)
     // 10. journal
-    recordInJournal(ctx, prepared, performance.now() - started)
+    ctx.journalEntry = recordInJournal(ctx, prepared, performance.now() - started)
     return toResponse(prepared, ctx.method === 'HEAD')
   }
+}
+
+function actAndRender(ctx: Context): Prepared {
+  const plan = admitStream(ctx)
+  const outcome = act(ctx)
+  return plan ? respondWithStream(ctx, outcome, plan) : renderSuccess(ctx, outcome)
+}
+
+/** A fault: no answer at all — at once (`drop`) or after holding the request (`timeout`). */
+async function dropConnection(ctx: Context, fault: 'drop' | 'timeout', options: HandlerOptions, started: number): Promise<Response> {
+  if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.info.signal)
+  recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
+  return Response.error()
 }
 
 function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepared {

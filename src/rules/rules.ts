@@ -3,16 +3,22 @@
  * for requests that match (operation, method, path, tenant, headers, body), on the Nth matching call,
  * for N times. One-off triggers ride on a single request: `Prefer: code=429` (as Prism reads it) and
  * a header naming an error code of the catalogue (`X-Standin-Error: concurrency_limit`).
+ *
+ * A rule with `afterEvents` cuts a stream instead: the request is answered as usual, and its stream
+ * ends after that many events with the rule's error (sent as an error event) or fault (`drop`: the
+ * connection closes mid-way; `timeout`: events stop, the connection stays open).
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { RuleModel } from '../scenario/model.ts'
+import type { StreamCut } from '../stream/model.ts'
 
 /** What a rule or trigger asks of the rest of the pipeline. */
 export type Forced =
   | { kind: 'status'; status: number; headers: Array<[string, string]>; body?: unknown }
   | { kind: 'fault'; fault: 'drop' | 'timeout' }
+  | StreamCut
 
 export async function applyRules(ctx: Context): Promise<Forced | undefined> {
   const forced = applyTriggers(ctx)
@@ -36,6 +42,7 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
     ctx.cause = 'rule'
     ctx.rule = rule.index
     if (rule.delayMs) await sleep(rule.delayMs, ctx.info.signal)
+    if (rule.afterEvents !== undefined) return { kind: 'cut', afterEvents: rule.afterEvents, error: rule.error, fault: rule.fault, vars: { ...rule.vars } }
     if (rule.fault) return { kind: 'fault', fault: rule.fault }
     const headers = rule.headers.map(([name, render]) => [name, String(render(vars) ?? '')] as [string, string])
     if (rule.error) throw new ApiError(rule.error, { ...rule.vars }, Object.fromEntries(headers))
@@ -49,6 +56,8 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
 
 function matches(rule: RuleModel, ctx: Context, vars: Record<string, unknown>): boolean {
   if (rule.operations && !rule.operations.has(ctx.op!.id)) return false
+  // A stream cut only ever applies to an operation that has a stream.
+  if (rule.afterEvents !== undefined && !ctx.op!.stream) return false
   if (rule.method && rule.method !== ctx.method) return false
   if (rule.path && !rule.path.test(ctx.url.pathname)) return false
   if (rule.match && !rule.match(vars)) return false

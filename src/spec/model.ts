@@ -6,6 +6,7 @@ import type { ValidateFunction } from './schemas.ts'
 import type { Evaluate } from '../util/expression.ts'
 import type { Render } from '../util/template.ts'
 import type { Predicate } from '../util/match.ts'
+import type { StreamModel } from '../stream/model.ts'
 
 export interface CatalogueEntry {
   code: string
@@ -145,12 +146,16 @@ export interface OperationModel {
   transitionTo?: string
   /** Lifecycle states in which the operation is refused, and the error each gets. */
   states: Map<string, string>
+  /** The same for the records the addressed one lives in, by resource name (no runs in a starting sandbox). */
+  parentStates: Map<string, Map<string, string>>
   set: Array<[string, Render]>
   limits: LimitModel[]
   gates: GateModel[]
   charge?: ChargeModel
   idempotency?: { header: string; conflict: string; ttlMs: number }
   response?: Render
+  /** Events sent over time (`text/event-stream`), their cost and budget, and the open-stream cap. */
+  stream?: StreamModel
   successStatus: number
   errorCodes: Set<string>
 }

@@ -10,6 +10,7 @@ import { escapeToken } from '../util/pointer.ts'
 import { X, asList, checkCode, compileGate, compileHeaders, compileLimit, expression, template } from './behaviour.ts'
 import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel } from './model.ts'
 import { refToPointer, type SchemaRegistry } from './schemas.ts'
+import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -108,6 +109,12 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
   const states = new Map<string, string>()
   if (x.states !== undefined && !isPlainObject(x.states)) problems.add(`${at}/states`, 'states maps lifecycle states to the error an operation gets in them')
   for (const [state, code] of Object.entries(isPlainObject(x.states) ? x.states : {})) states.set(state, String(code))
+  const parentStates = new Map<string, Map<string, string>>()
+  if (x.parentStates !== undefined && !isPlainObject(x.parentStates)) problems.add(`${at}/parentStates`, 'parentStates maps a parent resource to {state: error code} (sandbox: {starting: service_unavailable})')
+  for (const [resource, map] of Object.entries(isPlainObject(x.parentStates) ? x.parentStates : {})) {
+    if (!isPlainObject(map)) { problems.add(`${at}/parentStates/${resource}`, `parentStates.${resource} maps ${resource}'s lifecycle states to error codes`); continue }
+    parentStates.set(resource, new Map(Object.entries(map).map(([state, code]) => [state, String(code)])))
+  }
 
   const successes = responses.map((r) => r.status).filter((s): s is number => typeof s === 'number' && s >= 200 && s < 300)
   const action = (typeof x.action === 'string' ? x.action : 'auto') as Action | 'auto'
@@ -141,6 +148,8 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
     limits, gates, charge, idempotency,
     response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
+    stream: x.stream === undefined ? undefined : compileStream(x.stream, `${at}/stream`, responses, problems),
+    parentStates,
     successStatus: typeof x.status === 'number' ? x.status : successes[0] ?? 200,
     errorCodes: new Set(),
     // Remembered for inference below.
@@ -208,7 +217,8 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
       if (param && collection) { addressed = { resource: collection, param, exact: i === segments.length }; break }
     }
     const collectionHere = collections.get(op.path)
-    if (!op.resource) op.resource = addressed?.resource ?? collectionHere ?? returns(op).resource
+    // A collection at this very path wins over the record it is nested in: POST /threads/{id}/runs creates a run.
+    if (!op.resource) op.resource = collectionHere ?? addressed?.resource ?? returns(op).resource
     if (!op.idParam && addressed && addressed.resource === op.resource) op.idParam = addressed.param
     if (explicit) continue
     if (collectionHere && op.resource === collectionHere) {
@@ -260,6 +270,16 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
     if (lifecycle && !lifecycle.states.has(state)) problems.add(`${at}/states/${state}`, `"${state}" is not a state of ${resource!.name}'s lifecycle.${suggest(state, lifecycle.states)}`)
     checkCode(errors, code, `${at}/states/${state}`, problems)
   }
+  for (const [name, map] of op.parentStates) {
+    const outer = behaviour.resources.get(name)
+    if (!outer) { problems.add(`${at}/parentStates/${name}`, `resource "${name}" is not defined in x-standin.resources.${suggest(name, behaviour.resources.keys())}`); continue }
+    if (!isAncestor(behaviour, resource, name)) problems.add(`${at}/parentStates/${name}`, `${op.resource ?? 'this operation\'s resource'} does not live inside ${name} (no parent chain leads there)`)
+    for (const [state, code] of map) {
+      if (!outer.lifecycle?.states.has(state)) problems.add(`${at}/parentStates/${name}/${state}`, `"${state}" is not a state of ${name}'s lifecycle.${outer.lifecycle ? suggest(state, outer.lifecycle.states) : ''}`)
+      checkCode(errors, code, `${at}/parentStates/${name}/${state}`, problems)
+    }
+  }
+  if (op.stream) checkStream(op.stream, op.resource, behaviour, problems)
   if (op.transitionTo && lifecycle && !lifecycle.states.has(op.transitionTo)) problems.add(`${at}/to`, `"${op.transitionTo}" is not a state of ${resource!.name}'s lifecycle`)
   if (op.action === 'transition' && !op.transitionTo) problems.add(`${at}/to`, 'a transition names the state it moves the record `to`')
   if (['read', 'update', 'delete', 'transition'].includes(op.action) && !op.idParam) {
@@ -279,9 +299,19 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
     if (!behaviour.schemes.has(name)) problems.add(`${op.pointer}/security`, `security scheme "${name}" is not in components.securitySchemes.${suggest(name, behaviour.schemes.keys())}`)
     void scopes
   }
+  for (const code of [...(op.stream ? streamCodes(op.stream) : []), ...[...op.parentStates.values()].flatMap((m) => [...m.values()])]) op.errorCodes.add(code)
   // The error codes this operation can produce: declared statuses that the catalogue maps to.
   const declared = new Set(op.responses.map((r) => r.status))
   for (const entry of errors.catalogue.values()) {
     if (declared.has(entry.status) || declared.has(Math.floor(entry.status / 100) * 100)) op.errorCodes.add(entry.code)
   }
+}
+
+/** Whether records of `resource` live (at any depth) inside records of `outer`. */
+function isAncestor(behaviour: BehaviourModel, resource: { parent?: { resource: string } } | undefined, outer: string): boolean {
+  for (let r = resource, depth = 0; r?.parent && depth < 16; depth++) {
+    if (r.parent.resource === outer) return true
+    r = behaviour.resources.get(r.parent.resource)
+  }
+  return false
 }
