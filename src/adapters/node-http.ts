@@ -86,8 +86,11 @@ export function createNodeHandler(handle: Handler) {
       }
       res.end()
     } catch {
-      // A stream cut by a rule, or the client went away: drop the connection mid-way.
-      res.destroy()
+      // A stream cut by a rule, or the client went away: drop the connection mid-way — after what was
+      // already written has gone out, and without the chunked terminator, so the client sees the cut.
+      const socket = res.socket
+      if (socket && !socket.destroyed) socket.end(() => socket.destroy())
+      else res.destroy()
     }
   }
 }

@@ -115,13 +115,15 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
     if (code) entry.code = code
   }
 
+  // The door's signal (a node:http client that went away), else the request's own (msw, in-process).
+  const signal = ctx.info.signal ?? ctx.request.signal
   const onAbort = () => finish('abort')
   const finish = (how: Ending, error?: Extract<Emission, { kind: 'error' }>) => {
     if (ended !== undefined) return
     ended = how
     scheduledAt = undefined
     if (wake !== undefined) clearTimeout(wake)
-    ctx.info.signal?.removeEventListener('abort', onAbort)
+    signal?.removeEventListener('abort', onAbort)
     plan.slot?.release()
     if (how === 'end') {
       const last = script.finish(model.end)
@@ -138,22 +140,31 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
       script.finish(model.abort)
       note(how === 'drop' ? 'dropped' : 'aborted')
       if (how === 'drop') {
-        try { controller.error(new Error('standin: the stream was dropped mid-way by a scenario rule')) } catch { /* already closed */ }
+        // Erroring a stream discards what it still holds: the events already sent go out first.
+        if ((controller.desiredSize ?? 0) > 0) drop()
+        else dropping = true
       } else close()
     }
   }
   const close = () => {
     try { controller.close() } catch { /* cancelled by the reader */ }
   }
+  let dropping = false
+  const drop = () => {
+    try { controller.error(new Error('standin: the stream was dropped mid-way by a scenario rule')) } catch { /* already gone */ }
+  }
 
   if (plan.slot) plan.slot.handle.close = () => finish('abort')
   const stream = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c
-      if (ctx.info.signal?.aborted) return finish('abort')
-      ctx.info.signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal?.aborted) return finish('abort')
+      signal?.addEventListener('abort', onAbort, { once: true })
       // After the request is journalled, so the stream's outcome can be noted on its entry.
       queueMicrotask(() => { note('open'); pump() })
+    },
+    pull() {
+      if (dropping) drop()
     },
     cancel() {
       finish('abort')
