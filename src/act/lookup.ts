@@ -2,11 +2,11 @@
  * Finding the record an operation addresses (and its parent, for nested resources), within the
  * caller's tenant: another tenant's record is not found, as real multi-tenant APIs answer.
  *
- * A parent is named by its `param`: a path parameter (`/sandboxes/{sandboxId}/threads`), else — on a
- * list — a query parameter (`/threads?sandboxId=`), else — on a create — a body field
- * (`POST /threads {"sandboxId": …}`). The records the parent itself lives in are found from it, so
- * `ancestors.sandbox` is known on a run's thread, and an operation's `parentStates` can refuse it
- * by an ancestor's lifecycle state (no runs while the sandbox is starting).
+ * A parent is named by its `param`: a path parameter (`/projects/{projectId}/tasks`), else — on a
+ * list — a query parameter (`/tasks?projectId=`), else — on a create — a body field
+ * (`POST /tasks {"projectId": …}`). The records the parent itself lives in are found from it, so
+ * `ancestors.project` is known for a task's comments, and an operation's `parentStates` can refuse
+ * it by an ancestor's lifecycle state (no new tasks while the project is archived).
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
@@ -32,7 +32,7 @@ export function findParent(ctx: Context, model: ResourceModel): string | undefin
   const parentModel = resources.get(model.parent.resource)!
   const id = parentIdOf(ctx, model.parent.param)
   if (id === undefined) return undefined
-  // Outer records named by the request come first: an unknown sandbox is reported before its thread.
+  // Outer records named by the request come first: an unknown project is reported before its task.
   const grandparentId = findParent(ctx, parentModel)
   const parent = findRecord(ctx, parentModel, id, grandparentId)
   ctx.parent = parent

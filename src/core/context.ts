@@ -39,7 +39,7 @@ export interface Context {
   key?: KeyDef
   record?: StoredRecord
   parent?: StoredRecord
-  /** The records the addressed one lives in, by resource name (`ancestors.sandbox`), as found. */
+  /** The records the addressed one lives in, by resource name (`ancestors.project`), as found. */
   ancestors?: Record<string, Record<string, unknown>>
   /** A scenario rule's cut of this request's stream. */
   cut?: StreamCut

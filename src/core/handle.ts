@@ -74,7 +74,7 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
         applyLimits(ctx)
         // 7. validate
         validateRequest(ctx)
-        // 8. act — an operation with a stream is admitted first (one open stream per sandbox)
+        // 8. act — an operation with a stream is admitted first (at most N open streams per key)
         prepared = replayIdempotent(ctx) ?? actAndRender(ctx)
       }
     } catch (error) {

@@ -146,7 +146,7 @@ export interface OperationModel {
   transitionTo?: string
   /** Lifecycle states in which the operation is refused, and the error each gets. */
   states: Map<string, string>
-  /** The same for the records the addressed one lives in, by resource name (no runs in a starting sandbox). */
+  /** The same for the records the addressed one lives in, by resource name (no new tasks in an archived project). */
   parentStates: Map<string, Map<string, string>>
   set: Array<[string, Render]>
   limits: LimitModel[]

@@ -110,7 +110,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
   if (x.states !== undefined && !isPlainObject(x.states)) problems.add(`${at}/states`, 'states maps lifecycle states to the error an operation gets in them')
   for (const [state, code] of Object.entries(isPlainObject(x.states) ? x.states : {})) states.set(state, String(code))
   const parentStates = new Map<string, Map<string, string>>()
-  if (x.parentStates !== undefined && !isPlainObject(x.parentStates)) problems.add(`${at}/parentStates`, 'parentStates maps a parent resource to {state: error code} (sandbox: {starting: service_unavailable})')
+  if (x.parentStates !== undefined && !isPlainObject(x.parentStates)) problems.add(`${at}/parentStates`, 'parentStates maps a parent resource to {state: error code} (project: {archived: project_archived})')
   for (const [resource, map] of Object.entries(isPlainObject(x.parentStates) ? x.parentStates : {})) {
     if (!isPlainObject(map)) { problems.add(`${at}/parentStates/${resource}`, `parentStates.${resource} maps ${resource}'s lifecycle states to error codes`); continue }
     parentStates.set(resource, new Map(Object.entries(map).map(([state, code]) => [state, String(code)])))
@@ -217,7 +217,7 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
       if (param && collection) { addressed = { resource: collection, param, exact: i === segments.length }; break }
     }
     const collectionHere = collections.get(op.path)
-    // A collection at this very path wins over the record it is nested in: POST /threads/{id}/runs creates a run.
+    // A collection at this very path wins over the record it is nested in: POST /projects/{id}/tasks creates a task.
     if (!op.resource) op.resource = collectionHere ?? addressed?.resource ?? returns(op).resource
     if (!op.idParam && addressed && addressed.resource === op.resource) op.idParam = addressed.param
     if (explicit) continue

@@ -1,8 +1,8 @@
 /**
  * Admitting a stream, before the operation acts: is the request to be answered as a stream (the
  * client's Accept names the stream's media type, or `when` holds), and is there room for one more
- * open stream on its key (one stream per sandbox)? The addressed record's parents are looked up
- * first, so an unknown sandbox is 404 before a busy one is 409. The slot is taken here and given
+ * open stream on its key (one stream per parent record, say)? The addressed record's parents are
+ * looked up first, so an unknown parent is 404 before a busy one is 409. The slot is taken here and given
  * back if the request fails after all, or when the stream ends.
  */
 import { ApiError } from '../errors.ts'

@@ -4,17 +4,17 @@
  * operation's resource is known.
  *
  * @example
- * // in the spec, on the operation that starts a run:
+ * // in the spec, on an operation that creates a job whose progress streams:
  * // x-standin:
  * //   stream:
  * //     mediaType: text/event-stream
  * //     when: '{body.stream}'
- * //     concurrency: { id: streams-per-sandbox, per: '{ancestors.sandbox.id}', limit: 1, error: stream_active }
- * //     budget: { limit: '{body.maxBudgetUsd}', error: budget_exceeded }
- * //     costField: costUsd
+ * //     concurrency: { id: streams-per-project, per: '{ancestors.project.id}', limit: 1, error: busy }
+ * //     budget: { limit: '{body.maxCost}', error: over_budget }
+ * //     costField: cost
  * //     events:
- * //       - { event: message.delta, each: ['Hel', 'lo'], after: 200ms, cost: 0.002, data: { delta: '{item}' } }
- * //     end: { state: completed, event: run.completed, data: '{record}' }
+ * //       - { event: chunk, each: ['Hel', 'lo'], after: 200ms, cost: 0.002, data: { text: '{item}' } }
+ * //     end: { state: done, event: done, data: '{record}' }
  * //     error: { state: failed, set: { error: '{error}' } }
  */
 import type { Problems } from '../errors.ts'
@@ -49,7 +49,7 @@ export function compileStream(def: unknown, at: string, responses: ResponseModel
     const p = `${at}/concurrency`
     unknownKeys(c, ['id', 'limit', 'per', 'error'], p, problems)
     if (typeof c.limit !== 'number' || c.limit < 0) problems.add(`${p}/limit`, 'limit is the number of streams that may be open at once per key (1: one at a time)')
-    if (c.per === undefined) problems.add(`${p}/per`, "per names what streams are counted by: an expression such as '{ancestors.sandbox.id}'")
+    if (c.per === undefined) problems.add(`${p}/per`, "per names what streams are counted by: an expression such as '{ancestors.project.id}' or '{path.id}'")
     concurrency = {
       id: typeof c.id === 'string' ? c.id : p,
       limit: typeof c.limit === 'number' ? c.limit : 1,
@@ -63,7 +63,7 @@ export function compileStream(def: unknown, at: string, responses: ResponseModel
     const b: any = isPlainObject(def.budget) ? def.budget : {}
     const p = `${at}/budget`
     unknownKeys(b, ['limit', 'error'], p, problems)
-    if (b.limit === undefined) problems.add(`${p}/limit`, "limit is the most a stream may cost: a number or an expression such as '{body.maxBudgetUsd}'")
+    if (b.limit === undefined) problems.add(`${p}/limit`, "limit is the most a stream may cost: a number or an expression such as '{body.maxCost}'")
     budget = { limit: expression(b.limit ?? 0, `${p}/limit`, problems), error: String(b.error ?? ''), pointer: p }
   }
   if (def.when !== undefined && typeof def.when !== 'string' && typeof def.when !== 'boolean') problems.add(`${at}/when`, "when is an expression such as '{body.stream}'")

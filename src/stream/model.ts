@@ -1,6 +1,6 @@
 /**
  * The compiled `x-standin.stream` of an operation: a script of events sent over time on the world's
- * clock, what each event costs, the budget that stops a run part-way, how many streams may be open
+ * clock, what each event costs, the budget that stops a stream part-way, how many streams may be open
  * at once per key, and what the addressed record becomes when the stream ends, fails or is dropped.
  */
 import type { Evaluate } from '../util/expression.ts'
@@ -38,7 +38,7 @@ export interface StreamConcurrencyModel {
   id: string
   /** Open streams allowed per key; a scenario may override it by id. */
   limit: number
-  /** The key streams are counted by (`{ancestors.sandbox.id}`). */
+  /** The key streams are counted by (`{ancestors.project.id}`). */
   per: Evaluate
   error: string
   pointer: string

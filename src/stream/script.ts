@@ -1,7 +1,7 @@
 /**
  * A stream's script, step by step: which event comes next (lists expanded item by item), when, what
  * it costs, and whether it may be sent at all — a scenario's cut comes first, then a record that went
- * away, then the budget. The same steps serve a stream paced on the world's clock and a run answered
+ * away, then the budget. The same steps serve a stream paced on the world's clock and a request answered
  * at once as JSON, so both end the same way for the same request.
  */
 import type { Context } from '../core/context.ts'

@@ -67,7 +67,7 @@ export class World {
   readonly idempotency = new Map<string, IdempotentResponse>()
   /** resource \0 id -> when the record went away, for `gone` (410) answers. */
   readonly tombstones = new Map<string, number>()
-  /** Open streams per key (a sandbox id; '' for streams no limit counts), for one-stream-at-a-time rules. */
+  /** Open streams per key (a parent record's id; '' for streams no limit counts), for one-stream-at-a-time rules. */
   readonly streams = new Map<string, Set<OpenStream>>()
   random!: () => number
   private readonly options: WorldOptions
@@ -151,7 +151,7 @@ export class World {
     }
   }
 
-  /** Removes a record, and the records that live inside it (a sandbox's threads and their runs). */
+  /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
   remove(model: ResourceModel, record: StoredRecord): void {
     this.store.remove(model.name, record.id)
     this.tombstones.set(`${model.name}\u0000${record.id}`, this.clock.now())
