@@ -7,9 +7,10 @@ import type { Context } from '../core/context.ts'
 import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 
-export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined): StoredRecord {
+/** `parentId`, when the path names one, must be the record's own parent: a pet of another owner is not found. */
+export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined, parentId?: string): StoredRecord {
   const record = id === undefined ? undefined : ctx.world.store.get(model.name, id)
-  if (!record || record.tenant !== ctx.tenant?.id) {
+  if (!record || record.tenant !== ctx.tenant?.id || (parentId !== undefined && record.parentId !== parentId)) {
     const tomb = id === undefined ? undefined : ctx.world.tombstones.get(`${model.name}\u0000${id}`)
     if (tomb !== undefined && model.gone) throw new ApiError(model.gone, { id, resource: model.name })
     throw new ApiError(model.notFound, { id, resource: model.name })
