@@ -104,3 +104,19 @@ describeDoors('control API', OPTIONS, (client) => {
     world.assertNoViolations()
   })
 })
+
+describeDoors('CORS', OPTIONS, (client) => {
+  it('answers preflights and lets a browser read the error headers', async () => {
+    const pre = await client().fetch('/v1/sessions', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    expect(pre.headers.get('access-control-allow-headers')).toBe('authorization, content-type')
+    const world = await freshWorld(client(), 'rate-limited')
+    const post = () => client().fetch('/v1/sessions', bearer(world.key, { method: 'POST', json: {}, headers: { origin: 'http://localhost:5173' } }))
+    await post(); await post()
+    const limited = await post()
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    expect(limited.headers.get('access-control-expose-headers')).toMatch(/retry-after/)
+  })
+}, ['core', 'node'])
