@@ -68,7 +68,7 @@ export interface WorldHandle {
  * @example
  * const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
  * const world = standin.world('concurrency-limit')
- * const res = await standin.handle(new Request('http://localhost/v1/sessions', { method: 'POST', headers: { authorization: `Bearer ${world.key}` } }))
+ * const res = await standin.handle(new Request('http://localhost/v1/things', { method: 'POST', headers: { authorization: `Bearer ${world.key}` } }))
  */
 export async function createStandin(options: StandinOptions): Promise<Standin> {
   const api = compileApi(options.spec, { overlays: options.overlays })
