@@ -334,3 +334,18 @@ describeDoors('browser sessions', OPTIONS, (client) => {
     })
   })
 })
+
+describeDoors('browser sessions: per-session limits on demand', OPTIONS, (client) => {
+  it('the session-rate-limits scenario refuses the 3rd screenshot of its first session with Retry-After 17', async () => {
+    const world = await freshWorld(client(), 'session-rate-limits')
+    const shoot = (id: string) => call(client(), 'POST', `/v1/sessions/${id}/screenshot`, world.key, {})
+    expect((await shoot('sess_shutter00000000000000001')).status).toBe(200)
+    expect((await shoot('sess_shutter00000000000000001')).status).toBe(200)
+    const refused = await shoot('sess_shutter00000000000000001')
+    expectError(refused, 'rate_limited')
+    expect(refused.headers.get('retry-after')).toBe('17')
+    expect((await shoot('sess_shutter00000000000000002')).status).toBe(200)
+    for (let i = 0; i < 10; i++) expect((await call(client(), 'POST', '/v1/sessions/sess_shutter00000000000000002/preview-token', world.key)).status).toBe(201)
+    expectError(await call(client(), 'POST', '/v1/sessions/sess_shutter00000000000000002/preview-token', world.key), 'rate_limited')
+  })
+})

@@ -14,7 +14,10 @@ import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { isPlainObject } from '../util/match.ts'
 
-/** The record `id` of a resource in the caller's tenant (and inside `parentId`, when given), or 404. */
+/**
+ * The record `id` of a resource in the caller's tenant, or 404. `parentId`, when the request names
+ * one, must be the record's own parent: a pet of another owner is not found.
+ */
 export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined, parentId?: string): StoredRecord {
   const record = id === undefined ? undefined : ctx.world.store.get(model.name, id)
   if (!record || record.tenant !== ctx.tenant?.id || (parentId !== undefined && record.parentId !== parentId)) {

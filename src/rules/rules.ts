@@ -2,7 +2,7 @@
  * Stage 5, rules: outcomes a scenario forces — an error code, a status, headers, a delay or a fault —
  * for requests that match (operation, method, path, tenant, headers, body), on the Nth matching call,
  * for N times. One-off triggers ride on a single request: `Prefer: code=429` (as Prism reads it) and
- * a header naming an error code of the catalogue (`X-Standin-Error: concurrency_limit`).
+ * a header naming an error code of the catalogue (`X-Standin-Error: rate_limited`).
  *
  * A rule with `afterEvents` cuts a stream instead: the request is answered as usual, and its stream
  * ends after that many events with the rule's error (sent as an error event) or fault (`drop`: the

@@ -74,15 +74,17 @@ function checkUnique(scenarios: Scenario[], problems: ConfigProblem[]): void {
 export function compileScenario(file: string, value: unknown, api: ApiForScenarios): Scenario {
   const problems = new Problems(file)
   if (!validateScenarioShape) {
-    const ajv = new Ajv({ allErrors: true, strict: false })
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
     addFormats(ajv)
     validateScenarioShape = ajv.compile(scenarioSchema)
   }
   if (value === null || value === undefined) value = {}
   if (!validateScenarioShape(value)) {
     for (const e of validateScenarioShape.errors ?? []) {
-      const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as any).additionalProperty}"${suggest((e.params as any).additionalProperty, Object.keys((e.parentSchema as any)?.properties ?? {}))}` : ''
-      problems.add(e.instancePath, `${e.message}${extra}`)
+      if (e.keyword === 'additionalProperties') {
+        const name = String((e.params as any).additionalProperty)
+        problems.add(`${e.instancePath}/${name}`, `unknown field "${name}".${suggest(name, Object.keys((e.parentSchema as any)?.properties ?? {}))}`)
+      } else problems.add(e.instancePath, e.message ?? e.keyword)
     }
     problems.throwIfAny()
   }

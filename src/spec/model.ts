@@ -97,7 +97,11 @@ export interface ResourceModel {
   name: string
   schemaPointer: string
   idField: string
+  /** How the id is written in a record: a string, or a number (the store keys it as a string). */
+  idType: 'string' | 'integer'
   newId: (random: () => number) => string
+  /** Inferred from the spec's REST shape rather than declared in `x-standin.resources`. */
+  implicit?: boolean
   notFound: string
   /** Error for a record that existed and has passed its retention (410 `gone`). */
   gone?: string

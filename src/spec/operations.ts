@@ -11,6 +11,7 @@ import { X, asList, checkCode, compileGate, compileHeaders, compileLimit, expres
 import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel } from './model.ts'
 import { refToPointer, type SchemaRegistry } from './schemas.ts'
 import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
+import { inferImplicitResources } from './implicit.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -30,6 +31,7 @@ export function compileOperations(doc: any, registry: SchemaRegistry, behaviour:
       operations.push(compileOperation(doc, registry, behaviour, problems, { id, method, path, pointer, op, item, itemPointer }))
     }
   }
+  inferImplicitResources(operations, behaviour, registry, problems)
   inferResources(operations, behaviour, registry)
   for (const op of operations) checkOperation(op, behaviour, problems)
   return operations
@@ -198,24 +200,30 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
     }
     return { list: false }
   }
-  // Collection paths: where a resource is created or listed.
+  // Collection paths: where a resource is created or listed. Shallow paths first: a POST under a
+  // record of the same resource (`/sessions/{id}/restart` answering a session) acts on that record,
+  // it is not a collection; under a record of another resource (`/owners/{id}/pets`) it is.
   const collections = new Map<string, string>()
-  for (const op of operations) {
+  const addressedBy = (path: string) => {
+    const segments = path.split('/')
+    // The longest "<collection>/{param}" prefix names the addressed record.
+    for (let i = segments.length; i >= 2; i--) {
+      const param = /^\{(.+)\}$/.exec(segments[i - 1]!)?.[1]
+      const collection = collections.get(segments.slice(0, i - 1).join('/'))
+      if (param && collection) return { resource: collection, param, exact: i === segments.length }
+    }
+    return undefined
+  }
+  for (const op of [...operations].sort((a, b) => a.path.split('/').length - b.path.split('/').length)) {
     const lastIsParam = /\}$/.test(op.path)
     const r = op.resource ? { resource: op.resource, list: op.action === 'list' } : returns(op)
-    if (r.resource && !lastIsParam && (op.method === 'POST' || (op.method === 'GET' && r.list))) collections.set(op.path, r.resource)
+    if (!r.resource || lastIsParam || !(op.method === 'POST' || (op.method === 'GET' && r.list))) continue
+    if (!op.resource && addressedBy(op.path)?.resource === r.resource) continue
+    collections.set(op.path, r.resource)
   }
   for (const op of operations) {
     const explicit = (op as any).explicitAction as boolean
-    const segments = op.path.split('/')
-    // The longest "<collection>/{param}" prefix names the addressed record.
-    let addressed: { resource: string; param: string; exact: boolean } | undefined
-    for (let i = segments.length; i >= 2; i--) {
-      const last = segments[i - 1]!
-      const param = /^\{(.+)\}$/.exec(last)?.[1]
-      const collection = collections.get(segments.slice(0, i - 1).join('/'))
-      if (param && collection) { addressed = { resource: collection, param, exact: i === segments.length }; break }
-    }
+    const addressed = addressedBy(op.path)
     const collectionHere = collections.get(op.path)
     // A collection at this very path wins over the record it is nested in: POST /projects/{id}/tasks creates a task.
     if (!op.resource) op.resource = collectionHere ?? addressed?.resource ?? returns(op).resource

@@ -42,8 +42,8 @@ export function validateRequest(ctx: Context): void {
         location: location ?? 'query', pointer: described.pointer, message: described.detail,
       })
     }
-    // Coerced values (numbers, booleans) replace the raw strings for later stages.
-    Object.assign(ctx.params, input.path)
+    // Coerced query values (numbers, booleans) replace the raw strings for later stages; path values
+    // stay strings, as record ids are keyed.
     Object.assign(ctx.query, input.query)
   }
 
