@@ -47,7 +47,8 @@ export function admitStream(ctx: Context): StreamPlan | undefined {
 function wantsStream(ctx: Context, model: StreamModel): boolean {
   const accept = ctx.headers.accept?.toLowerCase()
   if (accept && accept.split(',').some((part) => part.split(';')[0]!.trim() === model.mediaType)) return true
-  if (!model.when) return false
+  // Without `when`, the operation always streams.
+  if (!model.when) return true
   const value = model.when(varsOf(ctx))
   return value === true || value === 'true' || value === 1
 }

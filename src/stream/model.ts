@@ -51,7 +51,7 @@ export interface StreamModel {
   format: 'sse' | 'ndjson'
   /** The declared status whose response has `mediaType`. */
   status: number
-  /** Stream when this holds (`{body.stream}`), besides when the client's Accept names `mediaType`. */
+  /** Stream when this holds (`{body.stream}`), or when the client's Accept names `mediaType`; without it, always. */
   when?: Evaluate
   concurrency?: StreamConcurrencyModel
   budget?: { limit: Evaluate; error: string; pointer: string }
