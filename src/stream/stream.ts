@@ -87,6 +87,22 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
   }
 
   const pump = () => {
+    try {
+      advanceScript()
+    } catch (error) {
+      // A standin bug mid-stream (it runs on a timer, where nothing else would catch it): journalled,
+      // and the stream ends with the API's internal error rather than taking the process down.
+      ctx.journalEntry?.violations.push({ side: 'response', location: 'standin', pointer: '', message: `internal error in a stream: ${(error as Error)?.message ?? String(error)}` })
+      try {
+        finish('error', { kind: 'error', code: world.api.behaviour.errors.internal, vars: {} })
+      } catch {
+        ended = 'error'
+        plan.slot?.release()
+        close()
+      }
+    }
+  }
+  const advanceScript = () => {
     while (ended === undefined && !stalled) {
       if (!pending) {
         const step = script.next()
