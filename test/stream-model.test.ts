@@ -80,6 +80,26 @@ describe('a stream in another API', () => {
   })
 })
 
+describe('on a real clock (the dev server’s)', () => {
+  it('wakes itself to send each event when its time comes, with no request or test moving the clock', async () => {
+    const ticks = file('ticks.yaml', `openapi: 3.1.0
+info: { title: ticks, version: '1' }
+paths:
+  /ticks:
+    get:
+      x-standin:
+        stream:
+          events: [{ event: tick, each: [1, 2, 3], after: 10ms, data: '{item}' }]
+          end: { event: done, data: bye }
+      responses: { '200': { description: s, content: { text/event-stream: { schema: { type: string } } } } }
+`)
+    const standin = await createStandin({ spec: ticks, clock: 'real' })
+    const res = await standin.handle(new Request('http://x/ticks'))
+    const text = await res.text()
+    expect(text).toBe('event: tick\nid: 1\ndata: 1\n\nevent: tick\nid: 2\ndata: 2\n\nevent: tick\nid: 3\ndata: 3\n\nevent: done\nid: 4\ndata: bye\n\n')
+  })
+})
+
 describe('mistakes in a stream model or a cut', () => {
   const bad = file('bad.yaml', `openapi: 3.1.0
 info: { title: bad, version: '1' }
