@@ -109,7 +109,7 @@ export interface ResourceModel {
   lifecycle?: LifecycleModel
   /** Fields computed when a record is created (templates over the request context). */
   onCreate: Array<[string, Render]>
-  /** The parent resource and the path parameter that names it (threads inside a sandbox). */
+  /** The parent resource and the path parameter that names it (children inside a parent record). */
   parent?: { resource: string; param: string; field?: string }
   unique: Array<{ fields: string[]; states?: Set<string>; error: string }>
 }
