@@ -4,7 +4,7 @@
  * scenarios in scenarios/agent-sandbox), in the seed's exact envelope; each limit exactly.
  */
 import { describe, expect, it } from 'vitest'
-import { advance, bearer, describeDoors, freshWorld, type Client } from './support/doors.ts'
+import { advance, bearer, describeDoors, freshWorld, type Client, call, type Reply } from './support/doors.ts'
 import { check } from '../src/index.ts'
 
 const OPTIONS = { spec: 'spec/agent-sandbox.yaml', scenarios: 'scenarios/agent-sandbox' }
@@ -24,16 +24,6 @@ const MESSAGE: Record<string, string> = {
 
 const SANDBOX = 'sbx_acmedemo00000000'
 const THREAD = 'thr_acmedemo00000000'
-
-interface Reply { status: number; headers: Headers; body: any }
-
-async function call(client: Client, method: string, path: string, key: string | undefined, json?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const init: RequestInit & { json?: unknown } = { method, headers }
-  if (json !== undefined) init.json = json
-  const res = await client.fetch(path, key === undefined ? { method, headers } : bearer(key, init))
-  const text = await res.text()
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
-}
 
 /** The seed's exact envelope: `{"error": {"code", "message", "status"}}` and nothing else. */
 function expectError(reply: Reply, code: string, message = MESSAGE[code]!): void {

@@ -3,7 +3,7 @@
  * by natural state and on demand, and each limit exactly, on the world's virtual clock.
  */
 import { describe, expect, it } from 'vitest'
-import { advance, bearer, describeDoors, freshWorld, type Client } from './support/doors.ts'
+import { advance, bearer, describeDoors, freshWorld, type Client, call, type Reply } from './support/doors.ts'
 
 const OPTIONS = { spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' }
 
@@ -19,16 +19,6 @@ const SEED: Record<string, { status: number; message: string }> = {
   forbidden: { status: 403, message: 'Access denied.' },
   invalid_request: { status: 400, message: 'Request body is malformed.' },
   invalid_field: { status: 400, message: 'Invalid value for field: field_name.' },
-}
-
-interface Reply { status: number; headers: Headers; body: any }
-
-async function call(client: Client, method: string, path: string, key: string | undefined, json?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const init: RequestInit & { json?: unknown } = { method, headers }
-  if (json !== undefined) init.json = json
-  const res = await client.fetch(path, key === undefined ? { method, headers } : bearer(key, init))
-  const text = await res.text()
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
 }
 
 /** Asserts the seed's exact envelope: `{"error": {"code", "message"}}` and nothing else. */
