@@ -17,6 +17,8 @@ import { applyLimits } from '../limits/limits.ts'
 import { mediaTypeOf, readBody } from '../validate/body.ts'
 import { validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
+import { admitStream } from '../stream/admit.ts'
+import { respondWithStream } from '../stream/stream.ts'
 import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
 import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
 import { renderError } from '../render/error.ts'
@@ -40,14 +42,18 @@ export interface HandlerOptions extends ControlOptions {
   onInternalError?: (error: unknown) => void
 }
 
-export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Handler {
-  const answer = createAnswer(worlds, options)
+/** A Handler (Web Response out) over an OutgoingHandler, keeping the Outgoing form for outgoingOf. */
+export function handlerOf(answer: OutgoingHandler): Handler {
   const handle: Handler = async (request, info) => {
     const out = await answer(request, info)
     return out instanceof Response ? out : responseOf(out)
   }
   Object.defineProperty(handle, OUTGOING, { value: answer })
   return handle
+}
+
+export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Handler {
+  return handlerOf(createAnswer(worlds, options))
 }
 
 function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler {
@@ -83,22 +89,24 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler 
       authenticate(ctx)
       // 5. rules
       const forced = await applyRules(ctx)
-      if (forced?.kind === 'fault') {
-        if (forced.fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, info.signal)
-        recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
-        return Response.error()
-      }
-      if (forced) prepared = renderForced(ctx, forced)
+      // A cut applies mid-stream: the request goes on as usual, and its stream ends early.
+      if (forced?.kind === 'cut') ctx.cut = forced
+      if (forced?.kind === 'fault') return await dropConnection(ctx, forced.fault, options, started)
+      if (forced && forced.kind === 'status') prepared = renderForced(ctx, forced)
       else {
         // 6. limits
         applyLimits(ctx)
         // 7. validate
         validateRequest(ctx)
-        // 8. act
-        prepared = replayIdempotent(ctx) ?? renderSuccess(ctx, act(ctx))
+        // 8. act — an operation with a stream is admitted first (at most N open streams per key)
+        prepared = replayIdempotent(ctx) ?? actAndRender(ctx)
       }
     } catch (error) {
       prepared = failure(ctx, error, options)
+    }
+    if (prepared.fault) {
+      for (const settle of ctx.onFailure) settle()
+      return dropConnection(ctx, prepared.fault, options, started)
     }
     for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
     // 9. render
@@ -106,9 +114,22 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler 
     selfCheck(ctx, prepared)
     rememberIdempotent(ctx, prepared)
     // 10. journal
-    recordInJournal(ctx, prepared, performance.now() - started)
+    ctx.journalEntry = recordInJournal(ctx, prepared, performance.now() - started)
     return toOutgoing(prepared, ctx.method === 'HEAD')
   }
+}
+
+function actAndRender(ctx: Context): Prepared {
+  const plan = admitStream(ctx)
+  const outcome = act(ctx)
+  return plan ? respondWithStream(ctx, outcome, plan) : renderSuccess(ctx, outcome)
+}
+
+/** A fault: no answer at all — at once (`drop`) or after holding the request (`timeout`). */
+async function dropConnection(ctx: Context, fault: 'drop' | 'timeout', options: HandlerOptions, started: number): Promise<Response> {
+  if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.info.signal)
+  recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
+  return Response.error()
 }
 
 function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepared {

@@ -1,0 +1,54 @@
+/**
+ * CORS, so a web app in a browser can call the dev server as it would call the real API: preflights
+ * are answered for any method and header the spec could need, and every answer to a request with an
+ * `Origin` allows that origin and exposes the headers it carries (so a client can read
+ * `Retry-After` or a rate-limit header). A wrapper around the core handler, like Prism's `--cors`.
+ */
+import { handlerOf, outgoingOf, type Handler } from '../core/handle.ts'
+import type { Outgoing } from './response.ts'
+
+export function withCors(handle: Handler): Handler {
+  // Keeps the core's Outgoing form, so the node:http door still writes answers without a Response.
+  const inner = outgoingOf(handle) ?? handle
+  return handlerOf(async (request, info) => {
+    const origin = request.headers.get('origin')
+    if (!origin) return inner(request, info)
+    if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          'Access-Control-Allow-Origin': origin,
+          'Access-Control-Allow-Credentials': 'true',
+          'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
+          'Access-Control-Allow-Headers': request.headers.get('access-control-request-headers') ?? '*',
+          'Access-Control-Max-Age': '600',
+          Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+        },
+      })
+    }
+    const out = await inner(request, info)
+    if (!(out instanceof Response)) return withCorsHeaders(out, origin)
+    if (out.type === 'error') return out
+    const exposed = [...out.headers.keys()].filter((name) => !SAFELISTED.has(name))
+    const headers = new Headers(out.headers)
+    headers.set('Access-Control-Allow-Origin', origin)
+    headers.set('Access-Control-Allow-Credentials', 'true')
+    headers.append('Vary', 'Origin')
+    if (exposed.length > 0) headers.set('Access-Control-Expose-Headers', exposed.join(', '))
+    return new Response(out.body, { status: out.status, statusText: out.statusText, headers })
+  })
+}
+
+/** The same headers on an Outgoing, as a Web Headers object would hold them. */
+function withCorsHeaders(out: Outgoing, origin: string): Outgoing {
+  const names = [...new Set(out.headers.map(([name]) => name.toLowerCase()))].sort()
+  const exposed = names.filter((name) => !SAFELISTED.has(name))
+  const replaced = new Set(['access-control-allow-origin', 'access-control-allow-credentials', ...(exposed.length > 0 ? ['access-control-expose-headers'] : [])])
+  const headers = out.headers.filter(([name]) => !replaced.has(name.toLowerCase()))
+  headers.push(['access-control-allow-origin', origin], ['access-control-allow-credentials', 'true'], ['vary', 'Origin'])
+  if (exposed.length > 0) headers.push(['access-control-expose-headers', exposed.join(', ')])
+  return { ...out, headers }
+}
+
+/** Response headers a browser shows scripts without being told. */
+const SAFELISTED = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma', 'vary'])
