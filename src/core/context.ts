@@ -7,6 +7,7 @@ import type { Tenant, World } from '../world/world.ts'
 import type { StoredRecord } from '../world/store.ts'
 import type { KeyDef } from '../scenario/model.ts'
 import type { Violation } from '../journal/journal.ts'
+import type { Refusal } from '../validate/validate.ts'
 
 export type BodyProblem = 'malformed' | 'tooLarge' | 'contentType'
 
@@ -44,6 +45,9 @@ export interface Context {
   onSuccess: Array<() => void>
   onFailure: Array<() => void>
   violations: Violation[]
+  /** The request has been checked against the spec (stage 7); `refusal` is what it found. */
+  checked?: boolean
+  refusal?: Refusal
   cause: 'state' | 'rule' | 'trigger' | 'control'
   rule?: number
 }

@@ -15,19 +15,28 @@ import { authenticate } from '../auth/auth.ts'
 import { applyRules, sleep } from '../rules/rules.ts'
 import { applyLimits } from '../limits/limits.ts'
 import { mediaTypeOf, readBody } from '../validate/body.ts'
-import { validateRequest } from '../validate/validate.ts'
+import { checkRequest, validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
 import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
 import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
 import { renderError } from '../render/error.ts'
 import { toResponse, withCommonHeaders } from '../render/response.ts'
 import { recordInJournal } from '../journal/record.ts'
+import type { JournalEntry } from '../journal/journal.ts'
+import { markViolation, strictStatus } from '../render/strict.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
 
 export interface HandlerOptions extends ControlOptions {
   /** Called with every standin bug (an exception on the request path), besides the 500 it becomes. */
   onInternalError?: (error: unknown) => void
+  /**
+   * Strict mode: a request that breaks the spec is refused before any rule, limit or fault can answer
+   * it, with a status no common client retries, `x-should-retry: false` and `x-standin-violation`.
+   */
+  strict?: boolean
+  /** Called with every journal entry that holds a violation (request or response side), in any world. */
+  onViolation?: (entry: JournalEntry, world: string) => void
 }
 
 export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Handler {
@@ -53,19 +62,26 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
     try {
       // 1. route
       const routed = api.router.match(ctx.method, url.pathname)
-      if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path: url.pathname })
-      if ('allowed' in routed) throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
+      if (!routed || 'allowed' in routed) {
+        // Calling what the spec does not have is the client breaking the contract.
+        ctx.violations.push({ side: 'request', location: 'path', pointer: '', message: routed ? `${ctx.method} is not an operation of ${url.pathname} (allowed: ${routed.allowed.join(', ')})` : `no operation of the spec matches ${ctx.method} ${url.pathname}` })
+        if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path: url.pathname })
+        throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
+      }
       ctx.route = routed.match
       ctx.op = routed.match.operation
       ctx.params = routed.match.params
       await readBody(ctx, api.behaviour.maxBodyBytes)
+      // 7. validate, first in strict mode: nothing else may answer a request that breaks the spec.
+      if (options.strict) validateRequest(ctx)
       // 4. auth
       authenticate(ctx)
       // 5. rules
       const forced = await applyRules(ctx)
       if (forced?.kind === 'fault') {
         if (forced.fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, info.signal)
-        recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
+        checkRequest(ctx)
+        journal(ctx, { status: 0, headers: [] }, started, options)
         return Response.error()
       }
       if (forced) prepared = renderForced(ctx, forced)
@@ -81,14 +97,22 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
       prepared = failure(ctx, error, options)
     }
     for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
+    // A request answered before stage 7 (by auth, a rule or a limit) is still checked, for the journal.
+    if (ctx.op) checkRequest(ctx)
     // 9. render
     withCommonHeaders(ctx, prepared)
+    if (options.strict) markViolation(ctx, prepared)
     selfCheck(ctx, prepared)
     rememberIdempotent(ctx, prepared)
     // 10. journal
-    recordInJournal(ctx, prepared, performance.now() - started)
+    journal(ctx, prepared, started, options)
     return toResponse(prepared, ctx.method === 'HEAD')
   }
+}
+
+function journal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, started: number, options: HandlerOptions): void {
+  const entry = recordInJournal(ctx, prepared, performance.now() - started)
+  if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
 }
 
 function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepared {
@@ -101,7 +125,7 @@ function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepare
     ctx.violations.push({ side: 'response', location: 'standin', pointer: '', message: `internal error: ${(error as Error)?.message ?? String(error)}` })
     apiError = new ApiError(api.behaviour.errors.internal)
   }
-  const rendered = renderError(api, ctx, apiError)
+  const rendered = renderError(api, ctx, apiError, options.strict ? strictStatus(ctx, apiError) : undefined)
   return { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: api.behaviour.errors.contentType, code: rendered.code }
 }
 

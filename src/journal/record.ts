@@ -1,9 +1,10 @@
 /** Stage 10, journal: what one request was and what came of it. */
 import type { Context } from '../core/context.ts'
 import type { Prepared } from '../render/render.ts'
+import type { JournalEntry } from './journal.ts'
 
-export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, durationMs: number): void {
-  ctx.world.journal.add({
+export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, durationMs: number): JournalEntry {
+  return ctx.world.journal.add({
     at: ctx.world.clock.now(),
     requestId: ctx.requestId,
     method: ctx.method,
