@@ -93,7 +93,7 @@ export interface components {
              * @description Seconds until the session expires, counted from creation.
              * @default 1800
              */
-            ttl: number;
+            ttl?: number;
         };
         Session: {
             id: string;
@@ -117,9 +117,9 @@ export interface components {
              * @default png
              * @enum {string}
              */
-            format: "png" | "jpeg";
+            format?: "png" | "jpeg";
             /** @default false */
-            fullPage: boolean;
+            fullPage?: boolean;
         };
         Screenshot: {
             sessionId: string;
