@@ -81,7 +81,7 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
       if (forced?.kind === 'fault') {
         if (forced.fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, info.signal)
         checkRequest(ctx)
-        journal(ctx, { status: 0, headers: [] }, started, options)
+        journal(worlds, ctx, { status: 0, headers: [] }, started, options)
         return Response.error()
       }
       if (forced) prepared = renderForced(ctx, forced)
@@ -105,13 +105,14 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
     selfCheck(ctx, prepared)
     rememberIdempotent(ctx, prepared)
     // 10. journal
-    journal(ctx, prepared, started, options)
+    journal(worlds, ctx, prepared, started, options)
     return toResponse(prepared, ctx.method === 'HEAD')
   }
 }
 
-function journal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, started: number, options: HandlerOptions): void {
+function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, started: number, options: HandlerOptions): void {
   const entry = recordInJournal(ctx, prepared, performance.now() - started)
+  worlds.run.record(entry, ctx.world.id)
   if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
 }
 
