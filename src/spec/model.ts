@@ -115,6 +115,9 @@ export interface ParameterModel {
   name: string
   in: 'path' | 'query' | 'header' | 'cookie'
   required: boolean
+  /** Where the Parameter Object is, and its schema (for examples and generated values). */
+  pointer?: string
+  schemaPointer?: string
 }
 
 export interface ResponseModel {

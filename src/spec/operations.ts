@@ -50,7 +50,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       if (!isPlainObject(param) || typeof param.name !== 'string') continue
       const location = param.in as ParameterModel['in']
       const schemaPointer = param.schema !== undefined ? `${paramPointer}/schema` : undefined
-      params.set(`${location}:${param.name}`, { model: { name: param.name, in: location, required: location === 'path' || param.required === true }, schemaPointer })
+      params.set(`${location}:${param.name}`, { model: { name: param.name, in: location, required: location === 'path' || param.required === true, pointer: paramPointer, schemaPointer }, schemaPointer })
     }
   }
   addParams(item.parameters, itemPointer)
