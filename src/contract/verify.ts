@@ -32,7 +32,7 @@ export interface VerifyReport {
   /** `pass`: every answer kept the spec; `fail`: some did not; `nothing`: no request got an answer. */
   outcome: 'pass' | 'fail' | 'nothing'
   summary: { cases: number; passed: number; failed: number; skipped: number }
-  results: Array<Omit<CaseResult, 'headers' | 'body'>>
+  results: Array<Omit<CaseResult, 'headers' | 'body' | 'sent'>>
 }
 
 export async function verify(api: Api, options: VerifyOptions): Promise<VerifyReport> {
@@ -51,7 +51,7 @@ export async function verify(api: Api, options: VerifyOptions): Promise<VerifyRe
     spec: api.spec.file, title: api.spec.document.info?.title, target: options.target, scenario: options.scenario?.name,
     outcome: answered === 0 ? 'nothing' : failed > 0 ? 'fail' : 'pass',
     summary: { cases: results.length, passed: results.length - failed - skipped, failed, skipped },
-    results: results.map(({ headers: _h, body: _b, ...rest }) => rest),
+    results: results.map(({ headers: _h, body: _b, sent: _s, ...rest }) => rest),
   }
 }
 
