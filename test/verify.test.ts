@@ -64,6 +64,7 @@ describe('standin verify against a provider that breaks the contract', () => {
       }
       if (url.pathname === '/widgets' && req.method === 'GET') return json(200, { items: [] })  // wrong shape, no X-Total-Count
       const id = url.pathname.split('/')[2]!
+      if (url.pathname.endsWith('/events')) { res.writeHead(200, { 'content-type': 'text/event-stream' }); return res.write('data: {"size":3}\n\n') }  // never ends
       if (req.method === 'GET') { res.writeHead(200, { 'content-type': 'text/html' }); return res.end('<p>a widget</p>') }  // wrong content type
       if (req.method === 'DELETE') { if (id in widgets) { res.writeHead(204); return res.end() } return json(404, { message: 'no such widget' }) }
       json(404, { message: 'not found' })
@@ -88,6 +89,8 @@ describe('standin verify against a provider that breaks the contract', () => {
     expect(problems('getWidget', 'valid')[0]).toMatch(/^content-type: content type text\/html is not declared for getWidget 200/)
     expect(problems('deleteWidget', 'valid')).toEqual([])
     expect(problems('deleteWidget', 'unknown-id')).toEqual([])
+    // A stream that never ends is read as far as its first chunk, not waited for.
+    expect(report.results.filter((r: any) => r.operation === 'watchWidget' && r.kind === 'valid').map((r: any) => [r.status, r.problems])).toContainEqual([200, []])
     expect(report.outcome).toBe('fail')
     const xml = readFileSync(junit, 'utf8')
     expect(xml).toContain('<testsuite name="createWidget"')
