@@ -8,6 +8,7 @@ import type { Scenario } from './scenario/model.ts'
 import { Worlds } from './world/worlds.ts'
 import type { World } from './world/world.ts'
 import { createHandler, type Handler, type HandlerOptions } from './core/handle.ts'
+import { withCors } from './render/cors.ts'
 import type { ClockMode } from './world/clock.ts'
 import { parseDuration } from './util/duration.ts'
 import type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts'
@@ -27,6 +28,8 @@ export interface StandinOptions extends HandlerOptions {
   seed?: number
   /** Where msw handlers answer: requests to other origins pass through. Default: the spec's first absolute server URL, else every origin. */
   baseUrl?: string
+  /** Answer CORS preflights and allow any origin (default true), as a browser app needs of a dev server. */
+  cors?: boolean
 }
 
 export interface Standin {
@@ -71,13 +74,14 @@ export interface WorldHandle {
  * @example
  * const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
  * const world = standin.world('concurrency-limit')
- * const res = await standin.handle(new Request('http://localhost/v1/sessions', { method: 'POST', headers: { authorization: `Bearer ${world.key}` } }))
+ * const res = await standin.handle(new Request('http://localhost/v1/things', { method: 'POST', headers: { authorization: `Bearer ${world.key}` } }))
  */
 export async function createStandin(options: StandinOptions): Promise<Standin> {
   const api = compileApi(options.spec, { overlays: options.overlays })
   const scenarios = readScenarios(api, options.scenarios)
   const worlds = new Worlds(api, scenarios, { clockMode: options.clock ?? 'manual', seed: options.seed ?? 1 })
-  const handle = createHandler(worlds, options)
+  const core = createHandler(worlds, options)
+  const handle = options.cors === false ? core : withCors(core)
   const baseUrl = options.baseUrl ?? firstAbsoluteServer(api)
   return {
     api, worlds, handle, baseUrl,

@@ -43,7 +43,7 @@ export function act(ctx: Context): Outcome {
     return list(ctx, model, parentId, status)
   }
 
-  const record = findRecord(ctx, model, op.idParam ? ctx.params[op.idParam] : undefined)
+  const record = findRecord(ctx, model, op.idParam ? ctx.params[op.idParam] : undefined, parentId)
   ctx.record = record
   const refused = record.state !== undefined ? op.states.get(record.state) : undefined
   if (refused) throw new ApiError(refused, { state: record.state, id: record.id })

@@ -1,15 +1,26 @@
 /**
  * Finding the record an operation addresses (and its parent, for nested resources), within the
  * caller's tenant: another tenant's record is not found, as real multi-tenant APIs answer.
+ *
+ * A parent is named by its `param`: a path parameter (`/projects/{projectId}/tasks`), else — on a
+ * list — a query parameter (`/tasks?projectId=`), else — on a create — a body field
+ * (`POST /tasks {"projectId": …}`). The records the parent itself lives in are found from it, so
+ * `ancestors.project` is known for a task's comments, and an operation's `parentStates` can refuse
+ * it by an ancestor's lifecycle state (no new tasks while the project is archived).
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
+import { isPlainObject } from '../util/match.ts'
 
-export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined): StoredRecord {
+/**
+ * The record `id` of a resource in the caller's tenant, or 404. `parentId`, when the request names
+ * one, must be the record's own parent: a pet of another owner is not found.
+ */
+export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined, parentId?: string): StoredRecord {
   const record = id === undefined ? undefined : ctx.world.store.get(model.name, id)
-  if (!record || record.tenant !== ctx.tenant?.id) {
+  if (!record || record.tenant !== ctx.tenant?.id || (parentId !== undefined && record.parentId !== parentId)) {
     const tomb = id === undefined ? undefined : ctx.world.tombstones.get(`${model.name}\u0000${id}`)
     if (tomb !== undefined && model.gone) throw new ApiError(model.gone, { id, resource: model.name })
     throw new ApiError(model.notFound, { id, resource: model.name })
@@ -17,13 +28,43 @@ export function findRecord(ctx: Context, model: ResourceModel, id: string | unde
   return record
 }
 
-/** Resolves the parent chain named by path parameters; returns the immediate parent's id. */
+/** Resolves the parent chain the request names; returns the immediate parent's id. */
 export function findParent(ctx: Context, model: ResourceModel): string | undefined {
   if (!model.parent) return undefined
-  const parentModel = ctx.world.api.behaviour.resources.get(model.parent.resource)!
-  const id = ctx.params[model.parent.param]
+  const resources = ctx.world.api.behaviour.resources
+  const parentModel = resources.get(model.parent.resource)!
+  const id = parentIdOf(ctx, model.parent.param)
   if (id === undefined) return undefined
-  findParent(ctx, parentModel)
-  ctx.parent = findRecord(ctx, parentModel, id)
+  // Outer records named by the request come first: an unknown project is reported before its task.
+  const grandparentId = findParent(ctx, parentModel)
+  const parent = findRecord(ctx, parentModel, id, grandparentId)
+  ctx.parent = parent
+  const ancestors: Record<string, Record<string, unknown>> = {}
+  let record: StoredRecord | undefined = parent
+  let recordModel: ResourceModel | undefined = parentModel
+  for (let depth = 0; record && recordModel && depth < 16; depth++) {
+    ancestors[recordModel.name] ??= record.data
+    const refused = record.state !== undefined ? ctx.op?.parentStates.get(recordModel.name)?.get(record.state) : undefined
+    if (refused) throw new ApiError(refused, { state: record.state, id: record.id, resource: recordModel.name })
+    const outer: ResourceModel | undefined = recordModel.parent ? resources.get(recordModel.parent.resource) : undefined
+    record = outer && record.parentId !== undefined ? ctx.world.store.get(outer.name, record.parentId) : undefined
+    recordModel = outer
+  }
+  ctx.ancestors = ancestors
   return id
+}
+
+function parentIdOf(ctx: Context, param: string): string | undefined {
+  const fromPath = ctx.params[param]
+  if (fromPath !== undefined) return fromPath
+  const action = ctx.op?.action
+  if (action === 'list') {
+    const q = ctx.query[param]
+    if (typeof q === 'string') return q
+  }
+  if (action === 'create' && isPlainObject(ctx.body)) {
+    const b = ctx.body[param]
+    if (typeof b === 'string') return b
+  }
+  return undefined
 }

@@ -28,15 +28,19 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   for (const [name, value] of Object.entries(input)) {
     if (shape.open || name in shape.properties) data[name] = value
   }
-  const id = typeof input[model.idField] === 'string' && input[model.idField] !== '' && !options.fromRequest ? (input[model.idField] as string) : model.newId(world.random)
-  data[model.idField] = id
+  const given = input[model.idField]
+  const id = (typeof given === 'string' && given !== '') || typeof given === 'number' ? (options.fromRequest ? model.newId(world.random) : String(given)) : model.newId(world.random)
+  data[model.idField] = model.idType === 'integer' ? Number(id) : id
   let state: string | undefined
   if (model.lifecycle) {
     const given = input[model.lifecycle.field]
     state = !options.fromRequest && typeof given === 'string' && model.lifecycle.states.has(given) ? given : model.lifecycle.initial
     data[model.lifecycle.field] = state
   }
-  if (model.parent?.field && options.parentId !== undefined) data[model.parent.field] = options.parentId
+  if (model.parent?.field && options.parentId !== undefined) {
+    const parentModel = world.api.behaviour.resources.get(model.parent.resource)
+    data[model.parent.field] = parentModel?.idType === 'integer' ? Number(options.parentId) : options.parentId
+  }
   const vars = { ...options.vars, body: input, record: data, tenant, now: options.now, id }
   for (const [field, render] of model.onCreate) {
     if (options.fromRequest || data[field] === undefined) {

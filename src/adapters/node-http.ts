@@ -23,6 +23,8 @@ export interface Listening {
   close(): Promise<void>
 }
 
+const STREAMING = /^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl)\b/i
+
 export function createNodeHandler(handle: Handler) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const abort = new AbortController()
@@ -70,6 +72,9 @@ export function createNodeHandler(handle: Handler) {
       res.end()
       return
     }
+    // A stream's first event may be a while away: send the status and headers now, so the client
+    // knows the stream is open.
+    if (STREAMING.test(response.headers.get('content-type') ?? '')) res.flushHeaders()
     const reader = response.body.getReader()
     abort.signal.addEventListener('abort', () => { reader.cancel().catch(() => {}) }, { once: true })
     try {
@@ -81,8 +86,11 @@ export function createNodeHandler(handle: Handler) {
       }
       res.end()
     } catch {
-      // A stream cut by a rule, or the client went away: drop the connection mid-way.
-      res.destroy()
+      // A stream cut by a rule, or the client went away: drop the connection mid-way — after what was
+      // already written has gone out, and without the chunked terminator, so the client sees the cut.
+      const socket = res.socket
+      if (socket && !socket.destroyed) socket.end(() => socket.destroy())
+      else res.destroy()
     }
   }
 }

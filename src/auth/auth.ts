@@ -68,6 +68,9 @@ function resolveOptional(ctx: Context): void {
       return
     }
   }
+  // An operation open to all still acts in a tenant: the world's first, so that what an anonymous
+  // client creates it can read back.
+  ctx.tenant = ctx.world.tenants.values().next().value
 }
 
 function applyGates(ctx: Context): void {

@@ -6,13 +6,16 @@
  * error codes the operation produces by its own behaviour where the status has any — `429
  * rate_limited` and `429 concurrency_limit` are two paths a client must handle, `503` is one. Which
  * codes an operation produces comes from the behaviour model: auth, validation, limits, lifecycle
- * states, gates, charges, idempotency, uniqueness and lookups, kept where the spec declares their status.
+ * states (its record's and its parents'), gates, charges, idempotency, uniqueness, lookups and stream
+ * admission and budgets, kept where the spec declares their status. An error sent inside a stream
+ * that already answered 200 counts as that 200.
  */
 import type { Api } from '../api.ts'
 import type { OperationModel } from '../spec/model.ts'
 import type { JournalEntry } from '../journal/journal.ts'
 import type { Outcome } from '../journal/tally.ts'
 import { declaredResponse, statusLabel } from '../spec/declared.ts'
+import { streamCodes } from '../stream/compile.ts'
 
 export interface CoverageItem {
   /** The declared response: `201`, `4XX`, `default`. */
@@ -157,6 +160,8 @@ export function producedCodes(api: Api, op: OperationModel): Set<string> {
   for (const limit of op.limits) add(limit.error)
   for (const gate of op.gates) add(gate.error)
   for (const code of op.states.values()) add(code)
+  for (const states of op.parentStates.values()) for (const code of states.values()) add(code)
+  if (op.stream) for (const code of streamCodes(op.stream)) add(code)
   add(op.charge?.error)
   add(op.idempotency?.conflict)
   const resource = op.resource ? resources.get(op.resource) : undefined

@@ -9,7 +9,7 @@
  *   POST   /__standin/worlds/:id/reset
  *   GET    /__standin/worlds/:id/clock         POST {advance: "31m"} | {set: "2026-01-01T00:00:00Z"}
  *   GET    /__standin/worlds/:id/state[/:resource]   POST /state/:resource {tenant, records}
- *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balances, tier, flags}
+ *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balance, balances, tier, flags}
  *   GET    /__standin/worlds/:id/journal?operation=&status=&code=&since=
  *   GET    /__standin/worlds/:id/violations
  *   GET    /__standin/journal?world=&operation=&status=&code=   every live world's entries, each with its world
@@ -43,13 +43,19 @@ const problem = (status: number, code: string, message: string) => json(status, 
 
 export async function handleControl(worlds: Worlds, request: Request, url: URL, info: RequestInfo, options: ControlOptions): Promise<Response> {
   if (!allowed(request, info, options)) return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
-  const parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent)
+  let parts: string[]
+  try {
+    parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent)
+  } catch {
+    return problem(400, 'invalid_path', `The path ${url.pathname} is not validly percent-encoded.`)
+  }
   const method = request.method.toUpperCase()
   let body: any = {}
   if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
     const text = await request.text()
     if (text.trim() !== '') {
       try { body = JSON.parse(text) } catch { return problem(400, 'invalid_json', 'The control API takes JSON bodies.') }
+      if (!isPlainObject(body)) return problem(400, 'invalid_json', 'The control API takes a JSON object as its body.')
     }
   }
   try {
@@ -126,6 +132,9 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
   if (sub === 'tenants' && parts[3] && method === 'PATCH') {
     const tenant = world.tenants.get(parts[3])
     if (!tenant) return problem(404, 'unknown_tenant', `No tenant "${parts[3]}" in world ${world.id}.`)
+    const wrong = tenantPatchProblem(body)
+    if (wrong) return problem(400, 'invalid_patch', wrong)
+    if (typeof body.balance === 'number') tenant.balances.balance = body.balance
     if (isPlainObject(body.balances)) Object.assign(tenant.balances, body.balances)
     if (typeof body.tier === 'string') tenant.tier = body.tier
     if (isPlainObject(body.flags)) Object.assign(tenant.flags, body.flags)
@@ -155,6 +164,18 @@ function run(worlds: Worlds, view: string, url: URL): Response {
     return json(200, world ? found.filter((v) => v.world === world.id) : found)
   }
   return json(200, computeCoverage(worlds.api, world ? outcomesOf(world.journal.all()) : worlds.run.all()))
+}
+
+/** A tenant patch is `{balance?, balances?, tier?, flags?}` — the same words as a scenario's tenant. */
+function tenantPatchProblem(body: Record<string, unknown>): string | undefined {
+  for (const key of Object.keys(body)) {
+    if (!['balance', 'balances', 'tier', 'flags'].includes(key)) return `Unknown field "${key}"; a tenant patch takes balance, balances, tier and flags.`
+  }
+  if (body.balance !== undefined && typeof body.balance !== 'number') return '"balance" must be a number.'
+  if (body.balances !== undefined && !(isPlainObject(body.balances) && Object.values(body.balances).every((v) => typeof v === 'number'))) return '"balances" must map balance names to numbers.'
+  if (body.tier !== undefined && typeof body.tier !== 'string') return '"tier" must be a string.'
+  if (body.flags !== undefined && !isPlainObject(body.flags)) return '"flags" must be an object.'
+  return undefined
 }
 
 export function worldCreated(world: World): object {

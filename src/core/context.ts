@@ -6,7 +6,8 @@ import type { OperationModel } from '../spec/model.ts'
 import type { Tenant, World } from '../world/world.ts'
 import type { StoredRecord } from '../world/store.ts'
 import type { KeyDef } from '../scenario/model.ts'
-import type { Violation } from '../journal/journal.ts'
+import type { JournalEntry, Violation } from '../journal/journal.ts'
+import type { StreamCut } from '../stream/model.ts'
 import type { Refusal } from '../validate/validate.ts'
 
 export type BodyProblem = 'malformed' | 'tooLarge' | 'contentType'
@@ -39,6 +40,14 @@ export interface Context {
   key?: KeyDef
   record?: StoredRecord
   parent?: StoredRecord
+  /** The records the addressed one lives in, by resource name (`ancestors.project`), as found. */
+  ancestors?: Record<string, Record<string, unknown>>
+  /** A scenario rule's cut of this request's stream. */
+  cut?: StreamCut
+  /** This request's journal entry, once written (a stream notes its outcome on it later). */
+  journalEntry?: JournalEntry
+  /** Journals a violation found after the answer went out (a stream failing mid-way). */
+  lateViolation?: (violation: Violation) => void
   /** Headers every response of this request carries (rate-limit headers). */
   responseHeaders: Array<[string, string]>
   /** Run once the outcome is known: commit on success, release on failure. */
@@ -68,6 +77,7 @@ export function varsOf(ctx: Context, extra: Record<string, unknown> = {}): Recor
     key: ctx.key,
     record: ctx.record?.data,
     parent: ctx.parent?.data,
+    ancestors: ctx.ancestors,
     ...extra,
   }
 }

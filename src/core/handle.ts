@@ -17,6 +17,8 @@ import { applyLimits } from '../limits/limits.ts'
 import { mediaTypeOf, readBody } from '../validate/body.ts'
 import { checkRequest, validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
+import { admitStream } from '../stream/admit.ts'
+import { respondWithStream } from '../stream/stream.ts'
 import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
 import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
 import { renderError } from '../render/error.ts'
@@ -78,23 +80,24 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
       authenticate(ctx)
       // 5. rules
       const forced = await applyRules(ctx)
-      if (forced?.kind === 'fault') {
-        if (forced.fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, info.signal)
-        checkRequest(ctx)
-        journal(worlds, ctx, { status: 0, headers: [] }, started, options)
-        return Response.error()
-      }
-      if (forced) prepared = renderForced(ctx, forced)
+      // A cut applies mid-stream: the request goes on as usual, and its stream ends early.
+      if (forced?.kind === 'cut') ctx.cut = forced
+      if (forced?.kind === 'fault') return await dropConnection(worlds, ctx, forced.fault, options, started)
+      if (forced && forced.kind === 'status') prepared = renderForced(ctx, forced)
       else {
         // 6. limits
         applyLimits(ctx)
         // 7. validate
         validateRequest(ctx)
-        // 8. act
-        prepared = replayIdempotent(ctx) ?? renderSuccess(ctx, act(ctx))
+        // 8. act — an operation with a stream is admitted first (at most N open streams per key)
+        prepared = replayIdempotent(ctx) ?? actAndRender(ctx)
       }
     } catch (error) {
       prepared = failure(ctx, error, options)
+    }
+    if (prepared.fault) {
+      for (const settle of ctx.onFailure) settle()
+      return dropConnection(worlds, ctx, prepared.fault, options, started)
     }
     for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
     // A request answered before stage 7 (by auth, a rule or a limit) is still checked, for the journal.
@@ -110,10 +113,34 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
   }
 }
 
+/**
+ * Stage 10: the journal entry, counted in the run's tally. A violation found later (a stream that
+ * fails mid-way) reaches the entry, the tally and `onViolation` the same way.
+ */
 function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, started: number, options: HandlerOptions): void {
   const entry = recordInJournal(ctx, prepared, performance.now() - started)
+  ctx.journalEntry = entry
   worlds.run.record(entry, ctx.world.id)
   if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
+  ctx.lateViolation = (violation) => {
+    entry.violations.push(violation)
+    worlds.run.addViolation(entry, ctx.world.id, violation)
+    options.onViolation?.({ ...entry, violations: [violation] }, ctx.world.id)
+  }
+}
+
+function actAndRender(ctx: Context): Prepared {
+  const plan = admitStream(ctx)
+  const outcome = act(ctx)
+  return plan ? respondWithStream(ctx, outcome, plan) : renderSuccess(ctx, outcome)
+}
+
+/** A fault: no answer at all — at once (`drop`) or after holding the request (`timeout`). */
+async function dropConnection(worlds: Worlds, ctx: Context, fault: 'drop' | 'timeout', options: HandlerOptions, started: number): Promise<Response> {
+  if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.info.signal)
+  if (ctx.op) checkRequest(ctx)
+  journal(worlds, ctx, { status: 0, headers: [] }, started, options)
+  return Response.error()
 }
 
 function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepared {

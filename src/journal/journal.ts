@@ -28,6 +28,8 @@ export interface JournalEntry {
   rule?: number
   violations: Violation[]
   durationMs: number
+  /** For a streamed answer: how many events went out and how it ended (noted when it ends). */
+  stream?: { events: number; outcome: string; code?: string }
 }
 
 export type JournalQuery = Partial<Pick<JournalEntry, 'operation' | 'status' | 'code' | 'tenant' | 'method' | 'cause'>>

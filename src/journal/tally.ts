@@ -44,10 +44,13 @@ export class RunTally {
     const outcome = this.outcomes.get(key)
     if (outcome) outcome.count++
     else this.outcomes.set(key, { operation: entry.operation, method: entry.method, ...(path !== undefined ? { path } : {}), status: entry.status, ...(entry.code ? { code: entry.code } : {}), count: 1 })
-    for (const v of entry.violations) {
-      if (this.found.length >= this.capacity) { this.droppedViolations++; continue }
-      this.found.push({ ...v, world, requestId: entry.requestId, operation: entry.operation, method: entry.method, path: entry.path, status: entry.status })
-    }
+    for (const v of entry.violations) this.addViolation(entry, world, v)
+  }
+
+  /** A violation of an entry already counted (found after its answer went out). */
+  addViolation(entry: JournalEntry, world: string, v: Violation): void {
+    if (this.found.length >= this.capacity) { this.droppedViolations++; return }
+    this.found.push({ ...v, world, requestId: entry.requestId, operation: entry.operation, method: entry.method, path: entry.path, status: entry.status })
   }
 
   all(): Outcome[] {

@@ -13,6 +13,8 @@ export interface RenderedError {
   code: string
   body: unknown
   headers: Array<[string, string]>
+  /** The message as rendered into the envelope. */
+  message: unknown
 }
 
 /** `status` overrides the catalogue's (strict mode answers a broken request with a status no client retries). */
@@ -30,7 +32,7 @@ export function renderError(api: Api, ctx: Context | undefined, error: ApiError,
     if (value !== undefined && value !== '') headers.push([name, String(value)])
   }
   for (const [name, value] of Object.entries(error.headers)) headers.push([name, value])
-  return { status: status ?? entry.status, code: entry.code, body, headers }
+  return { status: status ?? entry.status, code: entry.code, body, headers, message: vars.message }
 }
 
 function merge(a: unknown, b: unknown): unknown {

@@ -23,6 +23,8 @@ export interface Prepared {
   code?: string
   /** A streaming body (text/event-stream and the like). */
   stream?: ReadableStream<Uint8Array>
+  /** No answer at all: the connection is dropped (or held, then dropped). */
+  fault?: 'drop' | 'timeout'
 }
 
 export { declaredResponse }
@@ -76,6 +78,7 @@ function preferredCode(ctx: Context, status: number): string | undefined {
   const own = [
     ...op.limits.map((l) => l.error), ...op.states.values(), ...op.gates.map((g) => g.error),
     op.charge?.error, op.idempotency?.conflict, resource?.notFound, resource?.gone,
+    op.stream?.concurrency?.error, op.stream?.budget?.error, ...[...op.parentStates.values()].flatMap((m) => [...m.values()]),
     auth.unknown, auth.forbidden, validation.field.code, validation.malformed.code,
   ]
   for (const code of own) if (code && catalogue.get(code)?.status === status) return code

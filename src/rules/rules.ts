@@ -2,18 +2,24 @@
  * Stage 5, rules: outcomes a scenario forces — an error code, a status, headers, a delay or a fault —
  * for requests that match (operation, method, path, tenant, headers, body), on the Nth matching call,
  * for N times. One-off triggers ride on a single request: `Prefer: code=429` (as Prism reads it) and
- * a header naming an error code of the catalogue (`X-Standin-Error: concurrency_limit`).
+ * a header naming an error code of the catalogue (`X-Standin-Error: rate_limited`).
+ *
+ * A rule with `afterEvents` cuts a stream instead: the request is answered as usual, and its stream
+ * ends after that many events with the rule's error (sent as an error event) or fault (`drop`: the
+ * connection closes mid-way; `timeout`: events stop, the connection stays open).
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { RuleModel } from '../scenario/model.ts'
 import { declaredResponse } from '../spec/declared.ts'
+import type { StreamCut } from '../stream/model.ts'
 
 /** What a rule or trigger asks of the rest of the pipeline. */
 export type Forced =
   | { kind: 'status'; status: number; headers: Array<[string, string]>; body?: unknown }
   | { kind: 'fault'; fault: 'drop' | 'timeout' }
+  | StreamCut
 
 export async function applyRules(ctx: Context): Promise<Forced | undefined> {
   const forced = applyTriggers(ctx)
@@ -21,16 +27,23 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
   const rules = ctx.world.scenario.rules
   if (rules.length === 0) return undefined
   const vars = varsOf(ctx)
+  // Every matching rule counts the request, whichever of them fires: `nth: 2` is the 2nd matching
+  // call even when another rule answered the 1st. The first rule that is due fires.
+  let due: RuleModel | undefined
   for (const rule of rules) {
     if (!matches(rule, ctx, vars)) continue
     const hits = ctx.world.ruleHits.get(rule.index) ?? { matched: 0, fired: 0 }
     ctx.world.ruleHits.set(rule.index, hits)
     hits.matched++
-    if (hits.matched < rule.nth || hits.fired >= rule.times) continue
-    hits.fired++
+    if (!due && hits.matched >= rule.nth && hits.fired < rule.times) due = rule
+  }
+  if (due) {
+    const rule = due
+    ctx.world.ruleHits.get(rule.index)!.fired++
     ctx.cause = 'rule'
     ctx.rule = rule.index
     if (rule.delayMs) await sleep(rule.delayMs, ctx.info.signal)
+    if (rule.afterEvents !== undefined) return { kind: 'cut', afterEvents: rule.afterEvents, error: rule.error, fault: rule.fault, vars: { ...rule.vars } }
     if (rule.fault) return { kind: 'fault', fault: rule.fault }
     const headers = rule.headers.map(([name, render]) => [name, String(render(vars) ?? '')] as [string, string])
     if (rule.error) throw new ApiError(rule.error, { ...rule.vars }, Object.fromEntries(headers))
@@ -38,13 +51,14 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
     // A delay alone: the request goes on as usual, only later.
     ctx.cause = 'state'
     ctx.rule = undefined
-    return undefined
   }
   return undefined
 }
 
 function matches(rule: RuleModel, ctx: Context, vars: Record<string, unknown>): boolean {
   if (rule.operations && !rule.operations.has(ctx.op!.id)) return false
+  // A stream cut only ever applies to an operation that has a stream.
+  if (rule.afterEvents !== undefined && !ctx.op!.stream) return false
   if (rule.method && rule.method !== ctx.method) return false
   if (rule.path && !rule.path.test(ctx.url.pathname)) return false
   if (rule.match && !rule.match(vars)) return false
@@ -60,10 +74,11 @@ function applyTriggers(ctx: Context): Forced | undefined {
       ctx.violations.push({ side: 'request', location: 'trigger', pointer: `/${triggers.header}`, message: `"${named}" is not an error code of this API` })
       throw new ApiError(errors.validation.parameter.code, { field: triggers.header, message: `${triggers.header}: "${named}" is not an error code of this API (${[...errors.catalogue.keys()].join(', ')})` })
     }
+    // Any code of the catalogue is sent as asked. One whose status the operation does not declare is an
+    // answer off the contract the client asked for: journalled as the request's violation, not standin's.
     const status = errors.catalogue.get(named)!.status
     if (!declaredResponse(ctx.op!.responses, status, false)) {
       ctx.violations.push({ side: 'request', location: 'trigger', pointer: `/${triggers.header}`, message: `asked for ${named} (${status}), a status ${ctx.op!.id} does not declare` })
-      throw new ApiError(errors.notFound, { message: `Requested error ${named} (status ${status}) is not defined for operation ${ctx.op!.id}.` })
     }
     throw new ApiError(named)
   }

@@ -74,15 +74,17 @@ function checkUnique(scenarios: Scenario[], problems: ConfigProblem[]): void {
 export function compileScenario(file: string, value: unknown, api: ApiForScenarios): Scenario {
   const problems = new Problems(file)
   if (!validateScenarioShape) {
-    const ajv = new Ajv({ allErrors: true, strict: false })
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
     addFormats(ajv)
     validateScenarioShape = ajv.compile(scenarioSchema)
   }
   if (value === null || value === undefined) value = {}
   if (!validateScenarioShape(value)) {
     for (const e of validateScenarioShape.errors ?? []) {
-      const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as any).additionalProperty}"${suggest((e.params as any).additionalProperty, Object.keys((e.parentSchema as any)?.properties ?? {}))}` : ''
-      problems.add(e.instancePath, `${e.message}${extra}`)
+      if (e.keyword === 'additionalProperties') {
+        const name = String((e.params as any).additionalProperty)
+        problems.add(`${e.instancePath}/${name}`, `unknown field "${name}".${suggest(name, Object.keys((e.parentSchema as any)?.properties ?? {}))}`)
+      } else problems.add(e.instancePath, e.message ?? e.keyword)
     }
     problems.throwIfAny()
   }
@@ -138,6 +140,16 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
     if (r.match !== undefined) {
       try { match = compileMatcher(r.match) } catch (error) { problems.add(`${at}/match`, (error as Error).message) }
     }
+    if (r.afterEvents !== undefined) {
+      if (r.error === undefined && r.fault === undefined) problems.add(`${at}/afterEvents`, `rule ${i + 1} cuts a stream after ${r.afterEvents} events but says neither how: give it an error (sent as an error event) or a fault (drop, timeout)`)
+      if (r.error !== undefined && r.fault !== undefined) problems.add(at, `rule ${i + 1} cuts a stream with both an error and a fault: choose one`)
+      if (r.status !== undefined) problems.add(`${at}/status`, `rule ${i + 1} cuts a stream mid-way, when the status has long been sent: use an error code instead`)
+      if (!operations) problems.add(`${at}/operation`, `rule ${i + 1} cuts a stream: name the operation(s) whose stream it cuts`)
+      for (const op of operations ?? []) {
+        const model = api.operations.find((o) => o.id === op)
+        if (model && !model.stream) problems.add(`${at}/operation`, `rule ${i + 1} cuts the stream of "${op}", which has no stream (x-standin.stream)`)
+      }
+    }
     const delayMs = r.delay === undefined ? undefined : parseDuration(r.delay)
     if (r.delay !== undefined && delayMs === undefined) problems.add(`${at}/delay`, 'delay is a duration such as 250ms or 2s')
     return {
@@ -151,10 +163,10 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
       headers: compileHeaders(r.headers, `${at}/headers`, problems),
       body: r.body === undefined ? undefined : template(r.body, `${at}/body`, problems),
       vars: isPlainObject(r.vars) ? r.vars : {},
-      delayMs, fault: r.fault,
+      delayMs, fault: r.fault, afterEvents: r.afterEvents,
     }
   })
-  const limitIds = new Set(api.operations.flatMap((o) => o.limits.map((l) => l.id)))
+  const limitIds = new Set(api.operations.flatMap((o) => [...o.limits.map((l) => l.id), ...(o.stream?.concurrency ? [o.stream.concurrency.id] : [])]))
   const limits = new Map<string, number>()
   for (const [id, n] of Object.entries<number>(v.limits ?? {})) {
     if (!limitIds.has(id)) problems.add(`/limits/${id}`, `no limit has id "${id}".${suggest(id, limitIds)}`)

@@ -38,6 +38,8 @@ export interface RuleModel {
   vars: Record<string, unknown>
   delayMs?: number
   fault?: 'drop' | 'timeout'
+  /** Cut the stream after this many events, with `error` or `fault`, instead of refusing up front. */
+  afterEvents?: number
 }
 
 export interface Scenario {

@@ -183,7 +183,7 @@ export function compileHeaders(def: unknown, at: string, problems: Problems): Ar
   return Object.entries(def).map(([name, value]) => [name, template(value, `${at}/${name}`, problems)])
 }
 
-function compileResource(name: string, def: any, at: string, registry: SchemaRegistry, problems: Problems): ResourceModel {
+export function compileResource(name: string, def: any, at: string, registry: SchemaRegistry, problems: Problems): ResourceModel {
   if (!isPlainObject(def)) {
     problems.add(at, 'a resource needs at least a `schema` ($ref to its schema)')
     def = {}
@@ -192,19 +192,23 @@ function compileResource(name: string, def: any, at: string, registry: SchemaReg
   let schemaPointer = ''
   if (typeof schemaRef !== 'string') problems.add(`${at}/schema`, `resource "${name}" needs schema: '#/components/schemas/<Name>'`)
   else {
-    schemaPointer = schemaRef.replace(/^#/, '')
-    if (registry.resolve({ $ref: schemaRef }).schema === undefined) problems.add(`${at}/schema`, `${schemaRef} does not exist in the document`)
+    // Through any $ref chain to the schema itself, so every route to it names the same resource.
+    const resolved = registry.resolve({ $ref: schemaRef })
+    schemaPointer = resolved.pointer
+    if (resolved.schema === undefined) problems.add(`${at}/schema`, `${schemaRef} does not exist in the document`)
   }
   const id = isPlainObject(def.id) ? def.id : {}
   const idField = typeof id.field === 'string' ? id.field : 'id'
   const prefix = typeof id.prefix === 'string' ? id.prefix : ''
-  const length = typeof id.length === 'number' ? id.length : 24
-  const alphabet = id.alphabet === 'hex' ? '0123456789abcdef' : id.alphabet === 'digits' ? '0123456789' : 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+  // Integer ids stay within 2^53 and never start with 0, so they read back as the same number.
+  const length = typeof id.length === 'number' ? (id.type === 'integer' ? Math.min(id.length, 15) : id.length) : id.type === 'integer' ? 9 : 24
+  const alphabet = id.alphabet === 'hex' ? '0123456789abcdef' : id.alphabet === 'digits' || id.type === 'integer' ? '0123456789' : 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+  const idType = id.type === 'integer' ? 'integer' : 'string'
   const newId = id.format === 'uuid'
     ? (random: () => number) => uuidFrom(random)
     : (random: () => number) => {
         let s = prefix
-        for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length)]
+        for (let i = 0; i < length; i++) s += i === 0 && idType === 'integer' ? String(1 + Math.floor(random() * 9)) : alphabet[Math.floor(random() * alphabet.length)]
         return s
       }
   const lifecycle = def.lifecycle === undefined ? undefined : compileLifecycle(def.lifecycle, `${at}/lifecycle`, problems)
@@ -224,7 +228,7 @@ function compileResource(name: string, def: any, at: string, registry: SchemaReg
     error: String(u?.error ?? ''),
   }))
   return {
-    name, schemaPointer, idField, newId,
+    name, schemaPointer, idField, idType, newId,
     notFound: typeof def.notFound === 'string' ? def.notFound : 'not_found',
     gone: typeof def.gone === 'string' ? def.gone : undefined,
     retentionMs, lifecycle, onCreate, parent, unique,

@@ -6,6 +6,7 @@ import type { ValidateFunction } from './schemas.ts'
 import type { Evaluate } from '../util/expression.ts'
 import type { Render } from '../util/template.ts'
 import type { Predicate } from '../util/match.ts'
+import type { StreamModel } from '../stream/model.ts'
 
 export interface CatalogueEntry {
   code: string
@@ -96,7 +97,11 @@ export interface ResourceModel {
   name: string
   schemaPointer: string
   idField: string
+  /** How the id is written in a record: a string, or a number (the store keys it as a string). */
+  idType: 'string' | 'integer'
   newId: (random: () => number) => string
+  /** Inferred from the spec's REST shape rather than declared in `x-standin.resources`. */
+  implicit?: boolean
   notFound: string
   /** Error for a record that existed and has passed its retention (410 `gone`). */
   gone?: string
@@ -104,7 +109,7 @@ export interface ResourceModel {
   lifecycle?: LifecycleModel
   /** Fields computed when a record is created (templates over the request context). */
   onCreate: Array<[string, Render]>
-  /** The parent resource and the path parameter that names it (threads inside a sandbox). */
+  /** The parent resource and the path parameter that names it (children inside a parent record). */
   parent?: { resource: string; param: string; field?: string }
   unique: Array<{ fields: string[]; states?: Set<string>; error: string }>
 }
@@ -152,12 +157,16 @@ export interface OperationModel {
   transitionTo?: string
   /** Lifecycle states in which the operation is refused, and the error each gets. */
   states: Map<string, string>
+  /** The same for the records the addressed one lives in, by resource name (no new tasks in an archived project). */
+  parentStates: Map<string, Map<string, string>>
   set: Array<[string, Render]>
   limits: LimitModel[]
   gates: GateModel[]
   charge?: ChargeModel
   idempotency?: { header: string; conflict: string; ttlMs: number }
   response?: Render
+  /** Events sent over time (`text/event-stream`), their cost and budget, and the open-stream cap. */
+  stream?: StreamModel
   successStatus: number
   errorCodes: Set<string>
 }

@@ -11,6 +11,8 @@ import { X, asList, checkCode, compileGate, compileHeaders, compileLimit, expres
 import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel } from './model.ts'
 import { refToPointer, type SchemaRegistry } from './schemas.ts'
 import { declaredResponse } from './declared.ts'
+import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
+import { inferImplicitResources } from './implicit.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -30,6 +32,7 @@ export function compileOperations(doc: any, registry: SchemaRegistry, behaviour:
       operations.push(compileOperation(doc, registry, behaviour, problems, { id, method, path, pointer, op, item, itemPointer }))
     }
   }
+  inferImplicitResources(operations, behaviour, registry, problems)
   inferResources(operations, behaviour, registry)
   for (const op of operations) checkOperation(op, behaviour, problems)
   return operations
@@ -111,6 +114,12 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
   const states = new Map<string, string>()
   if (x.states !== undefined && !isPlainObject(x.states)) problems.add(`${at}/states`, 'states maps lifecycle states to the error an operation gets in them')
   for (const [state, code] of Object.entries(isPlainObject(x.states) ? x.states : {})) states.set(state, String(code))
+  const parentStates = new Map<string, Map<string, string>>()
+  if (x.parentStates !== undefined && !isPlainObject(x.parentStates)) problems.add(`${at}/parentStates`, 'parentStates maps a parent resource to {state: error code} (project: {archived: project_archived})')
+  for (const [resource, map] of Object.entries(isPlainObject(x.parentStates) ? x.parentStates : {})) {
+    if (!isPlainObject(map)) { problems.add(`${at}/parentStates/${resource}`, `parentStates.${resource} maps ${resource}'s lifecycle states to error codes`); continue }
+    parentStates.set(resource, new Map(Object.entries(map).map(([state, code]) => [state, String(code)])))
+  }
 
   const successes = responses.map((r) => r.status).filter((s): s is number => typeof s === 'number' && s >= 200 && s < 300)
   const action = (typeof x.action === 'string' ? x.action : 'auto') as Action | 'auto'
@@ -144,6 +153,8 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
     limits, gates, charge, idempotency,
     response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
+    stream: x.stream === undefined ? undefined : compileStream(x.stream, `${at}/stream`, responses, problems),
+    parentStates,
     successStatus: typeof x.status === 'number' ? x.status : successes[0] ?? 200,
     errorCodes: new Set(),
     // Remembered for inference below.
@@ -203,26 +214,33 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
     }
     return { list: false }
   }
-  // Collection paths: where a resource is created or listed.
+  // Collection paths: where a resource is created or listed. Shallow paths first: a POST under a
+  // record of the same resource (`/sessions/{id}/restart` answering a session) acts on that record,
+  // it is not a collection; under a record of another resource (`/owners/{id}/pets`) it is.
   const collections = new Map<string, string>()
-  for (const op of operations) {
+  const addressedBy = (path: string) => {
+    const segments = path.split('/')
+    // The longest "<collection>/{param}" prefix names the addressed record.
+    for (let i = segments.length; i >= 2; i--) {
+      const param = /^\{(.+)\}$/.exec(segments[i - 1]!)?.[1]
+      const collection = collections.get(segments.slice(0, i - 1).join('/'))
+      if (param && collection) return { resource: collection, param, exact: i === segments.length }
+    }
+    return undefined
+  }
+  for (const op of [...operations].sort((a, b) => a.path.split('/').length - b.path.split('/').length)) {
     const lastIsParam = /\}$/.test(op.path)
     const r = op.resource ? { resource: op.resource, list: op.action === 'list' } : returns(op)
-    if (r.resource && !lastIsParam && (op.method === 'POST' || (op.method === 'GET' && r.list))) collections.set(op.path, r.resource)
+    if (!r.resource || lastIsParam || !(op.method === 'POST' || (op.method === 'GET' && r.list))) continue
+    if (!op.resource && addressedBy(op.path)?.resource === r.resource) continue
+    collections.set(op.path, r.resource)
   }
   for (const op of operations) {
     const explicit = (op as any).explicitAction as boolean
-    const segments = op.path.split('/')
-    // The longest "<collection>/{param}" prefix names the addressed record.
-    let addressed: { resource: string; param: string; exact: boolean } | undefined
-    for (let i = segments.length; i >= 2; i--) {
-      const last = segments[i - 1]!
-      const param = /^\{(.+)\}$/.exec(last)?.[1]
-      const collection = collections.get(segments.slice(0, i - 1).join('/'))
-      if (param && collection) { addressed = { resource: collection, param, exact: i === segments.length }; break }
-    }
+    const addressed = addressedBy(op.path)
     const collectionHere = collections.get(op.path)
-    if (!op.resource) op.resource = addressed?.resource ?? collectionHere ?? returns(op).resource
+    // A collection at this very path wins over the record it is nested in: POST /projects/{id}/tasks creates a task.
+    if (!op.resource) op.resource = collectionHere ?? addressed?.resource ?? returns(op).resource
     if (!op.idParam && addressed && addressed.resource === op.resource) op.idParam = addressed.param
     if (explicit) continue
     if (collectionHere && op.resource === collectionHere) {
@@ -274,6 +292,16 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
     if (lifecycle && !lifecycle.states.has(state)) problems.add(`${at}/states/${state}`, `"${state}" is not a state of ${resource!.name}'s lifecycle.${suggest(state, lifecycle.states)}`)
     checkCode(errors, code, `${at}/states/${state}`, problems)
   }
+  for (const [name, map] of op.parentStates) {
+    const outer = behaviour.resources.get(name)
+    if (!outer) { problems.add(`${at}/parentStates/${name}`, `resource "${name}" is not defined in x-standin.resources.${suggest(name, behaviour.resources.keys())}`); continue }
+    if (!isAncestor(behaviour, resource, name)) problems.add(`${at}/parentStates/${name}`, `${op.resource ?? 'this operation\'s resource'} does not live inside ${name} (no parent chain leads there)`)
+    for (const [state, code] of map) {
+      if (!outer.lifecycle?.states.has(state)) problems.add(`${at}/parentStates/${name}/${state}`, `"${state}" is not a state of ${name}'s lifecycle.${outer.lifecycle ? suggest(state, outer.lifecycle.states) : ''}`)
+      checkCode(errors, code, `${at}/parentStates/${name}/${state}`, problems)
+    }
+  }
+  if (op.stream) checkStream(op.stream, op.resource, behaviour, problems)
   if (op.transitionTo && lifecycle && !lifecycle.states.has(op.transitionTo)) problems.add(`${at}/to`, `"${op.transitionTo}" is not a state of ${resource!.name}'s lifecycle`)
   if (op.action === 'transition' && !op.transitionTo) problems.add(`${at}/to`, 'a transition names the state it moves the record `to`')
   if (['read', 'update', 'delete', 'transition'].includes(op.action) && !op.idParam) {
@@ -293,8 +321,18 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
     if (!behaviour.schemes.has(name)) problems.add(`${op.pointer}/security`, `security scheme "${name}" is not in components.securitySchemes.${suggest(name, behaviour.schemes.keys())}`)
     void scopes
   }
+  for (const code of [...(op.stream ? streamCodes(op.stream) : []), ...[...op.parentStates.values()].flatMap((m) => [...m.values()])]) op.errorCodes.add(code)
   // The error codes this operation can produce: declared statuses that the catalogue maps to.
   for (const entry of errors.catalogue.values()) {
     if (declaredResponse(op.responses, entry.status, false)) op.errorCodes.add(entry.code)
   }
+}
+
+/** Whether records of `resource` live (at any depth) inside records of `outer`. */
+function isAncestor(behaviour: BehaviourModel, resource: { parent?: { resource: string } } | undefined, outer: string): boolean {
+  for (let r = resource, depth = 0; r?.parent && depth < 16; depth++) {
+    if (r.parent.resource === outer) return true
+    r = behaviour.resources.get(r.parent.resource)
+  }
+  return false
 }

@@ -30,7 +30,7 @@ export function parseStructuredText(file: string, text: string): ParsedFile {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0]
+        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0])
         return { file, pointer: '', message: `not valid YAML/JSON${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}` }
       }),
     )

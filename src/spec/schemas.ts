@@ -23,7 +23,7 @@ export class SchemaRegistry {
 
   constructor(document: any, version: '3.0' | '3.1') {
     this.document = document
-    const make = (options: Options): Ajv => {
+    const make = (options: Options, hidden?: 'readOnly' | 'writeOnly'): Ajv => {
       const base: Options = { strict: false, allErrors: true, validateFormats: true, discriminator: false, ...options }
       const ajv = version === '3.1' ? new Ajv2020(base) : new Ajv(base)
       addFormats(ajv)
@@ -32,13 +32,15 @@ export class SchemaRegistry {
         if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword })
       }
       if (version === '3.0' && !ajv.getKeyword('nullable')) ajv.addKeyword({ keyword: 'nullable' })
-      ajv.addSchema(stripIds(document), DOC_ID)
+      ajv.addSchema(prepare(document, hidden), DOC_ID)
       return ajv
     }
-    this.body = make({ coerceTypes: false, useDefaults: true })
+    // A client does not send readOnly properties, and a server does not return writeOnly ones: each
+    // side's copy of the document does not require them (OpenAPI's readOnly/writeOnly semantics).
+    this.body = make({ coerceTypes: false, useDefaults: true }, 'readOnly')
     // Path, query and header values arrive as strings: coerce them to the declared types.
     this.params = make({ coerceTypes: 'array', useDefaults: true })
-    this.response = make({ coerceTypes: false })
+    this.response = make({ coerceTypes: false }, 'writeOnly')
   }
 
   /** A validator for the schema at a pointer of the document (`#/components/schemas/Session`). */
@@ -101,12 +103,24 @@ function encodePointerForUri(pointer: string): string {
 }
 
 /** `$id`s inside an OpenAPI document would re-base refs; the document is one resource here. */
-function stripIds(doc: any): any {
+/** The document as one Ajv instance sees it: no `$id`/`$schema` (it is one resource), and, for one
+ * side of the exchange, properties marked `hidden` (readOnly or writeOnly) no longer required. */
+function prepare(doc: any, hidden?: 'readOnly' | 'writeOnly'): any {
+  const isHidden = (prop: unknown): boolean => {
+    let schema: any = prop
+    for (let hops = 0; isPlainObject(schema) && typeof schema.$ref === 'string' && schema[hidden!] === undefined && hops < 8; hops++) {
+      schema = get(doc, refToPointer(schema.$ref))
+    }
+    return isPlainObject(schema) && schema[hidden!] === true
+  }
   const walk = (node: any): any => {
     if (Array.isArray(node)) return node.map(walk)
     if (!isPlainObject(node)) return node
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(node)) if (k !== '$id' && k !== '$schema') out[k] = walk(v)
+    if (hidden && Array.isArray(node.required) && isPlainObject(node.properties)) {
+      out.required = node.required.filter((name: unknown) => !isHidden((node.properties as Record<string, unknown>)[String(name)]))
+    }
     return out
   }
   return walk(doc)

@@ -11,7 +11,8 @@ export async function readBody(ctx: Context, maxBytes: number): Promise<void> {
   const declared = Number(request.headers.get('content-length') ?? NaN)
   if (Number.isFinite(declared) && declared > maxBytes) {
     ctx.bodyProblem = 'tooLarge'
-    await request.body.cancel().catch(() => {})
+    // Not awaited: some bodies (msw's interceptor) settle a cancel only when the client finishes sending.
+    void request.body.cancel().catch(() => {})
     return
   }
   const reader = request.body.getReader()
@@ -29,7 +30,7 @@ export async function readBody(ctx: Context, maxBytes: number): Promise<void> {
     size += chunk.value.byteLength
     if (size > maxBytes) {
       ctx.bodyProblem = 'tooLarge'
-      await reader.cancel().catch(() => {})
+      void reader.cancel().catch(() => {})
       return
     }
     chunks.push(chunk.value)

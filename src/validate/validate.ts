@@ -73,8 +73,8 @@ function findRefusal(ctx: Context): Refusal | undefined {
         location: location ?? 'query', pointer: described.pointer, message: described.detail,
       })
     }
-    // Coerced values (numbers, booleans) replace the raw strings for later stages.
-    Object.assign(ctx.params, input.path)
+    // Coerced query values (numbers, booleans) replace the raw strings for later stages; path values
+    // stay strings, as record ids are keyed.
     Object.assign(ctx.query, input.query)
   }
 
@@ -105,7 +105,9 @@ function findRefusal(ctx: Context): Refusal | undefined {
     const first = pickMostSpecific(errors)
     const described = describeAjvError(first)
     for (const e of errors) if (e !== first) ctx.violations.push(toViolation(e, 'body'))
-    return refuse(described.missing ? 'required' : 'field', { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body' }, {
+    // A body that is the wrong thing as a whole (an array for an object, say) is malformed, not a bad field.
+    const cause: ValidationCause = described.missing ? 'required' : described.pointer === '' ? 'malformed' : 'field'
+    return refuse(cause, { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body' }, {
       location: 'body', pointer: described.pointer, message: described.detail,
     })
   }

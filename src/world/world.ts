@@ -32,6 +32,17 @@ export interface WorldOptions {
   store?: Store
 }
 
+/** An open stream, as the world knows it: enough to end it when the world is reset or deleted. */
+export interface OpenStream {
+  close(): void
+}
+
+/** A place among a key's open streams, taken when a stream is admitted and given back when it ends. */
+export interface StreamSlot {
+  handle: OpenStream
+  release(): void
+}
+
 export interface IdempotentResponse {
   fingerprint: string
   status: number
@@ -56,8 +67,8 @@ export class World {
   readonly idempotency = new Map<string, IdempotentResponse>()
   /** resource \0 id -> when the record went away, for `gone` (410) answers. */
   readonly tombstones = new Map<string, number>()
-  /** Open streams per key (a sandbox id), for one-stream-at-a-time rules. */
-  readonly streams = new Map<string, number>()
+  /** Open streams per key (a parent record's id; '' for streams no limit counts), for one-stream-at-a-time rules. */
+  readonly streams = new Map<string, Set<OpenStream>>()
   random!: () => number
   private readonly options: WorldOptions
   private requestSeq = 0
@@ -74,6 +85,7 @@ export class World {
 
   /** Puts the world back as its scenario starts it (same keys). */
   reset(): void {
+    this.closeStreams()
     this.store.clear()
     this.journal.clear()
     this.rates.clear()
@@ -81,7 +93,6 @@ export class World {
     this.ruleHits.clear()
     this.idempotency.clear()
     this.tombstones.clear()
-    this.streams.clear()
     this.timers.clear()
     this.populate()
   }
@@ -140,9 +151,37 @@ export class World {
     }
   }
 
+  /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
   remove(model: ResourceModel, record: StoredRecord): void {
     this.store.remove(model.name, record.id)
     this.tombstones.set(`${model.name}\u0000${record.id}`, this.clock.now())
+    for (const child of this.api.behaviour.resources.values()) {
+      if (child.parent?.resource !== model.name) continue
+      for (const inner of [...this.store.list(child.name, record.tenant, record.id)]) this.remove(child, inner)
+    }
+  }
+
+  /** Takes a place among the open streams of a key; `release` gives it back (once). */
+  openStream(key: string): StreamSlot {
+    let open = this.streams.get(key)
+    if (!open) this.streams.set(key, (open = new Set()))
+    const set = open
+    const handle: OpenStream = { close: () => slot.release() }
+    const slot: StreamSlot = {
+      handle,
+      release: () => {
+        set.delete(handle)
+        if (set.size === 0 && this.streams.get(key) === set) this.streams.delete(key)
+      },
+    }
+    set.add(handle)
+    return slot
+  }
+
+  /** Ends every open stream (as if each client went away). */
+  closeStreams(): void {
+    for (const set of [...this.streams.values()]) for (const stream of [...set]) stream.close()
+    this.streams.clear()
   }
 
   /** Moves a record to a lifecycle state, as an operation or a timer does. */

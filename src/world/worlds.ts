@@ -105,6 +105,7 @@ export class Worlds {
       world.reset()
       return true
     }
+    world.closeStreams()
     for (const token of world.keys.keys()) this.keyIndex.delete(token)
     this.worlds.delete(id)
     return true

@@ -78,3 +78,14 @@ export async function advance(client: Client, worldId: string, by: string | numb
   const res = await client.fetch(`/__standin/worlds/${worldId}/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: by }) })
   if (res.status !== 200) throw new Error(`clock advance answered ${res.status}: ${await res.text()}`)
 }
+
+export interface Reply { status: number; headers: Headers; body: any }
+
+/** One API call as a client makes it: a bearer key (or none), a JSON body, the reply parsed. */
+export async function call(client: Client, method: string, path: string, key: string | undefined, json?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const init: RequestInit & { json?: unknown } = { method, headers }
+  if (json !== undefined) init.json = json
+  const res = await client.fetch(path, key === undefined ? { method, headers } : bearer(key, init))
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
+}

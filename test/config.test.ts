@@ -1,0 +1,120 @@
+/**
+ * Bad specs and scenarios get every problem listed with file, JSON pointer and what is wrong — from
+ * the library, from `standin check`, and from `standin serve` — never a crash or a stack trace.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { check, ConfigError, createStandin } from '../src/index.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'standin-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  mkdirSync(join(path, '..'), { recursive: true })
+  writeFileSync(path, text)
+  return path
+}
+
+const syntax = file('syntax.yaml', "openapi: 3.1.0\ninfo: { title: x, version: '1'\npaths: {}\n")
+const behaviour = file('behaviour.yaml', `openapi: 3.1.0
+info: { title: x, version: '1' }
+x-standin:
+  errors:
+    catalogue:
+      out_of_stock: { status: 4099, message: Gone }
+  resources:
+    thing:
+      schema: '#/components/schemas/Nope'
+paths:
+  /things:
+    post:
+      x-standin:
+        limits:
+          - { id: a, kind: rate, limit: 2, window: 1 fortnight, error: rate_limitd }
+        states: { bogus: not_a_code }
+      responses: { '201': { description: ok } }
+components: { schemas: {} }
+`)
+const swagger = file('swagger.json', '{ "swagger": "2.0", "info": {} }')
+const scenarios = join(dir, 'scenarios')
+file('scenarios/typo.yaml', 'tenants:\n  - id: t1\n    balanse: 4\n    keys: [{ token: k1 }]\nrules:\n  - { nth: 0, error: unauthorized }\n')
+file('scenarios/unknown.yaml', 'tenants:\n  - id: t2\n    keys: [{ token: k2 }]\nrules:\n  - { operation: createSesion, error: rate_limitd }\n')
+
+describe('check()', () => {
+  it('names the line of a YAML syntax error', () => {
+    const result = check(syntax)
+    expect(result.ok).toBe(false)
+    expect(result.problems).toEqual([{ file: syntax, pointer: '', message: expect.stringMatching(/^not valid YAML\/JSON at line 3, column 1: /) }])
+  })
+
+  it('lists every problem of a behaviour model with its pointer, line and a suggestion', () => {
+    const { problems } = check(behaviour)
+    const at = (pointer: string) => problems.find((p) => p.pointer === pointer)?.message
+    expect(problems.every((p) => p.file === behaviour)).toBe(true)
+    expect(at('/x-standin/errors/catalogue/out_of_stock/status')).toMatch(/needs an HTTP status .*\(line 6\)/)
+    expect(at('/x-standin/resources/thing/schema')).toMatch(/#\/components\/schemas\/Nope does not exist/)
+    expect(at('/paths/~1things/post/x-standin/limits/0/window')).toMatch(/duration/)
+    expect(at('/paths/~1things/post/x-standin/limits/0/error')).toMatch(/"rate_limitd" .*Did you mean "rate_limited"\?/)
+    expect(at('/paths/~1things/post/x-standin/states/bogus')).toMatch(/"not_a_code"/)
+    expect(problems).toHaveLength(5)
+  })
+
+  it('refuses what is not OpenAPI 3, and a file that is not there', () => {
+    expect(check(swagger).problems[0]).toMatchObject({ file: swagger, pointer: '/openapi', message: expect.stringMatching(/Swagger 2\.0/) })
+    expect(check(join(dir, 'missing.yaml')).problems).toEqual([{ file: join(dir, 'missing.yaml'), pointer: '', message: 'cannot read the file (ENOENT)' }])
+  })
+
+  it('lists scenario problems per file with pointers and suggestions', () => {
+    const { ok, problems } = check('spec/browser-sessions.yaml', { scenarios })
+    expect(ok).toBe(false)
+    expect(problems).toEqual(expect.arrayContaining([
+      { file: join(scenarios, 'typo.yaml'), pointer: '/tenants/0/balanse', message: 'unknown field "balanse". Did you mean "balance"?' },
+      { file: join(scenarios, 'typo.yaml'), pointer: '/rules/0/nth', message: 'must be >= 1' },
+      expect.objectContaining({ file: join(scenarios, 'unknown.yaml'), pointer: '/rules/0/operation', message: expect.stringMatching(/createSesion.*Did you mean "createSession"\?/) }),
+      expect.objectContaining({ file: join(scenarios, 'unknown.yaml'), pointer: '/rules/0/error', message: expect.stringMatching(/rate_limitd.*Did you mean "rate_limited"\?/) }),
+    ]))
+  })
+
+  it('createStandin throws a ConfigError carrying the same problems', async () => {
+    const error = await createStandin({ spec: behaviour }).catch((e) => e)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems).toHaveLength(5)
+  })
+})
+
+describe('the CLI', () => {
+  const cli = (...args: string[]) => {
+    const run = spawnSync(process.execPath, ['src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 20_000 })
+    return { code: run.status, out: run.stdout, err: run.stderr }
+  }
+
+  it('check exits 0 on the bundled spec and scenarios', () => {
+    const run = cli('check', 'spec/browser-sessions.yaml', '--scenarios', 'scenarios/browser-sessions')
+    expect(run.code).toBe(0)
+    expect(run.out).toMatch(/^ok: spec\/browser-sessions\.yaml — 6 operations, \d+ scenarios/)
+  })
+
+  it('check exits 1 listing every problem, without a stack trace', () => {
+    const run = cli('check', behaviour)
+    expect(run.code).toBe(1)
+    expect(run.err).toContain('5 problem(s):')
+    expect(run.err).toContain(`${behaviour}#/paths/~1things/post/x-standin/limits/0/error: error code "rate_limitd"`)
+    expect(run.err).not.toMatch(/\n\s+at /)
+  })
+
+  it('serve exits 1 on a bad spec, listing the problems', () => {
+    const run = cli('serve', syntax, '--port', '0')
+    expect(run.code).toBe(1)
+    expect(run.err).toContain(`standin cannot serve ${syntax}:`)
+  })
+
+  it('exits 2 on bad usage', () => {
+    expect(cli().code).toBe(2)
+    expect(cli('check').code).toBe(2)
+    expect(cli('frobnicate', 'x.yaml').code).toBe(2)
+    expect(cli('serve', 'spec/browser-sessions.yaml', '--port', 'eighty').code).toBe(2)
+  })
+})
