@@ -127,7 +127,7 @@ describe('standin coverage (CLI)', () => {
     ['--min is not a percentage', async () => ['coverage', '--min', 'lots'], /--min is a percentage/],
   ]
   for (const [name, args, message] of unusable) {
-    it(`exits 2 when ${name}`, async () => {
+    it.concurrent(`exits 2 when ${name}`, async ({ expect }) => {
       const run = await runCli(await args())
       expect(run.code).toBe(2)
       expect(run.stderr).toMatch(message)

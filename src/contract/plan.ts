@@ -36,7 +36,10 @@ export interface PlanOptions {
   seed?: number
 }
 
-export type CaseKind = 'valid' | 'other-credential' | 'invalid-body' | 'invalid-param' | 'malformed' | 'no-credentials' | 'unknown-id' | 'prefer'
+export type CaseKind = 'valid' | 'streamed' | 'other-credential' | 'invalid-body' | 'invalid-param' | 'malformed' | 'no-credentials' | 'unknown-id' | 'prefer'
+
+/** Media types whose answer is a stream of events. */
+export const EVENT_STREAM = 'text/event-stream'
 
 export interface BuiltRequest {
   method: string
@@ -182,6 +185,10 @@ function casesFor(api: Api, op: OperationModel, fixtures: Fixtures, options: Pla
       const id = state.idsFor(collection, false, main)[i]
       return id === undefined ? { skip: 'no further known id' } : make(state, main, { id })
     })
+  }
+  // An operation that can answer with a stream of events is asked for one too.
+  if (op.responses.some((r) => [...r.contentTypes.keys()].some((t) => t === EVENT_STREAM))) {
+    add('streamed', `valid request, streamed (Accept: ${EVENT_STREAM})${bodyNote}`, false, (state) => make(state, main, { headers: { accept: EVENT_STREAM } }))
   }
   if (secured) {
     for (const credential of fixtures.credentials.slice(1, 4)) add('other-credential', `valid request with ${credential.label}`, false, (state) => make(state, credential), undefined, credential)

@@ -86,7 +86,7 @@ async function sendAndCheck(api: Api, c: Case, built: BuiltRequest, result: Case
   // A status asked for with Prefer comes after authentication (as in Prism): a 401 or 403 may answer first.
   if (c.status !== undefined && response.status !== c.status && response.status !== 401 && response.status !== 403) result.problems.push(`asked for ${c.status} (Prefer), got ${response.status}`)
   // Ids come from real creates only: an answer forced with Prefer describes a record nobody stored.
-  if (facts.body.kind === 'json' && !facts.body.malformed && (c.kind === 'valid' || c.kind === 'other-credential')) {
+  if (facts.body.kind === 'json' && !facts.body.malformed && (c.kind === 'valid' || c.kind === 'streamed' || c.kind === 'other-credential')) {
     const resource = c.op.resource ? api.behaviour.resources.get(c.op.resource) : undefined
     state.learn(c.op, c.credential, response.status, facts.body.value, resource?.idField ?? 'id')
   }
