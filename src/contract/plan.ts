@@ -24,7 +24,7 @@ export interface Credential {
 export interface Fixtures {
   /** Credentials to send; the first is the main one. */
   credentials: Credential[]
-  /** Ids of records the target already holds, by collection path (`/v1/sessions`). Never deleted. */
+  /** Ids of records the target already holds, by collection path (`/v1/projects`). Never deleted. */
   records: Map<string, string[]>
 }
 
@@ -227,7 +227,7 @@ function breaksParams(op: OperationModel, values: Map<string, string>, param: { 
   return op.validateParams(input) === false
 }
 
-/** `/v1/sessions` is a collection; `/v1/sessions/{id}` is not. */
+/** `/v1/projects` is a collection; `/v1/projects/{id}` is not. */
 function isCollection(path: string): boolean {
   return !/\}$/.test(path)
 }
@@ -236,7 +236,7 @@ function lastPathParam(path: string): string | undefined {
   return /\{([^}]+)\}$/.exec(path)?.[1]
 }
 
-/** The collection a path parameter names a record of: `/v1/sessions` for `id` in `/v1/sessions/{id}/screenshot`. */
+/** The collection a path parameter names a record of: `/v1/projects` for `id` in `/v1/projects/{id}/tasks`. */
 function collectionOf(path: string, param: string): string | undefined {
   const segments = path.split('/')
   const i = segments.indexOf(`{${param}}`)

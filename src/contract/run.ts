@@ -10,7 +10,7 @@ import { PlanState, type BuiltRequest, type Case, type Fixtures } from './plan.t
 
 export interface CaseResult {
   operation: string
-  /** The operation as the spec writes it: `POST /v1/sessions/{id}/screenshot`. */
+  /** The operation as the spec writes it: `POST /v1/projects/{id}/tasks`. */
   endpoint: string
   kind: Case['kind']
   name: string
