@@ -3,6 +3,7 @@ import { createStandin } from '../src/index.ts'
 import { bearer, describeDoors, freshWorld } from './support/doors.ts'
 import { typedClient } from './support/typed.ts'
 import type { paths } from './types/browser-sessions.d.ts'
+import type { paths as SandboxPaths } from './types/agent-sandbox.d.ts'
 
 const browserSessions = { spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' }
 
@@ -95,6 +96,24 @@ describeDoors('strict mode', { ...browserSessions, strict: true }, (client) => {
     expect(data).toMatchObject({ status: 'provisioning', ttl: 120 })
     expect(response.headers.get('x-should-retry')).toBeNull()
     expect(client().standin.worlds.get(world.id)!.violations()).toEqual([])
+  })
+})
+
+describeDoors('strict mode on the agent sandbox API', { spec: 'spec/agent-sandbox.yaml', scenarios: 'scenarios/agent-sandbox', strict: true }, (client) => {
+  it('refuses a run whose budget breaks the schema, and one with a property the schema does not allow', async () => {
+    const world = await freshWorld(client())
+    const api = typedClient<SandboxPaths>(client(), world.key)
+    const over = await api.POST('/v1/threads/{threadId}/runs', { params: { path: { threadId: 'thr_acmedemo00000000' } }, body: { input: 'hi', maxBudgetUsd: 500 } })
+    expect(over.response.status).toBe(400)
+    expect(over.error).toMatchObject({ error: { code: 'invalid_request', status: 400 } })
+    expect(over.response.headers.get('x-should-retry')).toBe('false')
+    expect(over.response.headers.get('x-standin-violation')).toBe('body/maxBudgetUsd: maxBudgetUsd must be <= 100')
+    const extra = await api.POST('/v1/threads/{threadId}/runs', { params: { path: { threadId: 'thr_acmedemo00000000' } }, body: { input: 'hi', temperature: 2 } as { input: string } })
+    expect(extra.response.headers.get('x-standin-violation')).toBe('body/temperature: temperature must NOT have additional properties')
+    const run = await api.POST('/v1/threads/{threadId}/runs', { params: { path: { threadId: 'thr_acmedemo00000000' } }, body: { input: 'hi' } })
+    expect(run.response.status).toBe(201)
+    expect(run.data).toMatchObject({ status: 'completed', output: 'The answer is 42.' })
+    expect(client().standin.worlds.get(world.id)!.violations('request').map((v) => v.pointer)).toEqual(['/maxBudgetUsd', '/temperature'])
   })
 })
 
