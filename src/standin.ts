@@ -12,6 +12,8 @@ import { withCors } from './render/cors.ts'
 import type { ClockMode } from './world/clock.ts'
 import { parseDuration } from './util/duration.ts'
 import type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts'
+import type { RunViolation } from './journal/tally.ts'
+import { computeCoverage, type Coverage } from './contract/coverage.ts'
 
 export interface StandinOptions extends HandlerOptions {
   /** Path of the OpenAPI document (YAML or JSON). */
@@ -39,6 +41,10 @@ export interface Standin {
   world(scenario?: string): WorldHandle
   /** The world a scenario's own keys reach, as the scenario file writes them. */
   home(scenario?: string): WorldHandle
+  /** Error-path coverage of every request so far, in every world (deleted ones too). */
+  coverage(): Coverage
+  /** Every violation so far, in every world (deleted ones too). */
+  violations(side?: Violation['side']): RunViolation[]
   baseUrl?: string
 }
 
@@ -81,6 +87,8 @@ export async function createStandin(options: StandinOptions): Promise<Standin> {
     api, worlds, handle, baseUrl,
     world: (scenario) => handleFor(worlds, worlds.create(scenario)),
     home: (scenario) => handleFor(worlds, scenario ? worlds.home(scenario) : worlds.default),
+    coverage: () => computeCoverage(api, worlds.run.all()),
+    violations: (side) => worlds.run.violations(side),
   }
 }
 

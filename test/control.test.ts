@@ -69,10 +69,10 @@ describeDoors('control API', OPTIONS, (client) => {
     await client().fetch('/v1/sessions', bearer(world.key, { method: 'POST', json: { ttl: 300 } }))
     const sessions = await (await client().fetch(`/__standin/worlds/${world.id}/state/session`)).json()
     expect(sessions).toEqual([expect.objectContaining({ tenant: 'ws_acme', ttl: 300, status: 'provisioning' })])
-    const seeded = await client().fetch(`/__standin/worlds/${world.id}/state/session`, post({ tenant: 'ws_globex', records: [{ id: 'sess_seeded00000000000000001', status: 'ready', ttl: 600 }] }))
+    const seeded = await client().fetch(`/__standin/worlds/${world.id}/state/session`, post({ tenant: 'ws_globex', records: [{ id: 'sess_seeded000000000000000001', status: 'ready', ttl: 600 }] }))
     expect(seeded.status).toBe(201)
-    const read = await client().fetch('/v1/sessions/sess_seeded00000000000000001', bearer(world.tenants[1]!.keys[0]!))
-    expect(await read.json()).toMatchObject({ id: 'sess_seeded00000000000000001', status: 'ready', workspaceId: 'ws_globex' })
+    const read = await client().fetch('/v1/sessions/sess_seeded000000000000000001', bearer(world.tenants[1]!.keys[0]!))
+    expect(await read.json()).toMatchObject({ id: 'sess_seeded000000000000000001', status: 'ready', workspaceId: 'ws_globex' })
     expect((await client().fetch(`/__standin/worlds/${world.id}/state/nope`)).status).toBe(404)
   })
 

@@ -1,31 +1,58 @@
 import { describe, expect, it } from 'vitest'
-import { createStandin } from '../src/index.ts'
+import { createStandin, type StandinOptions } from '../src/index.ts'
+import { selfChecked, takeResponseViolations } from './support/self-check.ts'
 
-const scenario = {
-  name: 'broken-record',
-  tenants: [{
-    id: 'ws_broken', balance: 10, keys: [{ token: 'bsk_broken_1' }],
-    // ttl below the schema's minimum of 60: every response carrying this record breaks the spec.
-    records: { session: [{ id: 'sess_broken000000000000000001', status: 'ready', ttl: 5 }, { id: 'sess_fine00000000000000000001', status: 'ready', ttl: 600 }] },
+const offContract: StandinOptions = {
+  spec: 'test/fixtures/off-contract.yaml',
+  scenarios: [{
+    name: 'default',
+    rules: [
+      { operation: 'listWidgets', match: { headers: { 'x-case': 'body' } }, status: 200, body: { items: [] }, headers: { 'X-Total': '1' } },
+      { operation: 'listWidgets', match: { headers: { 'x-case': 'header' } }, error: 'rate_limited', headers: { 'Retry-After': 'soon' } },
+      { operation: 'listWidgets', match: { headers: { 'x-case': 'status' } }, error: 'internal_error' },
+      { operation: 'getReport', match: { headers: { 'x-case': 'content-type' } }, status: 200, body: { csv: 'a,b' } },
+    ],
   }],
 }
 
-describe('self-check of responses', () => {
-  it('reports a stored record that breaks the response schema on every read, not only the first', async () => {
-    const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: [scenario] })
-    const world = standin.home('broken-record')
-    for (let i = 0; i < 3; i++) {
-      const res = await standin.handle(new Request('http://x/v1/sessions/sess_broken000000000000000001', { headers: { authorization: 'Bearer bsk_broken_1' } }))
-      expect(res.status).toBe(200)
-    }
-    expect(world.violations('response').filter((v) => v.pointer === '/ttl')).toHaveLength(3)
+async function sent(options: StandinOptions, path: string, headers: Record<string, string> = {}) {
+  const standin = await createStandin(options)
+  const res = await standin.handle(new Request(`http://x${path}`, { headers }))
+  return { res, violations: standin.worlds.default.violations('response') }
+}
+
+describe('self-check of every response standin sends', () => {
+  // Each case: what the rule or the spec makes standin send, and the violation the self-check journals.
+  const cases: Array<[string, Record<string, string>, string, { location: string; pointer: string; message: RegExp }]> = [
+    ['a required header it cannot fill', {}, '/widgets', { location: 'header', pointer: '/x-total', message: /required header x-total is missing/ }],
+    ['a body that does not match the schema', { 'x-case': 'body' }, '/widgets', { location: 'body', pointer: '/data', message: /data is required/ }],
+    ['a header value that does not match its schema', { 'x-case': 'header' }, '/widgets', { location: 'header', pointer: '/retry-after', message: /"soon" does not match/ }],
+    ['a status the operation does not declare (500; a literal 400 or 4XX does not cover it)', { 'x-case': 'status' }, '/widgets', { location: 'status', pointer: '', message: /status 500 is not declared for listWidgets \(declared: 200, 429, 4XX\)/ }],
+    ['a content type the response does not declare', { 'x-case': 'content-type' }, '/report', { location: 'content-type', pointer: '', message: /application\/json is not declared for getReport 200/ }],
+  ]
+  for (const [name, headers, path, want] of cases) {
+    it(`journals ${name}`, async () => {
+      const { violations } = await sent(offContract, path, headers)
+      expect(violations).toContainEqual(expect.objectContaining({ side: 'response', location: want.location, pointer: want.pointer, message: expect.stringMatching(want.message) }))
+    })
+  }
+
+  it('accepts a 404 under a declared 4XX range', async () => {
+    const { res, violations } = await sent(offContract, '/widgets', { 'x-standin-error': 'not_found' })
+    expect(res.status).toBe(404)
+    expect(violations).toEqual([])
   })
 
-  it('reports nothing for a valid record read again and again', async () => {
-    const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: [scenario] })
-    for (let i = 0; i < 3; i++) {
-      await standin.handle(new Request('http://x/v1/sessions/sess_fine00000000000000000001', { headers: { authorization: 'Bearer bsk_broken_1' } }))
-    }
-    expect(standin.home('broken-record').violations().map((v) => v.message)).toEqual([])
+  it('holds nothing against the answer to a request that itself broke the contract', async () => {
+    const { res, violations } = await sent(offContract, '/report', { prefer: 'code=418' })
+    expect(res.status).toBe(404)
+    expect(violations).toEqual([])
+  })
+
+  it('reports response violations to the test suite gate, which fails the test that caused them', async () => {
+    const standin = await createStandin(selfChecked(offContract))
+    await standin.handle(new Request('http://x/widgets'))
+    const reported = takeResponseViolations()
+    expect(reported).toEqual([expect.objectContaining({ location: 'header', pointer: '/x-total', operation: 'listWidgets', request: 'GET /widgets', status: 200 })])
   })
 })

@@ -12,6 +12,9 @@
  *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balance, balances, tier, flags}
  *   GET    /__standin/worlds/:id/journal?operation=&status=&code=&since=
  *   GET    /__standin/worlds/:id/violations
+ *   GET    /__standin/journal?world=&operation=&status=&code=   every live world's entries, each with its world
+ *   GET    /__standin/violations?side=request|response          the run's violations, all worlds, deleted ones too
+ *   GET    /__standin/coverage[?world=<id>]                     the run's error-path coverage (or one world's)
  */
 import type { Worlds } from '../world/worlds.ts'
 import { UnknownScenarioError } from '../world/worlds.ts'
@@ -20,6 +23,7 @@ import type { RequestInfo } from '../core/context.ts'
 import { parseDuration } from '../util/duration.ts'
 import { buildRecord } from '../act/record.ts'
 import { isPlainObject } from '../util/match.ts'
+import { computeCoverage, outcomesOf } from '../contract/coverage.ts'
 
 export const CONTROL_PREFIX = '/__standin'
 
@@ -89,6 +93,7 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
       rules: s.rules.length,
     })))
   }
+  if (parts.length === 1 && method === 'GET' && ['journal', 'violations', 'coverage'].includes(parts[0]!)) return run(worlds, parts[0]!, url)
   if (parts[0] !== 'worlds') return problem(404, 'not_found', `No control endpoint ${method} ${url.pathname}.`)
   if (parts.length === 1) {
     if (method === 'GET') return json(200, worlds.list().map((w) => w.describe()))
@@ -141,6 +146,24 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
   }
   if (sub === 'violations' && method === 'GET') return json(200, world.violations())
   return problem(404, 'not_found', `No control endpoint ${method} ${url.pathname}.`)
+}
+
+/** Views across worlds: the journal of live worlds, and the run's violations and coverage. */
+function run(worlds: Worlds, view: string, url: URL): Response {
+  const name = url.searchParams.get('world')
+  const world = name === null ? undefined : name === 'default' ? worlds.default : worlds.get(name)
+  if (name !== null && !world) return problem(404, 'unknown_world', `No world "${name}".`)
+  if (view === 'journal') {
+    const q = Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'since' && k !== 'world'))
+    return json(200, (world ? [world] : worlds.list()).flatMap((w) => w.journal.query(q).map((e) => ({ world: w.id, ...e }))))
+  }
+  if (view === 'violations') {
+    const side = url.searchParams.get('side')
+    if (side !== null && side !== 'request' && side !== 'response') return problem(400, 'invalid_request', 'side is request or response')
+    const found = worlds.run.violations(side ?? undefined)
+    return json(200, world ? found.filter((v) => v.world === world.id) : found)
+  }
+  return json(200, computeCoverage(worlds.api, world ? outcomesOf(world.journal.all()) : worlds.run.all()))
 }
 
 /** A tenant patch is `{balance?, balances?, tier?, flags?}` — the same words as a scenario's tenant. */

@@ -8,6 +8,7 @@ import type { StoredRecord } from '../world/store.ts'
 import type { KeyDef } from '../scenario/model.ts'
 import type { JournalEntry, Violation } from '../journal/journal.ts'
 import type { StreamCut } from '../stream/model.ts'
+import type { Refusal } from '../validate/validate.ts'
 
 export type BodyProblem = 'malformed' | 'tooLarge' | 'contentType'
 
@@ -45,12 +46,17 @@ export interface Context {
   cut?: StreamCut
   /** This request's journal entry, once written (a stream notes its outcome on it later). */
   journalEntry?: JournalEntry
+  /** Journals a violation found after the answer went out (a stream failing mid-way). */
+  lateViolation?: (violation: Violation) => void
   /** Headers every response of this request carries (rate-limit headers). */
   responseHeaders: Array<[string, string]>
   /** Run once the outcome is known: commit on success, release on failure. */
   onSuccess: Array<() => void>
   onFailure: Array<() => void>
   violations: Violation[]
+  /** The request has been checked against the spec (stage 7); `refusal` is what it found. */
+  checked?: boolean
+  refusal?: Refusal
   cause: 'state' | 'rule' | 'trigger' | 'control'
   rule?: number
 }

@@ -15,7 +15,7 @@ import { authenticate } from '../auth/auth.ts'
 import { applyRules, sleep } from '../rules/rules.ts'
 import { applyLimits } from '../limits/limits.ts'
 import { mediaTypeOf, readBody } from '../validate/body.ts'
-import { validateRequest } from '../validate/validate.ts'
+import { checkRequest, validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
 import { admitStream } from '../stream/admit.ts'
 import { respondWithStream } from '../stream/stream.ts'
@@ -24,6 +24,8 @@ import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render
 import { renderError } from '../render/error.ts'
 import { responseOf, toOutgoing, withCommonHeaders, type Outgoing } from '../render/response.ts'
 import { recordInJournal } from '../journal/record.ts'
+import type { JournalEntry } from '../journal/journal.ts'
+import { markViolation, strictStatus } from '../render/strict.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
 
@@ -40,6 +42,13 @@ export function outgoingOf(handle: Handler): OutgoingHandler | undefined {
 export interface HandlerOptions extends ControlOptions {
   /** Called with every standin bug (an exception on the request path), besides the 500 it becomes. */
   onInternalError?: (error: unknown) => void
+  /**
+   * Strict mode: a request that breaks the spec is refused before any rule, limit or fault can answer
+   * it, with a status no common client retries, `x-should-retry: false` and `x-standin-violation`.
+   */
+  strict?: boolean
+  /** Called with every journal entry that holds a violation (request or response side), in any world. */
+  onViolation?: (entry: JournalEntry, world: string) => void
 }
 
 /** A Handler (Web Response out) over an OutgoingHandler, keeping the Outgoing form for outgoingOf. */
@@ -79,19 +88,25 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler 
     try {
       // 1. route
       const routed = api.router.match(ctx.method, url.pathname)
-      if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path: url.pathname })
-      if ('allowed' in routed) throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
+      if (!routed || 'allowed' in routed) {
+        // Calling what the spec does not have is the client breaking the contract.
+        ctx.violations.push({ side: 'request', location: 'path', pointer: '', message: routed ? `${ctx.method} is not an operation of ${url.pathname} (allowed: ${routed.allowed.join(', ')})` : `no operation of the spec matches ${ctx.method} ${url.pathname}` })
+        if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path: url.pathname })
+        throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
+      }
       ctx.route = routed.match
       ctx.op = routed.match.operation
       ctx.params = routed.match.params
       await readBody(ctx, api.behaviour.maxBodyBytes)
+      // 7. validate, first in strict mode: nothing else may answer a request that breaks the spec.
+      if (options.strict) validateRequest(ctx)
       // 4. auth
       authenticate(ctx)
       // 5. rules
       const forced = await applyRules(ctx)
       // A cut applies mid-stream: the request goes on as usual, and its stream ends early.
       if (forced?.kind === 'cut') ctx.cut = forced
-      if (forced?.kind === 'fault') return await dropConnection(ctx, forced.fault, options, started)
+      if (forced?.kind === 'fault') return await dropConnection(worlds, ctx, forced.fault, options, started)
       if (forced && forced.kind === 'status') prepared = renderForced(ctx, forced)
       else {
         // 6. limits
@@ -106,16 +121,35 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler 
     }
     if (prepared.fault) {
       for (const settle of ctx.onFailure) settle()
-      return dropConnection(ctx, prepared.fault, options, started)
+      return dropConnection(worlds, ctx, prepared.fault, options, started)
     }
     for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
+    // A request answered before stage 7 (by auth, a rule or a limit) is still checked, for the journal.
+    if (ctx.op) checkRequest(ctx)
     // 9. render
     withCommonHeaders(ctx, prepared)
+    if (options.strict) markViolation(ctx, prepared)
     selfCheck(ctx, prepared)
     rememberIdempotent(ctx, prepared)
     // 10. journal
-    ctx.journalEntry = recordInJournal(ctx, prepared, performance.now() - started)
+    journal(worlds, ctx, prepared, started, options)
     return toOutgoing(prepared, ctx.method === 'HEAD')
+  }
+}
+
+/**
+ * Stage 10: the journal entry, counted in the run's tally. A violation found later (a stream that
+ * fails mid-way) reaches the entry, the tally and `onViolation` the same way.
+ */
+function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, started: number, options: HandlerOptions): void {
+  const entry = recordInJournal(ctx, prepared, performance.now() - started)
+  ctx.journalEntry = entry
+  worlds.run.record(entry, ctx.world.id)
+  if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
+  ctx.lateViolation = (violation) => {
+    entry.violations.push(violation)
+    worlds.run.addViolation(entry, ctx.world.id, violation)
+    options.onViolation?.({ ...entry, violations: [violation] }, ctx.world.id)
   }
 }
 
@@ -126,9 +160,10 @@ function actAndRender(ctx: Context): Prepared {
 }
 
 /** A fault: no answer at all — at once (`drop`) or after holding the request (`timeout`). */
-async function dropConnection(ctx: Context, fault: 'drop' | 'timeout', options: HandlerOptions, started: number): Promise<Response> {
+async function dropConnection(worlds: Worlds, ctx: Context, fault: 'drop' | 'timeout', options: HandlerOptions, started: number): Promise<Response> {
   if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.info.signal)
-  recordInJournal(ctx, { status: 0, headers: [] }, performance.now() - started)
+  if (ctx.op) checkRequest(ctx)
+  journal(worlds, ctx, { status: 0, headers: [] }, started, options)
   return Response.error()
 }
 
@@ -142,7 +177,7 @@ function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepare
     ctx.violations.push({ side: 'response', location: 'standin', pointer: '', message: `internal error: ${(error as Error)?.message ?? String(error)}` })
     apiError = new ApiError(api.behaviour.errors.internal)
   }
-  const rendered = renderError(api, ctx, apiError)
+  const rendered = renderError(api, ctx, apiError, options.strict ? strictStatus(ctx, apiError) : undefined)
   return { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: api.behaviour.errors.contentType, code: rendered.code }
 }
 

@@ -17,11 +17,12 @@ export interface RenderedError {
   message: unknown
 }
 
-export function renderError(api: Api, ctx: Context | undefined, error: ApiError): RenderedError {
+/** `status` overrides the catalogue's (strict mode answers a broken request with a status no client retries). */
+export function renderError(api: Api, ctx: Context | undefined, error: ApiError, status?: number): RenderedError {
   const errors = api.behaviour.errors
   const entry = errors.catalogue.get(error.code) ?? errors.catalogue.get(errors.internal)!
   const base: Record<string, unknown> = ctx ? varsOf(ctx) : {}
-  const vars: Record<string, unknown> = { ...base, ...error.vars, code: entry.code, status: entry.status }
+  const vars: Record<string, unknown> = { ...base, ...error.vars, code: entry.code, status: status ?? entry.status }
   vars.message = typeof error.vars.message === 'string' ? error.vars.message : entry.message(vars)
   let body = errors.envelope(vars)
   if (entry.body) body = merge(body, entry.body(vars))
@@ -31,7 +32,7 @@ export function renderError(api: Api, ctx: Context | undefined, error: ApiError)
     if (value !== undefined && value !== '') headers.push([name, String(value)])
   }
   for (const [name, value] of Object.entries(error.headers)) headers.push([name, value])
-  return { status: entry.status, code: entry.code, body, headers, message: vars.message }
+  return { status: status ?? entry.status, code: entry.code, body, headers, message: vars.message }
 }
 
 function merge(a: unknown, b: unknown): unknown {

@@ -9,8 +9,9 @@ import { varsOf } from '../core/context.ts'
 import type { Outcome } from '../act/act.ts'
 import type { ResponseModel } from '../spec/model.ts'
 import { shapeBody } from './body.ts'
-import { describeAjvError } from '../spec/schemas.ts'
-import { isJson } from '../validate/body.ts'
+import { isJson, mediaTypeOf } from '../validate/body.ts'
+import { declaredResponse } from '../spec/declared.ts'
+import { responseViolations, type ResponseFacts } from '../validate/response.ts'
 import type { Forced } from '../rules/rules.ts'
 
 export interface Prepared {
@@ -26,11 +27,7 @@ export interface Prepared {
   fault?: 'drop' | 'timeout'
 }
 
-export function declaredResponse(responses: ResponseModel[], status: number): ResponseModel | undefined {
-  return responses.find((r) => r.status === status)
-    ?? responses.find((r) => r.status === Math.floor(status / 100) * 100 && r.status !== status)
-    ?? responses.find((r) => r.status === 'default')
-}
+export { declaredResponse }
 
 export function renderSuccess(ctx: Context, outcome: Outcome): Prepared {
   const op = ctx.op!
@@ -52,6 +49,12 @@ export function renderForced(ctx: Context, forced: Extract<Forced, { kind: 'stat
   const op = ctx.op!
   const api = ctx.world.api
   if (forced.body !== undefined) return { status: forced.status, headers: forced.headers, body: forced.body, contentType: api.behaviour.errors.contentType }
+  if (ctx.cause === 'trigger' && !declaredResponse(op.responses, forced.status, false)) {
+    // As Prism answers `Prefer: code=NNN` for a status the operation does not declare: not found. The
+    // request asked for something outside the contract, so it is the request that broke it.
+    ctx.violations.push({ side: 'request', location: 'trigger', pointer: '', message: `asked for status ${forced.status}, which ${op.id} does not declare` })
+    throw new ApiError(api.behaviour.errors.notFound, { message: `Requested status code ${forced.status} is not defined for operation ${op.id}.` })
+  }
   if (forced.status >= 400) {
     const code = preferredCode(ctx, forced.status)
     if (code) throw new ApiError(code, {}, Object.fromEntries(forced.headers))
@@ -91,38 +94,28 @@ function pickMedia(declared: ResponseModel, accept: string | undefined) {
   return (entries.find(([type]) => isJson(type)) ?? entries[0]!) as readonly [string, (typeof entries)[number][1]]
 }
 
-/** Checks a response standin is about to send against the operation's declared responses. */
+/**
+ * The self-check: what standin is about to send, against the operation's declared responses. A
+ * failure is a standin bug (or a scenario forcing an outcome the spec does not declare): it is
+ * journalled as a response-side violation.
+ */
 export function selfCheck(ctx: Context, prepared: Prepared): void {
   const op = ctx.op
   if (!op) return
-  const declared = declaredResponse(op.responses, prepared.status)
-  if (!declared) {
-    if (prepared.status < 400) ctx.violations.push({ side: 'response', location: 'status', pointer: '', message: `status ${prepared.status} is not declared for ${op.id}` })
-    return
-  }
-  if (prepared.body === undefined && !prepared.stream) {
-    if (declared.contentTypes.size > 0 && prepared.status !== 204 && prepared.status < 400) {
-      ctx.violations.push({ side: 'response', location: 'body', pointer: '', message: `${op.id} ${prepared.status} declares a body but none was sent` })
-    }
-    return
-  }
-  const media = prepared.contentType ? declared.contentTypes.get(prepared.contentType) : undefined
-  if (!media) {
-    if (declared.contentTypes.size > 0) ctx.violations.push({ side: 'response', location: 'content-type', pointer: '', message: `content type ${prepared.contentType} is not declared for ${op.id} ${prepared.status}` })
-    return
-  }
-  if (media.validate && !prepared.stream && !alreadyValid(ctx, prepared.body, media.validate)) {
-    if (!media.validate(prepared.body)) {
-      for (const e of media.validate.errors ?? []) {
-        const d = describeAjvError(e)
-        ctx.violations.push({ side: 'response', location: 'body', pointer: d.pointer, message: d.detail })
-      }
-    } else rememberValid(ctx, prepared.body, media.validate)
-  }
-  const sent = new Set(prepared.headers.map(([n]) => n.toLowerCase()))
-  for (const [name, h] of declared.headers) {
-    if (h.required && !sent.has(name) && name !== 'content-type') ctx.violations.push({ side: 'response', location: 'header', pointer: `/${name}`, message: `required header ${name} is missing` })
-  }
+  const headers = new Map<string, string>()
+  for (const [name, value] of prepared.headers) headers.set(name.toLowerCase(), value)
+  const hasBody = prepared.stream !== undefined || prepared.body !== undefined
+  const contentType = hasBody ? prepared.contentType ?? 'application/json' : undefined
+  if (contentType) headers.set('content-type', contentType)
+  const body: ResponseFacts['body'] = prepared.stream ? { kind: 'stream' }
+    : prepared.body === undefined ? { kind: 'none' }
+    : isJson(mediaTypeOf(contentType) ?? '') ? { kind: 'json', value: prepared.body }
+    : { kind: 'text', value: String(prepared.body) }
+  const facts: ResponseFacts = { status: prepared.status, headers, contentType, body, bodiless: ctx.method === 'HEAD' || prepared.status === 204 || prepared.status === 304 }
+  ctx.violations.push(...responseViolations(op, facts, {
+    requestBroke: ctx.violations.some((v) => v.side === 'request'),
+    knownValid: { has: (value, validate) => alreadyValid(ctx, value, validate), add: (value, validate) => rememberValid(ctx, value, validate) },
+  }))
 }
 
 /**

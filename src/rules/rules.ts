@@ -12,6 +12,7 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { RuleModel } from '../scenario/model.ts'
+import { declaredResponse } from '../spec/declared.ts'
 import type { StreamCut } from '../stream/model.ts'
 
 /** What a rule or trigger asks of the rest of the pipeline. */
@@ -70,7 +71,14 @@ function applyTriggers(ctx: Context): Forced | undefined {
   if (named) {
     ctx.cause = 'trigger'
     if (!errors.catalogue.has(named)) {
+      ctx.violations.push({ side: 'request', location: 'trigger', pointer: `/${triggers.header}`, message: `"${named}" is not an error code of this API` })
       throw new ApiError(errors.validation.parameter.code, { field: triggers.header, message: `${triggers.header}: "${named}" is not an error code of this API (${[...errors.catalogue.keys()].join(', ')})` })
+    }
+    // Any code of the catalogue is sent as asked. One whose status the operation does not declare is an
+    // answer off the contract the client asked for: journalled as the request's violation, not standin's.
+    const status = errors.catalogue.get(named)!.status
+    if (!declaredResponse(ctx.op!.responses, status, false)) {
+      ctx.violations.push({ side: 'request', location: 'trigger', pointer: `/${triggers.header}`, message: `asked for ${named} (${status}), a status ${ctx.op!.id} does not declare` })
     }
     throw new ApiError(named)
   }

@@ -120,13 +120,20 @@ export interface ParameterModel {
   name: string
   in: 'path' | 'query' | 'header' | 'cookie'
   required: boolean
+  /** Where the Parameter Object is, and its schema (for examples and generated values). */
+  pointer?: string
+  schemaPointer?: string
 }
 
 export interface ResponseModel {
+  /** The status, the first of a range (`4XX` is 400 with `range`), or `default`. */
   status: number | 'default'
+  /** Declared as a range (`4XX`): covers status .. status + 99. */
+  range?: boolean
   pointer: string
   contentTypes: Map<string, { schemaPointer?: string; example?: unknown; validate?: ValidateFunction }>
-  headers: Map<string, { required: boolean; schemaPointer?: string }>
+  /** Lower-cased names; `validate` takes the header's value as sent (a string) and coerces it. */
+  headers: Map<string, { required: boolean; schemaPointer?: string; validate?: (value: string) => boolean }>
 }
 
 export interface OperationModel {

@@ -10,6 +10,7 @@ import { escapeToken } from '../util/pointer.ts'
 import { X, asList, checkCode, compileGate, compileHeaders, compileLimit, expression, template } from './behaviour.ts'
 import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel } from './model.ts'
 import { refToPointer, type SchemaRegistry } from './schemas.ts'
+import { declaredResponse } from './declared.ts'
 import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
 import { inferImplicitResources } from './implicit.ts'
 
@@ -52,7 +53,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       if (!isPlainObject(param) || typeof param.name !== 'string') continue
       const location = param.in as ParameterModel['in']
       const schemaPointer = param.schema !== undefined ? `${paramPointer}/schema` : undefined
-      params.set(`${location}:${param.name}`, { model: { name: param.name, in: location, required: location === 'path' || param.required === true }, schemaPointer })
+      params.set(`${location}:${param.name}`, { model: { name: param.name, in: location, required: location === 'path' || param.required === true, pointer: paramPointer, schemaPointer }, schemaPointer })
     }
   }
   addParams(item.parameters, itemPointer)
@@ -96,10 +97,12 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     const headers: ResponseModel['headers'] = new Map()
     for (const [name, h] of Object.entries<any>(resp?.headers ?? {})) {
       const { schema: header, pointer: hp } = registry.resolve(h, `${respPointer}/headers/${escapeToken(name)}`)
-      headers.set(name.toLowerCase(), { required: header?.required === true, schemaPointer: header?.schema ? `${hp}/schema` : undefined })
+      const schemaPointer = header?.schema ? `${hp}/schema` : undefined
+      headers.set(name.toLowerCase(), { required: header?.required === true, schemaPointer, validate: schemaPointer ? headerValidator(registry, schemaPointer, problems) : undefined })
     }
+    const range = /^[1-5]XX$/i.test(status)
     const code = status === 'default' ? 'default' : Number(status.replace(/XX$/i, '00'))
-    responses.push({ status: code, pointer: respPointer, contentTypes, headers })
+    responses.push({ status: code, ...(range ? { range } : {}), pointer: respPointer, contentTypes, headers })
   }
 
   // Security: the operation's, else the document's.
@@ -173,6 +176,17 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
     return registry.compileSchema('params', { type: 'object', properties: groups })
   } catch (error) {
     problems.add(`${pointer}/parameters`, `parameter schemas do not compile: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+/** Header values arrive as strings: validated with coercion, wrapped so the coerced value is kept. */
+function headerValidator(registry: SchemaRegistry, schemaPointer: string, problems: Problems): ((value: string) => boolean) | undefined {
+  try {
+    const validate = registry.compileSchema('params', { type: 'object', properties: { value: registry.ref(schemaPointer) } })
+    return (value) => validate({ value }) as boolean
+  } catch (error) {
+    problems.add(schemaPointer, `header schema does not compile: ${(error as Error).message}`)
     return undefined
   }
 }
@@ -309,9 +323,8 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
   }
   for (const code of [...(op.stream ? streamCodes(op.stream) : []), ...[...op.parentStates.values()].flatMap((m) => [...m.values()])]) op.errorCodes.add(code)
   // The error codes this operation can produce: declared statuses that the catalogue maps to.
-  const declared = new Set(op.responses.map((r) => r.status))
   for (const entry of errors.catalogue.values()) {
-    if (declared.has(entry.status) || declared.has(Math.floor(entry.status / 100) * 100)) op.errorCodes.add(entry.code)
+    if (declaredResponse(op.responses, entry.status, false)) op.errorCodes.add(entry.code)
   }
 }
 

@@ -92,7 +92,9 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
     } catch (error) {
       // A standin bug mid-stream (it runs on a timer, where nothing else would catch it): journalled,
       // and the stream ends with the API's internal error rather than taking the process down.
-      ctx.journalEntry?.violations.push({ side: 'response', location: 'standin', pointer: '', message: `internal error in a stream: ${(error as Error)?.message ?? String(error)}` })
+      const violation = { side: 'response' as const, location: 'standin', pointer: '', message: `internal error in a stream: ${(error as Error)?.message ?? String(error)}` }
+      if (ctx.lateViolation) ctx.lateViolation(violation)
+      else ctx.journalEntry?.violations.push(violation)
       try {
         finish('error', { kind: 'error', code: world.api.behaviour.errors.internal, vars: {} })
       } catch {

@@ -1,8 +1,11 @@
 /**
  * Stage 7, validate: the request against the spec — path, query and header parameters, content type,
- * and body — with validators compiled at start-up. The first problem becomes the API's own error
- * (which code each kind gets is set in `x-standin.errors.validation`); every problem is journalled
- * as a violation with its JSON pointer.
+ * and body — with validators compiled at start-up. Every problem is journalled as a request-side
+ * violation with its JSON pointer; the first becomes the API's own error (which code each kind gets is
+ * set in `x-standin.errors.validation`).
+ *
+ * A request that an earlier stage already answered (a rule, a limit, auth) is still checked, so the
+ * journal holds every violation; in strict mode the check runs before those stages can answer.
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
@@ -10,14 +13,42 @@ import { describeAjvError, type ErrorObject } from '../spec/schemas.ts'
 import type { ValidationCause } from '../spec/model.ts'
 import type { Violation } from '../journal/journal.ts'
 
+/** Why the request is refused, as the API's validation error names it. */
+export interface Refusal {
+  cause: ValidationCause
+  vars: Record<string, unknown>
+}
+
+/** Validates the request and refuses it in the API's own envelope when it breaks the spec. */
 export function validateRequest(ctx: Context): void {
+  const refusal = checkRequest(ctx)
+  if (refusal) throw refusalError(ctx, refusal)
+}
+
+/** The API's own error for a refusal. */
+export function refusalError(ctx: Context, refusal: Refusal): ApiError {
+  const rule = ctx.world.api.behaviour.errors.validation[refusal.cause]
+  const message = rule.message ? rule.message({ ...refusal.vars, requestId: ctx.requestId }) : undefined
+  return new ApiError(rule.code, { ...refusal.vars, cause: refusal.cause, ...(message !== undefined ? { message } : {}) })
+}
+
+/**
+ * Checks the request against the spec once: journals every problem as a violation and returns the
+ * refusal for the first, or nothing when the request keeps the spec. Coerced parameter values (numbers,
+ * booleans, defaults) replace the raw strings for later stages.
+ */
+export function checkRequest(ctx: Context): Refusal | undefined {
+  if (ctx.checked) return ctx.refusal
+  ctx.checked = true
+  ctx.refusal = findRefusal(ctx)
+  return ctx.refusal
+}
+
+function findRefusal(ctx: Context): Refusal | undefined {
   const op = ctx.op!
-  const v = ctx.world.api.behaviour.errors.validation
-  const refuse = (cause: ValidationCause, vars: Record<string, unknown>, violation: Omit<Violation, 'side'>): never => {
+  const refuse = (cause: ValidationCause, vars: Record<string, unknown>, violation: Omit<Violation, 'side'>): Refusal => {
     ctx.violations.push({ side: 'request', ...violation })
-    const rule = v[cause]
-    const message = rule.message ? rule.message({ ...vars, requestId: ctx.requestId }) : undefined
-    throw new ApiError(rule.code, { ...vars, cause, ...(message !== undefined ? { message } : {}) })
+    return { cause, vars }
   }
 
   if (op.validateParams) {
@@ -38,7 +69,7 @@ export function validateRequest(ctx: Context): void {
       const described = describeAjvError({ ...first, instancePath: rest.length ? '/' + rest.join('/') : '' })
       const name = described.field || (first.params as any).missingProperty
       for (const e of errors.slice(1)) ctx.violations.push(toViolation(e, 'parameter'))
-      refuse('parameter', { field: name, pointer: described.pointer, detail: described.detail, location: location ?? 'query' }, {
+      return refuse('parameter', { field: name, pointer: described.pointer, detail: described.detail, location: location ?? 'query' }, {
         location: location ?? 'query', pointer: described.pointer, message: described.detail,
       })
     }
@@ -49,26 +80,26 @@ export function validateRequest(ctx: Context): void {
 
   const body = op.body
   if (ctx.bodyProblem === 'tooLarge') {
-    refuse('tooLarge', { field: 'body', pointer: '', detail: `the body is larger than ${ctx.world.api.behaviour.maxBodyBytes} bytes`, location: 'body' }, {
+    return refuse('tooLarge', { field: 'body', pointer: '', detail: `the body is larger than ${ctx.world.api.behaviour.maxBodyBytes} bytes`, location: 'body' }, {
       location: 'body', pointer: '', message: 'body too large',
     })
   }
-  if (!body) return
+  if (!body) return undefined
   const hasBody = ctx.bodyText !== undefined && ctx.bodyText !== ''
   if (!hasBody && ctx.bodyProblem === undefined) {
-    if (body.required) refuse('required', { field: 'body', pointer: '', detail: 'a request body is required', location: 'body' }, { location: 'body', pointer: '', message: 'request body is required' })
-    return
+    if (body.required) return refuse('required', { field: 'body', pointer: '', detail: 'a request body is required', location: 'body' }, { location: 'body', pointer: '', message: 'request body is required' })
+    return undefined
   }
   const media = matchMedia(body.contentTypes, ctx.contentType)
   if (!media) {
-    refuse('contentType', { field: 'Content-Type', pointer: '', detail: `content type ${ctx.contentType ?? '(none)'} is not one of ${[...body.contentTypes.keys()].join(', ')}`, location: 'header' }, {
+    return refuse('contentType', { field: 'Content-Type', pointer: '', detail: `content type ${ctx.contentType ?? '(none)'} is not one of ${[...body.contentTypes.keys()].join(', ')}`, location: 'header' }, {
       location: 'header', pointer: '/content-type', message: `unsupported content type ${ctx.contentType ?? '(none)'}`,
     })
   }
   if (ctx.bodyProblem === 'malformed') {
-    refuse('malformed', { field: 'body', pointer: '', detail: 'the body is not valid JSON', location: 'body' }, { location: 'body', pointer: '', message: 'malformed body' })
+    return refuse('malformed', { field: 'body', pointer: '', detail: 'the body is not valid JSON', location: 'body' }, { location: 'body', pointer: '', message: 'malformed body' })
   }
-  const validate = media!.validate
+  const validate = media.validate
   if (validate && !validate(ctx.body)) {
     const errors = validate.errors ?? []
     const first = pickMostSpecific(errors)
@@ -76,10 +107,11 @@ export function validateRequest(ctx: Context): void {
     for (const e of errors) if (e !== first) ctx.violations.push(toViolation(e, 'body'))
     // A body that is the wrong thing as a whole (an array for an object, say) is malformed, not a bad field.
     const cause: ValidationCause = described.missing ? 'required' : described.pointer === '' ? 'malformed' : 'field'
-    refuse(cause, { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body' }, {
+    return refuse(cause, { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body' }, {
       location: 'body', pointer: described.pointer, message: described.detail,
     })
   }
+  return undefined
 }
 
 function matchMedia<T>(types: Map<string, T>, contentType: string | undefined): T | undefined {

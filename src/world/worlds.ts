@@ -8,6 +8,7 @@ import type { KeyDef, Scenario } from '../scenario/model.ts'
 import type { ClockMode } from './clock.ts'
 import { World } from './world.ts'
 import { randomToken, seededRandom } from '../util/random.ts'
+import { RunTally } from '../journal/tally.ts'
 
 export interface KeyEntry {
   world: World
@@ -28,6 +29,8 @@ export class Worlds {
   private readonly options: Required<Pick<WorldsOptions, 'clockMode' | 'seed'>> & WorldsOptions
   private readonly random: () => number
   readonly defaultScenario: string
+  /** What every request of every world came to since start-up, kept across resets and deletes. */
+  readonly run = new RunTally()
 
   constructor(api: Api, scenarios: Scenario[], options: WorldsOptions = {}) {
     this.api = api

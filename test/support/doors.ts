@@ -8,6 +8,7 @@ import { setupServer } from 'msw/node'
 import { createStandin, type Standin, type StandinOptions } from '../../src/index.ts'
 import { handlersFor } from '../../src/adapters/msw.ts'
 import { listen } from '../../src/adapters/node-http.ts'
+import { selfChecked } from './self-check.ts'
 
 export type Door = 'core' | 'msw' | 'node'
 export const DOORS: Door[] = ['core', 'msw', 'node']
@@ -17,24 +18,27 @@ export interface Client {
   base: string
   standin: Standin
   fetch(path: string, init?: RequestInit): Promise<Response>
+  /** Sends a ready Request (its URL under `base`) through the door, as openapi-fetch does. */
+  send(request: Request): Promise<Response>
   close(): Promise<void>
 }
 
 const MSW_BASE = 'https://api.standin.test'
 
 export async function openDoor(door: Door, options: StandinOptions): Promise<Client> {
-  const standin = await createStandin({ ...options, baseUrl: door === 'msw' ? MSW_BASE : options.baseUrl })
+  // Every door's standin reports self-check violations to the suite's gate (test/support/setup.ts).
+  const standin = await createStandin(selfChecked({ ...options, baseUrl: door === 'msw' ? MSW_BASE : options.baseUrl }))
   if (door === 'core') {
     const base = 'http://standin.core'
-    return { door, base, standin, fetch: (path, init) => standin.handle(new Request(base + path, init)), close: async () => {} }
+    return { door, base, standin, fetch: (path, init) => standin.handle(new Request(base + path, init)), send: (request) => standin.handle(request), close: async () => {} }
   }
   if (door === 'msw') {
     const server = setupServer(...handlersFor(standin))
     server.listen({ onUnhandledFrame: 'error' })
-    return { door, base: MSW_BASE, standin, fetch: (path, init) => fetch(MSW_BASE + path, init), close: async () => server.close() }
+    return { door, base: MSW_BASE, standin, fetch: (path, init) => fetch(MSW_BASE + path, init), send: (request) => fetch(request), close: async () => server.close() }
   }
   const listening = await listen(standin.handle, { port: 0 })
-  return { door, base: listening.url, standin, fetch: (path, init) => fetch(listening.url + path, init), close: () => listening.close() }
+  return { door, base: listening.url, standin, fetch: (path, init) => fetch(listening.url + path, init), send: (request) => fetch(request), close: () => listening.close() }
 }
 
 /** Runs `body` once per door, each with its own standin. */

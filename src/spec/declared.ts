@@ -1,0 +1,24 @@
+/**
+ * Which declared response a status falls under (OpenAPI 3.x, Responses Object): the exact code first,
+ * then its range (`4XX`), then `default`. A literal `400` is not a range: it does not cover 404.
+ */
+import type { ResponseModel } from './model.ts'
+
+export function declaredResponse(responses: ResponseModel[], status: number, withDefault = true): ResponseModel | undefined {
+  return responses.find((r) => r.status === status && !r.range)
+    ?? responses.find((r) => r.range && r.status === Math.floor(status / 100) * 100)
+    ?? (withDefault ? responses.find((r) => r.status === 'default') : undefined)
+}
+
+/** How a declared response is written in the spec: `201`, `4XX`, `default`. */
+export function statusLabel(response: Pick<ResponseModel, 'status' | 'range'>): string {
+  if (response.status === 'default') return 'default'
+  return response.range ? `${String(response.status).charAt(0)}XX` : String(response.status)
+}
+
+/** Media-type matching as OpenAPI reads it: exact, then `type/*`, then `*\/*`; parameters ignored. */
+export function matchMediaType<T>(declared: Map<string, T>, mediaType: string | undefined): T | undefined {
+  if (!mediaType) return undefined
+  const type = mediaType.split(';')[0]!.trim().toLowerCase()
+  return declared.get(type) ?? declared.get(`${type.split('/')[0]}/*`) ?? declared.get('*/*')
+}

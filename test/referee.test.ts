@@ -1,0 +1,164 @@
+/**
+ * The independent referee: every bundled spec's scenario traffic replayed through
+ * `prism proxy <spec> <standin> --errors`. Nobody here wrote Prism; it judges every answer standin
+ * sends against the spec and says so in its `sl-violations` header (or refuses the answer with a 500
+ * `#VIOLATIONS`). Requests Prism refuses to forward (they break the spec) are replayed to standin
+ * directly, which must refuse them too and journal the violation.
+ *
+ * Traffic per scenario: the verify plan built from the spec (valid requests with each of the
+ * scenario's keys and records, requests broken on purpose, no credentials, unknown ids) plus
+ * `Prefer: code=NNN` for every declared status of every operation, in three passes with the world's
+ * clock moved between them (lifecycles advance: provisioning → ready → expired).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readdirSync } from 'node:fs'
+import { createStandin, type Standin } from '../src/index.ts'
+import { listen, type Listening } from '../src/adapters/node-http.ts'
+import { EVENT_STREAM, planCases, PlanState } from '../src/contract/plan.ts'
+import type { World } from '../src/world/world.ts'
+import { runCases, type CaseResult } from '../src/contract/run.ts'
+import { fixturesFor } from '../src/contract/verify.ts'
+import { bundledSpecs } from './support/cli.ts'
+import { prismAnswer, prismFindings, startPrismProxy, type PrismProxy } from './support/prism.ts'
+import { selfChecked } from './support/self-check.ts'
+
+const PASSES = ['0s', '10s', '2h']
+/** Marks an answer the referee leaves out (made up here, never sent by standin or Prism). */
+const EXCLUDED = 'x-referee-excluded'
+
+describe.each(bundledSpecs())('Prism referee over $name', ({ spec, scenarios }) => {
+  let standin: Standin
+  /** A second standin, strict, for requests Prism would not forward: it must refuse them too. */
+  let strict: Standin
+  let server: Listening
+  let prism: PrismProxy
+  const forwarded = new Map<string, Set<number>>()
+  /** Operations whose real event streams (not a Prefer answer) Prism judged. */
+  const streamsJudged = new Set<string>()
+
+  beforeAll(async () => {
+    standin = await createStandin(selfChecked({ spec, scenarios, clock: 'manual' }))
+    strict = await createStandin(selfChecked({ spec, scenarios, clock: 'manual', strict: true }))
+    server = await listen(standin.handle, { port: 0 })
+    prism = await startPrismProxy(spec, server.url)
+  }, 60_000)
+  afterAll(async () => {
+    await prism?.stop()
+    await server?.close()
+  })
+
+  const names = scenarios ? scenarioNames(spec, scenarios) : ['default']
+  // Scenarios run side by side: each has its own world (its keys reach only it), on one standin and one Prism.
+  it.concurrent.for(names)('finds no violation in the traffic of scenario %s', async (name, { expect }) => {
+    const scenario = standin.worlds.scenarios.get(name)
+    const fixtures = fixturesFor(standin.api, { scenario })
+    const cases = planCases(standin.api, fixtures, { preferEveryStatus: true, malformed: false })
+    const state = new PlanState(fixtures)
+    const findings: string[] = []
+    const judgedOps = new Set<string>()
+    for (const pass of PASSES) {
+      await advance(name, pass)
+      // Which requests standin answered by dropping the connection (a scenario's fault rule): Prism
+      // can only say the upstream hung up, so those are left out of the judgement.
+      const world = standin.worlds.home(name)
+      const droppedByStandin = new Set<CaseResult>()
+      let dropped = droppedSoFar(world)
+      const results = await runCases(standin.api, cases, fixtures, {
+        base: prism.url, send: (r) => sendThroughPrism(r, world), timeoutMs: 15_000,
+        onResult: (r) => { const now = droppedSoFar(world); if (now > dropped) droppedByStandin.add(r); dropped = now },
+      }, state)
+      for (const r of results) {
+        if (r.skipped !== undefined || droppedByStandin.has(r) || r.headers?.has(EXCLUDED)) continue
+        const at = `${r.request!.method} ${new URL(r.request!.url).pathname} (${r.operation}: ${r.name}, pass ${pass})`
+        if (r.status === undefined) { findings.push(`${at}: no answer through Prism: ${r.error}`); continue }
+        const own = prismAnswer(r.headers, r.body)
+        if (own === 'UNPROCESSABLE_ENTITY' || own === 'UNAUTHORIZED') {
+          // Prism would not forward it: standin must refuse the same request on its own.
+          findings.push(...await sameVerdictDirect(r, own, at, name))
+          continue
+        }
+        if (own !== undefined) { findings.push(`${at}: Prism refused standin's answer (${own}): ${r.body?.slice(0, 500)}`); continue }
+        judgedOps.add(r.operation)
+        for (const f of prismFindings(r.headers)) findings.push(`${at} → ${r.status}: Prism ${f.severity} at ${f.location.join('.')}: ${f.message}`)
+        for (const p of r.problems) findings.push(`${at} → ${r.status}: ${p}`)
+        if (r.kind === 'streamed' && r.status === 200 && r.headers?.get('content-type')?.startsWith(EVENT_STREAM)) streamsJudged.add(r.operation)
+        const seen = forwarded.get(r.operation) ?? new Set()
+        seen.add(r.status)
+        forwarded.set(r.operation, seen)
+      }
+    }
+    expect(findings).toEqual([])
+    // Prism judged answers of every operation in this scenario (not only its own refusals).
+    expect([...judgedOps].sort()).toEqual(standin.api.operations.map((o) => o.id).sort())
+  })
+
+  it('judged every operation and every status it declares', () => {
+    const missing: string[] = []
+    for (const op of standin.api.operations) {
+      for (const r of op.responses) {
+        if (typeof r.status === 'number' && !r.range && !forwarded.get(op.id)?.has(r.status)) missing.push(`${op.id} ${r.status}`)
+      }
+    }
+    expect(missing).toEqual([])
+    const streaming = standin.api.operations.filter((op) => op.responses.some((r) => r.contentTypes.has(EVENT_STREAM))).map((op) => op.id)
+    expect([...streamsJudged].sort()).toEqual(streaming.sort())
+  })
+
+  async function advance(world: string, by: string): Promise<void> {
+    if (by === '0s') return
+    const res = await fetch(`${server.url}/__standin/worlds/${world}/clock`, { method: 'POST', body: JSON.stringify({ advance: by }) })
+    expect(res.status).toBe(200)
+  }
+
+  /**
+   * Prism answers only once the upstream answer is complete, and a stream on a manual clock sends its
+   * events only as the clock moves: so once standin has opened the stream, its world's clock is moved
+   * on a minute. A stream a scenario stalls or drops on purpose is left out of the judgement.
+   */
+  async function sendThroughPrism(request: Request, world: World): Promise<Response> {
+    if (!(request.headers.get('accept') ?? '').includes(EVENT_STREAM)) return fetch(request)
+    const before = world.journal.all().length
+    const local = new AbortController()
+    let settled = false
+    const pending = fetch(request, { signal: AbortSignal.any([request.signal, local.signal]) }).finally(() => { settled = true })
+    while (!settled && world.journal.all().length === before) await new Promise((resolve) => setTimeout(resolve, 1))
+    if (settled) return pending
+    world.advance(60_000)
+    const outcome = world.journal.all().at(-1)?.stream?.outcome
+    if (outcome === 'stalled' || outcome === 'dropped') {
+      local.abort()
+      await pending.catch(() => {})
+      return new Response(null, { status: 204, headers: { [EXCLUDED]: `the stream was ${outcome} on purpose by a scenario` } })
+    }
+    return pending
+  }
+
+  /** Requests of this world answered by dropping the connection (scenarios run side by side: per world). */
+  function droppedSoFar(world: World): number {
+    return world.journal.all().filter((e) => e.status === 0).length
+  }
+
+  /**
+   * Replays a request Prism would not forward to the strict standin (same scenarios, worlds of its
+   * own, so the traffic under judgement is not disturbed), which must refuse it too: a 4xx, and a
+   * journalled violation when Prism found the request breaks the spec.
+   */
+  async function sameVerdictDirect(r: CaseResult, prismSaid: string, at: string, scenario: string): Promise<string[]> {
+    const world = strict.worlds.home(scenario)
+    const before = world.violations('request').length
+    const sent = r.sent!
+    const res = await strict.handle(new Request(`http://standin.referee${sent.path}`, { method: sent.method, headers: sent.headers, body: sent.body }))
+    await res.arrayBuffer()
+    const journalled = world.violations('request').length - before
+    const why = `Prism: ${r.body?.slice(0, 400)}`
+    if (prismSaid === 'UNAUTHORIZED') return res.status === 401 || res.status === 403 ? [] : [`${at}: Prism found no credentials, standin answered ${res.status} (${why})`]
+    if (res.status < 400 || res.status >= 500) return [`${at}: Prism found the request breaks the spec, strict standin answered ${res.status} (${why})`]
+    return journalled > 0 ? [] : [`${at}: Prism found the request breaks the spec, standin journalled no violation (${why})`]
+  }
+})
+
+function scenarioNames(_spec: string, dir: string): string[] {
+  // The scenario files of the folder, as standin names them (file name without extension).
+  return readdirSync(dir).filter((f) => /\.ya?ml$|\.json$/i.test(f) && !f.endsWith('.schema.json')).map((f) => f.replace(/\.(ya?ml|json)$/i, '')).sort()
+}
+
