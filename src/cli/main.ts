@@ -15,8 +15,6 @@ import type { Standin } from '../index.ts'
 enableCompileCache?.()
 const { createStandin, check, ConfigError, formatProblem } = await import('../index.ts')
 const { listen } = await import('../adapters/node-http.ts')
-const { runCoverage } = await import('./coverage.ts')
-const { runVerify } = await import('./verify.ts')
 
 const USAGE = `standin — a stateful stand-in for an HTTP API, driven by its OpenAPI spec
 
@@ -89,13 +87,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(`standin ${command}: one spec file, got ${positionals.join(' ')}\n\n${USAGE}`)
     return 2
   }
-  if (command === 'coverage') return runCoverage(spec, values)
+  // Loaded only for their own commands: `serve` starts without them.
+  if (command === 'coverage') return (await import('./coverage.ts')).runCoverage(spec, values)
   if (!spec) {
     console.error(`standin ${command}: name the spec file\n\n${USAGE}`)
     return 2
   }
   if (command === 'check') return runCheck(spec, values.scenarios, values.overlay)
-  if (command === 'verify') return runVerify(spec, values)
+  if (command === 'verify') return (await import('./verify.ts')).runVerify(spec, values)
   return serve(spec, values)
 }
 

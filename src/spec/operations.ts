@@ -180,11 +180,20 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
   }
 }
 
+/** Header validators by schema pointer: a response's headers are shared by every operation using it. */
+const headerValidators = new WeakMap<SchemaRegistry, Map<string, (value: string) => boolean>>()
+
 /** Header values arrive as strings: validated with coercion, wrapped so the coerced value is kept. */
 function headerValidator(registry: SchemaRegistry, schemaPointer: string, problems: Problems): ((value: string) => boolean) | undefined {
+  let known = headerValidators.get(registry)
+  if (!known) headerValidators.set(registry, (known = new Map()))
+  const found = known.get(schemaPointer)
+  if (found) return found
   try {
     const validate = registry.compileSchema('params', { type: 'object', properties: { value: registry.ref(schemaPointer) } })
-    return (value) => validate({ value }) as boolean
+    const check = (value: string) => validate({ value }) as boolean
+    known.set(schemaPointer, check)
+    return check
   } catch (error) {
     problems.add(schemaPointer, `header schema does not compile: ${(error as Error).message}`)
     return undefined
