@@ -54,6 +54,11 @@ describeDoors('browser sessions', OPTIONS, (client) => {
     it('defaults the TTL to 1800 seconds and accepts the bounds 60 and 3600', async () => {
       const world = await freshWorld(client())
       expect((await createOk(world.key)).ttl).toBe(1800)
+      const bodiless = await client().fetch('/v1/sessions', bearer(world.key, { method: 'POST' }))
+      expect(bodiless.status).toBe(201)
+      const session = await bodiless.json()
+      expect(session.ttl).toBe(1800)
+      expect(Date.parse(session.expiresAt) - Date.parse(session.createdAt)).toBe(1800_000)
       expect((await createOk(world.key, { ttl: 60 })).ttl).toBe(60)
       expect((await createOk(world.key, { ttl: 3600 })).ttl).toBe(3600)
     })

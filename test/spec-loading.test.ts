@@ -129,3 +129,14 @@ components:
     expect((await call('POST', '/owners/999/pets', { name: 'Stray' })).status).toBe(404)
   })
 })
+
+describe('hostile bodies', () => {
+  it('a __proto__ key is not a field, and changes no prototype', async () => {
+    const call = client(await createStandin({ spec: PETS }))
+    const created = await call('POST', '/pets', JSON.parse('{"name": "Rex", "__proto__": {"polluted": true}}'))
+    expect(created.status).toBe(201)
+    const read = await call('GET', `/pets/${created.body.id}`)
+    expect(read.body).toEqual({ id: created.body.id, name: 'Rex' })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+})

@@ -8,7 +8,7 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
-import { buildRecord } from './record.ts'
+import { acceptsField, buildRecord } from './record.ts'
 import { findParent, findRecord } from './lookup.ts'
 import { isPlainObject } from '../util/match.ts'
 
@@ -58,7 +58,7 @@ export function act(ctx: Context): Outcome {
       const shape = world.api.resourceShape(model.name)
       for (const [name, value] of Object.entries(input)) {
         if (name === model.idField || name === model.lifecycle?.field) continue
-        if (shape.open || name in shape.properties) record.data[name] = value
+        if (acceptsField(shape, name)) record.data[name] = value
       }
       applySet(ctx, record)
       checkUnique(ctx, model, record)
@@ -101,7 +101,7 @@ function list(ctx: Context, model: ResourceModel, parentId: string | undefined, 
   const tenant = ctx.tenant?.id
   if (tenant === undefined) return { status, records: [], list: { total: 0, hasMore: false } }
   const shape = ctx.world.api.resourceShape(model.name)
-  const filters = Object.entries(ctx.query).filter(([name]) => name in shape.properties && name !== model.idField)
+  const filters = Object.entries(ctx.query).filter(([name]) => Object.hasOwn(shape.properties, name) && name !== model.idField)
   const limitParam = Number(ctx.query.limit ?? ctx.query.page_size ?? ctx.query.pageSize ?? NaN)
   const limit = Number.isFinite(limitParam) && limitParam > 0 ? limitParam : Infinity
   const cursor = [ctx.query.starting_after, ctx.query.after, ctx.query.cursor].find((c) => typeof c === 'string') as string | undefined

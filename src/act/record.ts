@@ -23,7 +23,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   for (const name of shape.names) data[name] = undefined
   for (const [name, value] of shape.defaults) data[name] = typeof value === 'object' && value !== null ? structuredClone(value) : value
   for (const name of Object.keys(input)) {
-    if (shape.open || name in shape.properties) data[name] = input[name]
+    if (acceptsField(shape, name)) data[name] = input[name]
   }
   const given = input[model.idField]
   const id = (typeof given === 'string' && given !== '') || typeof given === 'number' ? (options.fromRequest ? model.newId(world.random) : String(given)) : model.newId(world.random)
@@ -67,4 +67,10 @@ function compact(draft: Record<string, unknown>): Record<string, unknown> {
     if (value !== undefined) data[name] = value
   }
   return data
+}
+
+/** A field a record takes from a client: one its schema names (own, not inherited: no `__proto__`). */
+export function acceptsField(shape: { open: boolean; properties: Record<string, unknown> }, name: string): boolean {
+  if (name === '__proto__') return false
+  return shape.open || Object.hasOwn(shape.properties, name)
 }

@@ -88,6 +88,13 @@ function findRefusal(ctx: Context): Refusal | undefined {
   const hasBody = ctx.bodyText !== undefined && ctx.bodyText !== ''
   if (!hasBody && ctx.bodyProblem === undefined) {
     if (body.required) return refuse('required', { field: 'body', pointer: '', detail: 'a request body is required', location: 'body' }, { location: 'body', pointer: '', message: 'request body is required' })
+    // No body where one is optional is the empty object with the schema's defaults, as the API would
+    // read it (`ttl` defaults to 1800): validating `{}` fills them in.
+    const json = matchMedia(body.contentTypes, 'application/json')
+    if (ctx.body === undefined && json?.validate) {
+      const empty = {}
+      if (json.validate(empty)) ctx.body = empty
+    }
     return undefined
   }
   const media = matchMedia(body.contentTypes, ctx.contentType)
