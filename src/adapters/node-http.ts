@@ -27,6 +27,15 @@ export interface Listening {
 
 const STREAMING = /^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl)\b/i
 
+/** The core answers every API error itself; reaching here is a bug in standin or a broken socket. */
+function failed(res: ServerResponse, error: unknown): void {
+  if (!res.headersSent) {
+    res.writeHead(500, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ error: { code: 'standin_internal', message: 'standin failed to handle this request; see the server log.' } }))
+  }
+  console.error('standin: request failed:', error)
+}
+
 export function createNodeHandler(handle: Handler) {
   const answer = outgoingOf(handle) ?? handle
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -38,13 +47,7 @@ export function createNodeHandler(handle: Handler) {
       const url = new URL(req.url ?? '/', `http://${host}`)
       out = await answer(requestOf(req, url.href, abort.signal), { remoteAddress: req.socket.remoteAddress, signal: abort.signal })
     } catch (error) {
-      // The core answers every API error itself; reaching here is a bug in standin or a broken socket.
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: { code: 'standin_internal', message: 'standin failed to handle this request; see the server log.' } }))
-      }
-      console.error('standin: request failed:', error)
-      return
+      return failed(res, error)
     }
     if (out instanceof Response) return writeResponse(req, res, out, abort.signal)
     const headers = headersFor(req, out.headers)
@@ -65,12 +68,7 @@ export function createNodeHandler(handle: Handler) {
     try {
       response = responseOf(out)
     } catch (error) {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ error: { code: 'standin_internal', message: 'standin failed to handle this request; see the server log.' } }))
-      }
-      console.error('standin: request failed:', error)
-      return
+      return failed(res, error)
     }
     return writeResponse(req, res, response, abort.signal)
   }

@@ -3,8 +3,8 @@
  * traffic produce, and which did it never see?
  *
  * The items of an operation are its declared responses (`201`, `4XX`, `default`), each split by the
- * error codes the operation produces by its own behaviour where the status has any — `429
- * rate_limited` and `429 concurrency_limit` are two paths a client must handle, `503` is one. Which
+ * error codes the operation produces by its own behaviour where the status has any — a `429` from a
+ * rate limit and a `429` from a concurrency cap are two paths a client must handle, `503` is one. Which
  * codes an operation produces comes from the behaviour model: auth, validation, limits, lifecycle
  * states (its record's and its parents'), gates, charges, idempotency, uniqueness, lookups and stream
  * admission and budgets, kept where the spec declares their status. An error sent inside a stream
