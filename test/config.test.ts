@@ -3,20 +3,12 @@
  * the library, from `standin check`, and from `standin serve` — never a crash or a stack trace.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempFiles } from './support/files.ts'
 import { check, ConfigError, createStandin } from '../src/index.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'standin-config-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-function file(name: string, text: string): string {
-  const path = join(dir, name)
-  mkdirSync(join(path, '..'), { recursive: true })
-  writeFileSync(path, text)
-  return path
-}
+const { dir, file } = tempFiles('config')
 
 const syntax = file('syntax.yaml', "openapi: 3.1.0\ninfo: { title: x, version: '1'\npaths: {}\n")
 const behaviour = file('behaviour.yaml', `openapi: 3.1.0

@@ -3,20 +3,12 @@
  * NDJSON lines with a `[DONE]`-style end, items from the request, no record and no budget; and every
  * mistake in a stream's model or a scenario's cut named with file, pointer and a fix.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempFiles } from './support/files.ts'
 import { check, createStandin } from '../src/index.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'standin-stream-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-function file(name: string, text: string): string {
-  const path = join(dir, name)
-  mkdirSync(join(path, '..'), { recursive: true })
-  writeFileSync(path, text)
-  return path
-}
+const { dir, file } = tempFiles('stream')
 
 const chat = file('chat.yaml', `openapi: 3.0.3
 info: { title: chat, version: '1' }
