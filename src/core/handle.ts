@@ -146,6 +146,8 @@ function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status'
   ctx.journalEntry = entry
   worlds.run.record(entry, ctx.world.id)
   if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
+  // Only a stream goes on after its answer, and can break the spec later.
+  if (!ctx.op?.stream) return
   ctx.lateViolation = (violation) => {
     entry.violations.push(violation)
     worlds.run.addViolation(entry, ctx.world.id, violation)

@@ -29,12 +29,7 @@ export function withCors(handle: Handler): Handler {
     const out = await inner(request, info)
     if (!(out instanceof Response)) return withCorsHeaders(out, origin)
     if (out.type === 'error') return out
-    const exposed = [...out.headers.keys()].filter((name) => !SAFELISTED.has(name))
-    const headers = new Headers(out.headers)
-    headers.set('Access-Control-Allow-Origin', origin)
-    headers.set('Access-Control-Allow-Credentials', 'true')
-    headers.append('Vary', 'Origin')
-    if (exposed.length > 0) headers.set('Access-Control-Expose-Headers', exposed.join(', '))
+    const { headers } = withCorsHeaders({ status: out.status, headers: [...out.headers], body: null }, origin)
     return new Response(out.body, { status: out.status, statusText: out.statusText, headers })
   })
 }
