@@ -34,5 +34,5 @@ export function rememberIdempotent(ctx: Context, prepared: Prepared): void {
 }
 
 function fingerprint(ctx: Context): string {
-  return `${ctx.method} ${ctx.url.pathname}\n${ctx.bodyText ?? ''}`
+  return `${ctx.method} ${ctx.path}\n${ctx.bodyText ?? ''}`
 }

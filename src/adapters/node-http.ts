@@ -1,7 +1,8 @@
 /**
- * The node:http door: a small server that turns IncomingMessage into a Web Request, hands it to the
- * core and writes the Response back — streams included, with back-pressure, and client disconnects
- * passed on as an abort signal. Binds 127.0.0.1 unless told otherwise.
+ * The node:http door: a small server that hands the core each IncomingMessage as an Incoming (method,
+ * path, headers, body — no Web Request unless a stage asks for one) and writes its answer back: a
+ * whole body in one write, a stream with back-pressure, client disconnects passed on as an abort
+ * signal. Binds 127.0.0.1 unless told otherwise.
  *
  * @example
  * const standin = await createStandin({ spec: 'spec/browser-sessions.yaml' })
@@ -9,7 +10,8 @@
  * await server.close()
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { outgoingOf, type Handler } from '../core/handle.ts'
+import { answerOf, type Answer, type Handler } from '../core/handle.ts'
+import { concat, type BodyRead, type Incoming } from '../core/incoming.ts'
 import { responseOf, type Outgoing } from '../render/response.ts'
 import { requestOf } from './node-request.ts'
 
@@ -36,30 +38,137 @@ function failed(res: ServerResponse, error: unknown): void {
   console.error('standin: request failed:', error)
 }
 
+/**
+ * A request target a URL keeps as it is: an absolute path of URL code points, without dot segments
+ * or backslashes. Anything else goes through the URL parser, so routing sees what a URL would hold.
+ */
+const PLAIN_TARGET = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@%/]*(\?[^#\s]*)?$/
+
+/** An Incoming read straight off a node:http request: no URL, Headers or Request unless asked for. */
+class NodeIncoming implements Incoming {
+  readonly method: string
+  readonly path: string
+  readonly search: string
+  readonly headers: Record<string, string>
+  readonly hasBody: boolean
+  private readonly req: IncomingMessage
+  private readonly res: ServerResponse
+  private controller?: AbortController
+  private request?: Request
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.req = req
+    this.res = res
+    this.method = req.method ?? 'GET'
+    const target = req.url ?? '/'
+    if (PLAIN_TARGET.test(target) && !target.includes('/.')) {
+      const q = target.indexOf('?')
+      this.path = q === -1 ? target : target.slice(0, q)
+      this.search = q === -1 || q === target.length - 1 ? '' : target.slice(q)
+    } else {
+      let url: URL | undefined
+      try { url = new URL(target, 'http://localhost') } catch { /* not a URL at all: routed as sent, and found nowhere */ }
+      this.path = url ? url.pathname : target
+      this.search = url ? url.search : ''
+    }
+    this.headers = headersOf(req.rawHeaders)
+    this.hasBody = this.method !== 'GET' && this.method !== 'HEAD' &&
+      (this.headers['transfer-encoding'] !== undefined || (this.headers['content-length'] !== undefined && this.headers['content-length'] !== '0'))
+  }
+
+  get url(): string {
+    return `http://${this.headers.host ?? '127.0.0.1'}${this.path}${this.search}`
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.req.socket.remoteAddress
+  }
+
+  /** Made on first use (streams, held requests): most requests never need one. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = (this.controller = new AbortController())
+      const res = this.res
+      if (res.closed) { if (!res.writableFinished) controller.abort() }
+      else res.once('close', () => { if (!res.writableFinished) controller.abort() })
+    }
+    return this.controller.signal
+  }
+
+  body(maxBytes: number): Promise<BodyRead> {
+    const req = this.req
+    if (!this.hasBody) return Promise.resolve(null)
+    const declared = Number(this.headers['content-length'] ?? NaN)
+    if (declared > maxBytes) {
+      // Not read: the rest is discarded (not the socket destroyed), so the client still gets the API's error.
+      req.resume()
+      return Promise.resolve('tooLarge')
+    }
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      const done = (result: BodyRead) => {
+        req.off('data', onData)
+        req.off('end', onEnd)
+        req.off('error', onError)
+        req.off('aborted', onError)
+        resolve(result)
+      }
+      const onData = (chunk: Buffer) => {
+        size += chunk.byteLength
+        if (size > maxBytes) {
+          req.resume()
+          return done('tooLarge')
+        }
+        chunks.push(chunk)
+      }
+      const onEnd = () => done(concat(chunks, size))
+      const onError = () => done('malformed')
+      req.on('data', onData)
+      req.on('end', onEnd)
+      req.on('error', onError)
+      req.on('aborted', onError)
+    })
+  }
+
+  toRequest(): Request {
+    return (this.request ??= requestOf(this.req, this.url, this.signal))
+  }
+}
+
+/** Header names lower-cased, a repeated header's values joined with `, ` (as Web Headers join them). */
+function headersOf(raw: string[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    const existing = headers[name]
+    headers[name] = existing === undefined ? raw[i + 1]! : `${existing}, ${raw[i + 1]!}`
+  }
+  return headers
+}
+
 export function createNodeHandler(handle: Handler) {
-  const answer = outgoingOf(handle) ?? handle
+  // A handler made by createHandler answers an Incoming; any other is given a Web Request.
+  const answer: Answer = answerOf(handle) ?? ((incoming) => handle(incoming.toRequest(), incoming))
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const abort = new AbortController()
-    res.on('close', () => { if (!res.writableFinished) abort.abort() })
+    const incoming = new NodeIncoming(req, res)
     let out: Response | Outgoing
     try {
-      const host = req.headers.host ?? '127.0.0.1'
-      const url = new URL(req.url ?? '/', `http://${host}`)
-      out = await answer(requestOf(req, url.href, abort.signal), { remoteAddress: req.socket.remoteAddress, signal: abort.signal })
+      out = await answer(incoming)
     } catch (error) {
       return failed(res, error)
     }
-    if (out instanceof Response) return writeResponse(req, res, out, abort.signal)
-    const headers = headersFor(req, out.headers)
+    if (out instanceof Response) return writeResponse(req, res, out, incoming.signal)
     if (typeof out.body === 'string' && out.status >= 200 && out.status <= 599) {
       // A whole body: one write, with its length.
-      headers['content-length'] = String(Buffer.byteLength(out.body))
+      const headers = headersFor(req, out.headers)
+      headers.push('content-length', String(Buffer.byteLength(out.body)))
       res.writeHead(out.status, headers)
       res.end(out.body)
       return
     }
     if (out.body === null && out.status >= 200 && out.status <= 599) {
-      res.writeHead(out.status, headers)
+      res.writeHead(out.status, headersFor(req, out.headers))
       res.end()
       return
     }
@@ -70,22 +179,26 @@ export function createNodeHandler(handle: Handler) {
     } catch (error) {
       return failed(res, error)
     }
-    return writeResponse(req, res, response, abort.signal)
+    return writeResponse(req, res, response, incoming.signal)
   }
 }
 
-/** Header names lower-cased, repeated headers joined as Web Headers join them, cookies kept apart. */
-function headersFor(req: IncomingMessage, list: Array<[string, string]>): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {}
+/**
+ * Headers as node:http takes them flat (`[name, value, name, value]`): names lower-cased, a
+ * repeated header's values joined as Web Headers join them, cookies kept apart.
+ */
+function headersFor(req: IncomingMessage, list: Array<[string, string]>): string[] {
+  const flat: string[] = []
   for (const [rawName, value] of list) {
     const name = rawName.toLowerCase()
-    const existing = headers[name]
-    if (name === 'set-cookie') headers[name] = existing === undefined ? [value] : [...(existing as string[]), value]
-    else headers[name] = existing === undefined ? value : `${existing as string}, ${value}`
+    let i = name === 'set-cookie' ? -1 : flat.indexOf(name)
+    while (i !== -1 && i % 2 === 1) i = flat.indexOf(name, i + 1)
+    if (i === -1) flat.push(name, value)
+    else flat[i + 1] = `${flat[i + 1]!}, ${value}`
   }
   // The body was not read to the end (too large): close, so the client stops sending.
-  if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') headers.connection = 'close'
-  return headers
+  if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') flat.push('connection', 'close')
+  return flat
 }
 
 async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, signal: AbortSignal): Promise<void> {

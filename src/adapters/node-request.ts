@@ -81,29 +81,40 @@ const own = {
 
 const BODY_READERS = new Set(['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text'])
 
-const prototype: object = Object.create(Request.prototype, Object.getOwnPropertyDescriptors(own))
-for (const name of Reflect.ownKeys(Request.prototype)) {
-  if (name === 'constructor' || name in own) continue
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name)!
-  if (!descriptor.get && typeof descriptor.value !== 'function') continue
-  if (typeof descriptor.value === 'function') {
-    // Body readers reject, as a Request's do, when the body was already read through the stream.
-    const reader = typeof name === 'string' && BODY_READERS.has(name)
-    Object.defineProperty(prototype, name, {
-      value(this: NodeRequest, ...args: unknown[]) {
-        let request: Request
-        try {
-          request = materialize(this)
-        } catch (error) {
-          if (reader) return Promise.reject(error)
-          throw error
-        }
-        return (request as any)[name](...args)
-      },
-      writable: true, configurable: true,
-    })
-  } else {
-    Object.defineProperty(prototype, name, { get(this: NodeRequest) { return (materialize(this) as any)[name] }, configurable: true })
+/** Built on first use: touching `Request` loads Node's fetch implementation, which start-up need not wait for. */
+let prototype: object | undefined
+
+function lazyPrototype(): object {
+  if (prototype) return prototype
+  const made: object = Object.create(Request.prototype, Object.getOwnPropertyDescriptors(own))
+  defineForwarders(made)
+  return (prototype = made)
+}
+
+function defineForwarders(prototype: object): void {
+  for (const name of Reflect.ownKeys(Request.prototype)) {
+    if (name === 'constructor' || name in own) continue
+    const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, name)!
+    if (!descriptor.get && typeof descriptor.value !== 'function') continue
+    if (typeof descriptor.value === 'function') {
+      // Body readers reject, as a Request's do, when the body was already read through the stream.
+      const reader = typeof name === 'string' && BODY_READERS.has(name)
+      Object.defineProperty(prototype, name, {
+        value(this: NodeRequest, ...args: unknown[]) {
+          let request: Request
+          try {
+            request = materialize(this)
+          } catch (error) {
+            if (reader) return Promise.reject(error)
+            throw error
+          }
+          return (request as any)[name](...args)
+        },
+        writable: true, configurable: true,
+      })
+    } else {
+      Object.defineProperty(prototype, name, { get(this: NodeRequest) { return (materialize(this) as any)[name] }, configurable: true })
+    }
   }
 }
 
@@ -119,7 +130,7 @@ function materialize(self: NodeRequest): Request {
 
 /** A Request for `req`; `url` is absolute (`http://host/path?query`). */
 export function requestOf(req: IncomingMessage, url: string, signal: AbortSignal): Request {
-  const request = Object.create(prototype) as NodeRequest
+  const request = Object.create(lazyPrototype()) as NodeRequest
   request[incoming] = req
   request[href] = url
   request[abortSignal] = signal

@@ -12,24 +12,20 @@ import type { AuthFailure } from '../spec/model.ts'
 export function authenticate(ctx: Context): void {
   const op = ctx.op!
   const { behaviour } = ctx.world.api
-  const fail = (failure: AuthFailure, vars: Record<string, unknown> = {}): never => {
-    throw new ApiError(behaviour.auth.errors[failure], { failure, ...vars })
-  }
   if (op.security.length === 0 || op.security.some((req) => req.size === 0)) {
     // No auth needed; a valid credential still names the tenant.
     resolveOptional(ctx)
     return applyGates(ctx)
   }
   let worst: AuthFailure = 'missing'
-  const rank: AuthFailure[] = ['missing', 'unknown', 'malformed', 'revoked', 'expired', 'forbidden']
-  const note = (f: AuthFailure) => { if (rank.indexOf(f) > rank.indexOf(worst)) worst = f }
+  const note = (f: AuthFailure) => { if (RANK.indexOf(f) > RANK.indexOf(worst)) worst = f }
   for (const requirement of op.security) {
     let ok = true
     let resolved: { tenant: string; key: any } | undefined
     let scopesNeeded: string[] = []
     for (const [schemeName, scopes] of requirement) {
       const scheme = behaviour.schemes.get(schemeName)!
-      const token = credentialFor(scheme, ctx.headers, ctx.url)
+      const token = credentialFor(scheme, ctx.headers, ctx.query)
       if (!token) { ok = false; note('missing'); break }
       const key = ctx.world.keys.get(token)
       if (!key) {
@@ -54,13 +50,17 @@ export function authenticate(ctx: Context): void {
     ctx.tenant = ctx.world.tenants.get(resolved.tenant)
     return applyGates(ctx)
   }
-  fail(worst, (worst as AuthFailure) === 'forbidden' ? { scopes: op.security.flatMap((r) => [...r.values()].flat()) } : {})
+  const failure = worst as AuthFailure
+  throw new ApiError(behaviour.auth.errors[failure], { failure, ...(failure === 'forbidden' ? { scopes: op.security.flatMap((r) => [...r.values()].flat()) } : {}) })
 }
+
+/** Which failure a request is told of when its credentials fail in several ways: the last here. */
+const RANK: AuthFailure[] = ['missing', 'unknown', 'malformed', 'revoked', 'expired', 'forbidden']
 
 function resolveOptional(ctx: Context): void {
   const { behaviour } = ctx.world.api
   for (const scheme of behaviour.schemes.values()) {
-    const token = credentialFor(scheme, ctx.headers, ctx.url)
+    const token = credentialFor(scheme, ctx.headers, ctx.query)
     const key = token ? ctx.world.keys.get(token) : undefined
     if (key) {
       ctx.key = key

@@ -4,7 +4,7 @@
  */
 import type { SecurityScheme } from '../spec/model.ts'
 
-export function credentialFor(scheme: SecurityScheme, headers: Record<string, string>, url: URL): string | undefined {
+export function credentialFor(scheme: SecurityScheme, headers: Record<string, string>, query: Record<string, unknown>): string | undefined {
   if (scheme.kind === 'bearer') {
     const m = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')
     return m ? m[1]!.trim() : undefined
@@ -18,20 +18,15 @@ export function credentialFor(scheme: SecurityScheme, headers: Record<string, st
     return decoded.split(':')[0] || undefined
   }
   if (scheme.in === 'header') return headers[scheme.parameter!.toLowerCase()] || undefined
-  if (scheme.in === 'query') return url.searchParams.get(scheme.parameter!) ?? undefined
+  if (scheme.in === 'query') {
+    const value = query[scheme.parameter!]
+    const token = Array.isArray(value) ? value[0] : value
+    return typeof token === 'string' && token !== '' ? token : undefined
+  }
   const cookie = headers.cookie ?? ''
   for (const part of cookie.split(';')) {
     const [name, ...value] = part.trim().split('=')
     if (name === scheme.parameter) return decodeURIComponent(value.join('='))
-  }
-  return undefined
-}
-
-/** Every credential the request carries under any scheme the spec declares, for choosing its world. */
-export function anyCredential(schemes: Iterable<SecurityScheme>, headers: Record<string, string>, url: URL): string | undefined {
-  for (const scheme of schemes) {
-    const value = credentialFor(scheme, headers, url)
-    if (value) return value
   }
   return undefined
 }

@@ -19,7 +19,7 @@
 import type { Worlds } from '../world/worlds.ts'
 import { UnknownScenarioError } from '../world/worlds.ts'
 import type { World } from '../world/world.ts'
-import type { RequestInfo } from '../core/context.ts'
+import type { Incoming } from '../core/incoming.ts'
 import { parseDuration } from '../util/duration.ts'
 import { buildRecord } from '../act/record.ts'
 import { isPlainObject } from '../util/match.ts'
@@ -41,18 +41,19 @@ export function isControlPath(pathname: string): boolean {
 const json = (status: number, body: unknown) => new Response(status === 204 ? null : JSON.stringify(body, null, 2), { status, headers: status === 204 ? {} : { 'content-type': 'application/json' } })
 const problem = (status: number, code: string, message: string) => json(status, { error: { code, message } })
 
-export async function handleControl(worlds: Worlds, request: Request, url: URL, info: RequestInfo, options: ControlOptions): Promise<Response> {
-  if (!allowed(request, info, options)) return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
+export async function handleControl(worlds: Worlds, incoming: Incoming, options: ControlOptions): Promise<Response> {
+  if (!allowed(incoming, options)) return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
+  const url = new URL(incoming.url)
   let parts: string[]
   try {
     parts = url.pathname.slice(CONTROL_PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent)
   } catch {
     return problem(400, 'invalid_path', `The path ${url.pathname} is not validly percent-encoded.`)
   }
-  const method = request.method.toUpperCase()
+  const method = incoming.method.toUpperCase()
   let body: any = {}
   if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
-    const text = await request.text()
+    const text = await incoming.toRequest().text()
     if (text.trim() !== '') {
       try { body = JSON.parse(text) } catch { return problem(400, 'invalid_json', 'The control API takes JSON bodies.') }
       if (!isPlainObject(body)) return problem(400, 'invalid_json', 'The control API takes a JSON object as its body.')
@@ -67,10 +68,10 @@ export async function handleControl(worlds: Worlds, request: Request, url: URL, 
   }
 }
 
-function allowed(request: Request, info: RequestInfo, options: ControlOptions): boolean {
-  const token = request.headers.get('x-standin-token') ?? /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1]
+function allowed(incoming: Incoming, options: ControlOptions): boolean {
+  const token = incoming.headers['x-standin-token'] ?? /^Bearer\s+(.+)$/i.exec(incoming.headers.authorization ?? '')?.[1]
   if (options.controlToken && token === options.controlToken) return true
-  const peer = info.remoteAddress
+  const peer = incoming.remoteAddress
   return peer === undefined || peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.')
 }
 

@@ -9,20 +9,17 @@ import type { KeyDef } from '../scenario/model.ts'
 import type { JournalEntry, Violation } from '../journal/journal.ts'
 import type { StreamCut } from '../stream/model.ts'
 import type { Refusal } from '../validate/validate.ts'
+import type { Incoming } from './incoming.ts'
+
+export type { RequestInfo } from './incoming.ts'
 
 export type BodyProblem = 'malformed' | 'tooLarge' | 'contentType'
 
-export interface RequestInfo {
-  /** The peer address, for loopback-only control; absent for in-process doors (msw). */
-  remoteAddress?: string
-  /** Fires when the client goes away (streams stop on it). */
-  signal?: AbortSignal
-}
-
 export interface Context {
-  request: Request
-  info: RequestInfo
-  url: URL
+  incoming: Incoming
+  /** The URL's path, as routed. */
+  path: string
+  /** Upper-case. */
   method: string
   requestId: string
   started: number

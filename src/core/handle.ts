@@ -1,14 +1,16 @@
 /**
  * The core: `(Request) => Promise<Response>` on Web-standard Request/Response. The msw handlers, the
  * node:http server and the CLI are thin adapters around it; nothing here knows which door a request
- * came through, and nothing here imports `node:`.
+ * came through, and nothing here imports `node:`. Inside, a request is an Incoming (plain method,
+ * path, query and headers) and an answer an Outgoing, so the node:http door needs no Web objects.
  *
  * A request's way through, each stage a module of its own:
  * 1 route → 2 control → 3 world → 4 auth → 5 rules → 6 limits → 7 validate → 8 act → 9 render → 10 journal
  */
 import { ApiError } from '../errors.ts'
 import type { Worlds } from '../world/worlds.ts'
-import type { Context, RequestInfo } from './context.ts'
+import type { Context } from './context.ts'
+import { incomingOf, queryOf, type Incoming, type RequestInfo } from './incoming.ts'
 import { handleControl, isControlPath, type ControlOptions } from '../control/control.ts'
 import { selectWorld } from '../world/select.ts'
 import { authenticate } from '../auth/auth.ts'
@@ -29,14 +31,14 @@ import { markViolation, strictStatus } from '../render/strict.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
 
-/** The same core, answering with an Outgoing where it has one, for doors that write it themselves. */
-export type OutgoingHandler = (request: Request, info?: RequestInfo) => Promise<Response | Outgoing>
+/** The same core on an Incoming, answering with an Outgoing where it has one, for doors that write it themselves. */
+export type Answer = (incoming: Incoming) => Promise<Response | Outgoing>
 
-const OUTGOING = Symbol('standin.outgoing')
+const ANSWER = Symbol('standin.answer')
 
-/** The Outgoing form of a handler made by createHandler, if `handle` is one. */
-export function outgoingOf(handle: Handler): OutgoingHandler | undefined {
-  return (handle as Handler & { [OUTGOING]?: OutgoingHandler })[OUTGOING]
+/** The Incoming/Outgoing form of a handler made by createHandler, if `handle` is one. */
+export function answerOf(handle: Handler): Answer | undefined {
+  return (handle as Handler & { [ANSWER]?: Answer })[ANSWER]
 }
 
 export interface HandlerOptions extends ControlOptions {
@@ -51,13 +53,13 @@ export interface HandlerOptions extends ControlOptions {
   onViolation?: (entry: JournalEntry, world: string) => void
 }
 
-/** A Handler (Web Response out) over an OutgoingHandler, keeping the Outgoing form for outgoingOf. */
-export function handlerOf(answer: OutgoingHandler): Handler {
+/** A Handler (Request in, Response out) over an Answer, keeping the Answer for answerOf. */
+export function handlerOf(answer: Answer): Handler {
   const handle: Handler = async (request, info) => {
-    const out = await answer(request, info)
+    const out = await answer(incomingOf(request, info))
     return out instanceof Response ? out : responseOf(out)
   }
-  Object.defineProperty(handle, OUTGOING, { value: answer })
+  Object.defineProperty(handle, ANSWER, { value: answer })
   return handle
 }
 
@@ -65,45 +67,47 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
   return handlerOf(createAnswer(worlds, options))
 }
 
-function createAnswer(worlds: Worlds, options: HandlerOptions): OutgoingHandler {
+function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
   const api = worlds.api
-  return async function answer(request, info = {}) {
+  return async function answer(incoming) {
     const started = performance.now()
-    const url = new URL(request.url)
+    const path = incoming.path
 
     // 2. control — checked before routing: /__standin/ is not part of the API.
-    if (isControlPath(url.pathname)) return handleControl(worlds, request, url, info, options)
+    if (isControlPath(path)) return handleControl(worlds, incoming, options)
 
-    const headers: Record<string, string> = {}
-    request.headers.forEach((value, name) => { headers[name] = value })
+    const headers = incoming.headers
+    const query = queryOf(incoming.search)
     // 3. world — from the credential, or a header naming the world.
-    const world = selectWorld(worlds, headers, url)
+    const world = selectWorld(worlds, headers, query)
     world.tick()
     const ctx: Context = {
-      request, info, url, method: request.method.toUpperCase(), requestId: world.nextRequestId(), started, world,
-      params: {}, query: queryOf(url), headers, body: undefined, contentType: mediaTypeOf(headers['content-type']),
+      incoming, path, method: incoming.method.toUpperCase(), requestId: world.nextRequestId(), started, world,
+      params: {}, query, headers, body: undefined, contentType: mediaTypeOf(headers['content-type']),
       responseHeaders: [], onSuccess: [], onFailure: [], violations: [], cause: 'state',
     }
     let prepared: Prepared
     try {
       // 1. route
-      const routed = api.router.match(ctx.method, url.pathname)
+      const routed = api.router.match(ctx.method, path)
       if (!routed || 'allowed' in routed) {
         // Calling what the spec does not have is the client breaking the contract.
-        ctx.violations.push({ side: 'request', location: 'path', pointer: '', message: routed ? `${ctx.method} is not an operation of ${url.pathname} (allowed: ${routed.allowed.join(', ')})` : `no operation of the spec matches ${ctx.method} ${url.pathname}` })
-        if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path: url.pathname })
+        ctx.violations.push({ side: 'request', location: 'path', pointer: '', message: routed ? `${ctx.method} is not an operation of ${path} (allowed: ${routed.allowed.join(', ')})` : `no operation of the spec matches ${ctx.method} ${path}` })
+        if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path })
         throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
       }
       ctx.route = routed.match
       ctx.op = routed.match.operation
       ctx.params = routed.match.params
-      await readBody(ctx, api.behaviour.maxBodyBytes)
+      const reading = readBody(ctx, api.behaviour.maxBodyBytes)
+      if (reading) await reading
       // 7. validate, first in strict mode: nothing else may answer a request that breaks the spec.
       if (options.strict) validateRequest(ctx)
       // 4. auth
       authenticate(ctx)
       // 5. rules
-      const forced = await applyRules(ctx)
+      let forced = applyRules(ctx)
+      if (forced instanceof Promise) forced = await forced
       // A cut applies mid-stream: the request goes on as usual, and its stream ends early.
       if (forced?.kind === 'cut') ctx.cut = forced
       if (forced?.kind === 'fault') return await dropConnection(worlds, ctx, forced.fault, options, started)
@@ -163,7 +167,7 @@ function actAndRender(ctx: Context): Prepared {
 
 /** A fault: no answer at all — at once (`drop`) or after holding the request (`timeout`). */
 async function dropConnection(worlds: Worlds, ctx: Context, fault: 'drop' | 'timeout', options: HandlerOptions, started: number): Promise<Response> {
-  if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.info.signal)
+  if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.incoming.signal)
   if (ctx.op) checkRequest(ctx)
   journal(worlds, ctx, { status: 0, headers: [] }, started, options)
   return Response.error()
@@ -181,13 +185,4 @@ function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepare
   }
   const rendered = renderError(api, ctx, apiError, options.strict ? strictStatus(ctx, apiError) : undefined)
   return { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: api.behaviour.errors.contentType, code: rendered.code }
-}
-
-function queryOf(url: URL): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {}
-  for (const [name, value] of url.searchParams) {
-    const existing = query[name]
-    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
-  }
-  return query
 }

@@ -47,8 +47,10 @@ export class Journal {
     this.capacity = capacity
   }
 
-  add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
-    const full = { seq: ++this.seq, ...entry }
+  /** Adds an entry, numbering it: its `seq` is set here, on the object given. */
+  add(entry: Omit<JournalEntry, 'seq'> & { seq?: number }): JournalEntry {
+    const full = entry as JournalEntry
+    full.seq = ++this.seq
     this.entries.push(full)
     if (this.entries.length - this.start > this.capacity) {
       this.start++

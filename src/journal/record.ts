@@ -5,10 +5,11 @@ import type { JournalEntry } from './journal.ts'
 
 export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, durationMs: number): JournalEntry {
   return ctx.world.journal.add({
+    seq: 0,
     at: ctx.world.clock.now(),
     requestId: ctx.requestId,
     method: ctx.method,
-    path: ctx.url.pathname,
+    path: ctx.path,
     operation: ctx.op?.id,
     tenant: ctx.tenant?.id,
     status: prepared.status,

@@ -26,7 +26,8 @@ export interface RunViolation extends Violation {
 }
 
 export class RunTally {
-  private readonly outcomes = new Map<string, Outcome>()
+  /** By operation (or method and path, for requests that matched none), then status, then code. */
+  private readonly outcomes = new Map<string, Map<number, Map<string, Outcome>>>()
   private readonly found: RunViolation[] = []
   requests = 0
   /** Violations not kept because the list was full; counted, never silent. */
@@ -40,10 +41,15 @@ export class RunTally {
   record(entry: JournalEntry, world: string): void {
     this.requests++
     const path = entry.operation === undefined ? entry.path : undefined
-    const key = `${entry.operation ?? ''}\u0000${entry.method}\u0000${path ?? ''}\u0000${entry.status}\u0000${entry.code ?? ''}`
-    const outcome = this.outcomes.get(key)
+    // Nested maps on strings the model already holds: no key is built per request.
+    const first = entry.operation ?? `\u0000${entry.method}\u0000${path}`
+    let byStatus = this.outcomes.get(first)
+    if (!byStatus) this.outcomes.set(first, (byStatus = new Map()))
+    let byCode = byStatus.get(entry.status)
+    if (!byCode) byStatus.set(entry.status, (byCode = new Map()))
+    const outcome = byCode.get(entry.code ?? '')
     if (outcome) outcome.count++
-    else this.outcomes.set(key, { operation: entry.operation, method: entry.method, ...(path !== undefined ? { path } : {}), status: entry.status, ...(entry.code ? { code: entry.code } : {}), count: 1 })
+    else byCode.set(entry.code ?? '', { operation: entry.operation, method: entry.method, ...(path !== undefined ? { path } : {}), status: entry.status, ...(entry.code ? { code: entry.code } : {}), count: 1 })
     for (const v of entry.violations) this.addViolation(entry, world, v)
   }
 
@@ -54,7 +60,9 @@ export class RunTally {
   }
 
   all(): Outcome[] {
-    return [...this.outcomes.values()].map((o) => ({ ...o }))
+    const all: Outcome[] = []
+    for (const byStatus of this.outcomes.values()) for (const byCode of byStatus.values()) for (const o of byCode.values()) all.push({ ...o })
+    return all
   }
 
   violations(side?: Violation['side']): RunViolation[] {

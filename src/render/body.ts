@@ -28,14 +28,16 @@ export function shapeBody(api: Api, schemaPointer: string, input: ShapeInput): u
   return shape(api, { $ref: `#${schemaPointer}` }, input, 0)
 }
 
-const resourceSchemas = new WeakMap<Api, Map<string, boolean>>()
+/** Per api, response schema pointer, resource schema pointer: the model's own strings, no key built per request. */
+const resourceSchemas = new WeakMap<Api, Map<string, Map<string, boolean>>>()
 
 function isResourceSchema(api: Api, schemaPointer: string, resourcePointer: string): boolean {
   let known = resourceSchemas.get(api)
   if (!known) resourceSchemas.set(api, (known = new Map()))
-  const key = `${schemaPointer}\u0000${resourcePointer}`
-  let same = known.get(key)
-  if (same === undefined) known.set(key, (same = sameSchema(api, refToPointer(`#${schemaPointer}`), resourcePointer)))
+  let forSchema = known.get(schemaPointer)
+  if (!forSchema) known.set(schemaPointer, (forSchema = new Map()))
+  let same = forSchema.get(resourcePointer)
+  if (same === undefined) forSchema.set(resourcePointer, (same = sameSchema(api, refToPointer(`#${schemaPointer}`), resourcePointer)))
   return same
 }
 

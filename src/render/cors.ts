@@ -4,33 +4,36 @@
  * `Origin` allows that origin and exposes the headers it carries (so a client can read
  * `Retry-After` or a rate-limit header). A wrapper around the core handler, like Prism's `--cors`.
  */
-import { handlerOf, outgoingOf, type Handler } from '../core/handle.ts'
+import { answerOf, handlerOf, type Answer, type Handler } from '../core/handle.ts'
 import type { Outgoing } from './response.ts'
 
 export function withCors(handle: Handler): Handler {
-  // Keeps the core's Outgoing form, so the node:http door still writes answers without a Response.
-  const inner = outgoingOf(handle) ?? handle
-  return handlerOf(async (request, info) => {
-    const origin = request.headers.get('origin')
-    if (!origin) return inner(request, info)
-    if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-      return new Response(null, {
+  // Keeps the core's Incoming/Outgoing form, so the node:http door still needs no Web objects.
+  const inner: Answer = answerOf(handle) ?? ((incoming) => handle(incoming.toRequest(), incoming))
+  return handlerOf((incoming) => {
+    const origin = incoming.headers.origin
+    // Most requests carry no Origin: the core's own promise, nothing added.
+    if (!origin) return inner(incoming)
+    if (incoming.method.toUpperCase() === 'OPTIONS' && incoming.headers['access-control-request-method'] !== undefined) {
+      return Promise.resolve<Outgoing>({
         status: 204,
-        headers: {
-          'Access-Control-Allow-Origin': origin,
-          'Access-Control-Allow-Credentials': 'true',
-          'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
-          'Access-Control-Allow-Headers': request.headers.get('access-control-request-headers') ?? '*',
-          'Access-Control-Max-Age': '600',
-          Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
-        },
+        headers: [
+          ['access-control-allow-origin', origin],
+          ['access-control-allow-credentials', 'true'],
+          ['access-control-allow-methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'],
+          ['access-control-allow-headers', incoming.headers['access-control-request-headers'] ?? '*'],
+          ['access-control-max-age', '600'],
+          ['vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers'],
+        ],
+        body: null,
       })
     }
-    const out = await inner(request, info)
-    if (!(out instanceof Response)) return withCorsHeaders(out, origin)
-    if (out.type === 'error') return out
-    const { headers } = withCorsHeaders({ status: out.status, headers: [...out.headers], body: null }, origin)
-    return new Response(out.body, { status: out.status, statusText: out.statusText, headers })
+    return inner(incoming).then((out) => {
+      if (!(out instanceof Response)) return withCorsHeaders(out, origin)
+      if (out.type === 'error') return out
+      const { headers } = withCorsHeaders({ status: out.status, headers: [...out.headers], body: null }, origin)
+      return new Response(out.body, { status: out.status, statusText: out.statusText, headers })
+    })
   })
 }
 

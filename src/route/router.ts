@@ -69,17 +69,21 @@ export class Router {
   }
 
   private find(method: string, pathname: string): RouteResult {
-    const segments = split(pathname).map(safeDecode)
-    if (segments.some((s) => s === undefined)) return undefined
+    const segments = split(pathname)
+    for (let i = 0; i < segments.length; i++) {
+      const decoded = safeDecode(segments[i]!)
+      if (decoded === undefined) return undefined
+      segments[i] = decoded
+    }
     const values: string[] = []
-    const found = walk(this.root, segments as string[], 0, values)
+    const found = walk(this.root, segments, 0, values)
     if (!found) return undefined
-    const op = found.node.operations.get(method) ?? (method === 'HEAD' ? found.node.operations.get('GET') : undefined)
-    if (!op) return { allowed: [...found.node.operations.keys()] }
+    const op = found.operations.get(method) ?? (method === 'HEAD' ? found.operations.get('GET') : undefined)
+    if (!op) return { allowed: [...found.operations.keys()] }
     const params: Record<string, string> = {}
     // Each operation may name its parameters differently at the same position.
     const own = this.paramNames(op)
-    for (let i = 0; i < own.length; i++) params[own[i]!] = found.values[i] ?? ''
+    for (let i = 0; i < own.length; i++) params[own[i]!] = values[i] ?? ''
     return { match: { operation: op, params } }
   }
 
@@ -92,24 +96,30 @@ export class Router {
   }
 }
 
-function walk(n: Node, segments: string[], i: number, values: string[]): { node: Node; values: string[]; names: string[] } | undefined {
-  if (i === segments.length) return n.operations.size > 0 ? { node: n, values: [...values], names: [] } : undefined
+/** The node a path ends at; `values` holds the parameter values on the way (as found, on success). */
+function walk(n: Node, segments: string[], i: number, values: string[]): Node | undefined {
+  if (i === segments.length) return n.operations.size > 0 ? n : undefined
   const segment = segments[i]!
   const lit = n.literal.get(segment)
   if (lit) {
     const r = walk(lit, segments, i + 1, values)
     if (r) return r
   }
+  const depth = values.length
   for (const p of n.patterns) {
     const m = p.re.exec(segment)
     if (m) {
-      const r = walk(p.node, segments, i + 1, [...values, ...m.slice(1)])
+      for (let k = 1; k < m.length; k++) values.push(m[k]!)
+      const r = walk(p.node, segments, i + 1, values)
       if (r) return r
+      values.length = depth
     }
   }
   if (n.param && segment !== '') {
-    const r = walk(n.param.node, segments, i + 1, [...values, segment])
+    values.push(segment)
+    const r = walk(n.param.node, segments, i + 1, values)
     if (r) return r
+    values.length = depth
   }
   return undefined
 }

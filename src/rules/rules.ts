@@ -21,7 +21,11 @@ export type Forced =
   | { kind: 'fault'; fault: 'drop' | 'timeout' }
   | StreamCut
 
-export async function applyRules(ctx: Context): Promise<Forced | undefined> {
+/**
+ * The outcome a trigger or a rule forces, if any. Synchronous unless the rule that fires holds the
+ * request first (`delay`): then a promise of it.
+ */
+export function applyRules(ctx: Context): Forced | undefined | Promise<Forced | undefined> {
   const forced = applyTriggers(ctx)
   if (forced) return forced
   const rules = ctx.world.scenario.rules
@@ -37,21 +41,24 @@ export async function applyRules(ctx: Context): Promise<Forced | undefined> {
     hits.matched++
     if (!due && hits.matched >= rule.nth && hits.fired < rule.times) due = rule
   }
-  if (due) {
-    const rule = due
-    ctx.world.ruleHits.get(rule.index)!.fired++
-    ctx.cause = 'rule'
-    ctx.rule = rule.index
-    if (rule.delayMs) await sleep(rule.delayMs, ctx.info.signal)
-    if (rule.afterEvents !== undefined) return { kind: 'cut', afterEvents: rule.afterEvents, error: rule.error, fault: rule.fault, vars: { ...rule.vars } }
-    if (rule.fault) return { kind: 'fault', fault: rule.fault }
-    const headers = rule.headers.map(([name, render]) => [name, String(render(vars) ?? '')] as [string, string])
-    if (rule.error) throw new ApiError(rule.error, { ...rule.vars }, Object.fromEntries(headers))
-    if (rule.status !== undefined) return { kind: 'status', status: rule.status, headers, body: rule.body?.(vars) }
-    // A delay alone: the request goes on as usual, only later.
-    ctx.cause = 'state'
-    ctx.rule = undefined
-  }
+  if (!due) return undefined
+  const rule = due
+  ctx.world.ruleHits.get(rule.index)!.fired++
+  ctx.cause = 'rule'
+  ctx.rule = rule.index
+  if (rule.delayMs) return sleep(rule.delayMs, ctx.incoming.signal).then(() => fire(ctx, rule, vars))
+  return fire(ctx, rule, vars)
+}
+
+function fire(ctx: Context, rule: RuleModel, vars: Record<string, unknown>): Forced | undefined {
+  if (rule.afterEvents !== undefined) return { kind: 'cut', afterEvents: rule.afterEvents, error: rule.error, fault: rule.fault, vars: { ...rule.vars } }
+  if (rule.fault) return { kind: 'fault', fault: rule.fault }
+  const headers = rule.headers.map(([name, render]) => [name, String(render(vars) ?? '')] as [string, string])
+  if (rule.error) throw new ApiError(rule.error, { ...rule.vars }, Object.fromEntries(headers))
+  if (rule.status !== undefined) return { kind: 'status', status: rule.status, headers, body: rule.body?.(vars) }
+  // A delay alone: the request goes on as usual, only later.
+  ctx.cause = 'state'
+  ctx.rule = undefined
   return undefined
 }
 
@@ -60,7 +67,7 @@ function matches(rule: RuleModel, ctx: Context, vars: Record<string, unknown>): 
   // A stream cut only ever applies to an operation that has a stream.
   if (rule.afterEvents !== undefined && !ctx.op!.stream) return false
   if (rule.method && rule.method !== ctx.method) return false
-  if (rule.path && !rule.path.test(ctx.url.pathname)) return false
+  if (rule.path && !rule.path.test(ctx.path)) return false
   if (rule.match && !rule.match(vars)) return false
   return true
 }
@@ -83,10 +90,14 @@ function applyTriggers(ctx: Context): Forced | undefined {
     throw new ApiError(named)
   }
   if (!triggers.prefer) return undefined
-  const prefer = /(?:^|[,;\s])code=(\d{3})/.exec(ctx.headers.prefer ?? '')?.[1] ?? ctx.url.searchParams.get('__code') ?? undefined
+  const prefer = /(?:^|[,;\s])code=(\d{3})/.exec(ctx.headers.prefer ?? '')?.[1] ?? first(ctx.query.__code)
   if (!prefer) return undefined
   ctx.cause = 'trigger'
   return { kind: 'status', status: Number(prefer), headers: [] }
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

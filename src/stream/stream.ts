@@ -133,8 +133,8 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
     if (code) entry.code = code
   }
 
-  // The door's signal (a node:http client that went away), else the request's own (msw, in-process).
-  const signal = ctx.info.signal ?? ctx.request.signal
+  // The door's signal: a node:http client that went away, or the request's own (msw, in-process).
+  const signal = ctx.incoming.signal
   const onAbort = () => finish('abort')
   const finish = (how: Ending, error?: Extract<Emission, { kind: 'error' }>) => {
     if (ended !== undefined) return

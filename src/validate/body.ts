@@ -4,40 +4,26 @@
  * answer it in the API's own envelope.
  */
 import type { Context } from '../core/context.ts'
+import type { BodyRead } from '../core/incoming.ts'
 
-export async function readBody(ctx: Context, maxBytes: number): Promise<void> {
-  const request = ctx.request
-  if (ctx.method === 'GET' || ctx.method === 'HEAD') return
-  const declared = Number(request.headers.get('content-length') ?? NaN)
-  let bytes: Uint8Array
-  if (Number.isFinite(declared)) {
-    if (declared > maxBytes) {
-      ctx.bodyProblem = 'tooLarge'
-      // Not awaited: some bodies (msw's interceptor) settle a cancel only when the client finishes sending.
-      void request.body?.cancel().catch(() => {})
-      return
-    }
-    if (declared === 0) return
-    // The length is known and within the limit: read the body whole, without a stream reader.
-    try {
-      bytes = new Uint8Array(await request.arrayBuffer())
-    } catch {
-      ctx.bodyProblem = 'malformed'
-      return
-    }
-  } else {
-    if (request.body === null) return
-    const read = await readLimited(request.body, maxBytes)
-    if (read === 'malformed' || read === 'tooLarge') {
-      ctx.bodyProblem = read
-      return
-    }
-    bytes = read
+/**
+ * Reads and parses the body, when the request has one: nothing to wait for (undefined) otherwise, so
+ * a GET goes through the pipeline without a turn of the event loop.
+ */
+export function readBody(ctx: Context, maxBytes: number): Promise<void> | undefined {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD' || !ctx.incoming.hasBody) return undefined
+  return ctx.incoming.body(maxBytes).then((read) => parseBody(ctx, read))
+}
+
+function parseBody(ctx: Context, read: BodyRead): void {
+  if (read === 'malformed' || read === 'tooLarge') {
+    ctx.bodyProblem = read
+    return
   }
-  if (bytes.byteLength === 0) return
+  if (read === null || read.byteLength === 0) return
   let text: string
   try {
-    text = utf8.decode(bytes)
+    text = utf8.decode(read)
   } catch {
     ctx.bodyProblem = 'malformed'
     return
@@ -55,32 +41,6 @@ export async function readBody(ctx: Context, maxBytes: number): Promise<void> {
   } else {
     ctx.body = text
   }
-}
-
-/** A body of unknown length, read until it ends or passes `maxBytes`. */
-async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | 'malformed' | 'tooLarge'> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>
-    try {
-      chunk = await reader.read()
-    } catch {
-      return 'malformed'
-    }
-    if (chunk.done) break
-    size += chunk.value.byteLength
-    if (size > maxBytes) {
-      void reader.cancel().catch(() => {})
-      return 'tooLarge'
-    }
-    chunks.push(chunk.value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) { bytes.set(c, offset); offset += c.byteLength }
-  return bytes
 }
 
 // Stateless between whole-buffer decodes, so one serves every request.

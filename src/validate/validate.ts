@@ -10,7 +10,7 @@
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { describeAjvError, type ErrorObject } from '../spec/schemas.ts'
-import type { ValidationCause } from '../spec/model.ts'
+import type { OperationModel, ValidationCause } from '../spec/model.ts'
 import type { Violation } from '../journal/journal.ts'
 
 /** Why the request is refused, as the API's validation error names it. */
@@ -52,15 +52,18 @@ function findRefusal(ctx: Context): Refusal | undefined {
   }
 
   if (op.validateParams) {
+    const declared = declaredParameters(op)
     const headers: Record<string, string> = {}
-    for (const p of op.parameters) if (p.in === 'header' && ctx.headers[p.name.toLowerCase()] !== undefined) headers[p.name.toLowerCase()] = ctx.headers[p.name.toLowerCase()]!
+    for (const name of declared.header) if (ctx.headers[name] !== undefined) headers[name] = ctx.headers[name]
     const cookies: Record<string, string> = {}
-    for (const part of (ctx.headers.cookie ?? '').split(';')) {
-      const [name, ...value] = part.trim().split('=')
-      if (name) cookies[name] = value.join('=')
+    if (declared.cookie) {
+      for (const part of (ctx.headers.cookie ?? '').split(';')) {
+        const [name, ...value] = part.trim().split('=')
+        if (name) cookies[name] = value.join('=')
+      }
     }
     const query: Record<string, unknown> = {}
-    for (const p of op.parameters) if (p.in === 'query' && ctx.query[p.name] !== undefined) query[p.name] = ctx.query[p.name]
+    for (const name of declared.query) if (ctx.query[name] !== undefined) query[name] = ctx.query[name]
     const input = { path: { ...ctx.params }, query, header: headers, cookie: cookies }
     if (!op.validateParams(input)) {
       const errors = op.validateParams.errors ?? []
@@ -119,6 +122,23 @@ function findRefusal(ctx: Context): Refusal | undefined {
     })
   }
   return undefined
+}
+
+interface DeclaredParameters { header: string[]; query: string[]; cookie: boolean }
+const declaredByOp = new WeakMap<OperationModel, DeclaredParameters>()
+
+/** The names of an operation's header and query parameters, and whether it takes cookies: read once. */
+function declaredParameters(op: OperationModel): DeclaredParameters {
+  let declared = declaredByOp.get(op)
+  if (!declared) {
+    declared = {
+      header: op.parameters.filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+      query: op.parameters.filter((p) => p.in === 'query').map((p) => p.name),
+      cookie: op.parameters.some((p) => p.in === 'cookie'),
+    }
+    declaredByOp.set(op, declared)
+  }
+  return declared
 }
 
 function matchMedia<T>(types: Map<string, T>, contentType: string | undefined): T | undefined {
