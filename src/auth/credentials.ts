@@ -5,10 +5,7 @@
 import type { SecurityScheme } from '../spec/model.ts'
 
 export function credentialFor(scheme: SecurityScheme, headers: Record<string, string>, query: Record<string, unknown>): string | undefined {
-  if (scheme.kind === 'bearer') {
-    const m = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')
-    return m ? m[1]!.trim() : undefined
-  }
+  if (scheme.kind === 'bearer') return afterScheme(headers.authorization, 'bearer')
   if (scheme.kind === 'basic') {
     const m = /^Basic\s+(.+)$/i.exec(headers.authorization ?? '')
     if (!m) return undefined
@@ -29,4 +26,17 @@ export function credentialFor(scheme: SecurityScheme, headers: Record<string, st
     if (name === scheme.parameter) return decodeURIComponent(value.join('='))
   }
   return undefined
+}
+
+/**
+ * The credential after an auth scheme's name (`Bearer <token>`, any case, any run of whitespace), as
+ * `/^Bearer\s+(.+)$/i` reads it, without a regex match per request.
+ */
+function afterScheme(header: string | undefined, scheme: string): string | undefined {
+  if (header === undefined || header.length <= scheme.length + 1) return undefined
+  if (header.slice(0, scheme.length).toLowerCase() !== scheme) return undefined
+  const space = header.charCodeAt(scheme.length)
+  if (space !== 32 && space !== 9 && !/\s/.test(header[scheme.length]!)) return undefined
+  const token = header.slice(scheme.length + 1).trim()
+  return token === '' ? undefined : token
 }
