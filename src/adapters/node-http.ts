@@ -8,10 +8,14 @@
  * const server = await listen(standin.handle, { port: 4010 })
  * await server.close()
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { outgoingOf, type Handler } from '../core/handle.ts'
 import { responseOf, type Outgoing } from '../render/response.ts'
 import { requestOf } from './node-request.ts'
+
+// Not `import … from 'node:http'`: an ES import of a built-in reads every export, and node:http's
+// WebSocket getters load undici (~35 ms at start-up) whether or not anything uses it.
+const { createServer } = process.getBuiltinModule('node:http')
 
 export interface ListenOptions {
   port?: number
