@@ -1,15 +1,15 @@
 /**
- * Reads a YAML or JSON file and keeps what is needed to point at a line when something in it is wrong:
- * its text.
+ * Reads a YAML or JSON file and keeps what is needed to point at a line when something in it is wrong.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Document } from 'yaml'
 import { ConfigError } from '../errors.ts'
 import { unescapeToken } from '../util/pointer.ts'
+import { diskCacheOn, readCached, writeCached } from '../util/disk-cache.ts'
 
 const require = createRequire(import.meta.url)
-/** The YAML parser, loaded when a file is first parsed. */
+/** The YAML parser, loaded when a file is parsed: a start whose files are all in the disk cache skips it (~30 ms). */
 let yaml: typeof import('yaml') | undefined
 
 export interface ParsedFile {
@@ -26,7 +26,15 @@ export function readStructuredFile(file: string): ParsedFile {
   } catch (error) {
     throw new ConfigError([{ file, pointer: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }])
   }
-  return parseStructuredText(file, text)
+  // What the text parses to, kept on disk: the parser's version and the whole text are the key.
+  const key = diskCacheOn() ? `yaml ${(require('yaml/package.json') as { version: string }).version}\n${text}` : undefined
+  const cached = key === undefined ? undefined : readCached('parsed', key)
+  if (cached) return { file, value: cached.value, line: lineFinder(text) }
+  const parsed = parseStructuredText(file, text)
+  // Only what JSON gives back unchanged: no shared anchors, dates or non-finite numbers. A file that
+  // does not parse is not kept either: it is parsed again, and reports its problems as before.
+  if (key !== undefined && jsonSafe(parsed.value, new Set())) writeCached('parsed', key, parsed.value)
+  return parsed
 }
 
 export function parseStructuredText(file: string, text: string): ParsedFile {
@@ -63,4 +71,19 @@ function lineFinder(text: string): ParsedFile['line'] {
     if (!yaml!.isNode(node) || !node.range) return undefined
     return lineCounter.linePos(node.range[0]).line
   }
+}
+
+/** JSON.parse(JSON.stringify(value)) would give back the same value (no shared or cyclic objects). */
+function jsonSafe(value: unknown, seen: Set<object>): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
+  if (typeof value !== 'object' || seen.has(value)) return false
+  seen.add(value)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonSafe(value[i], seen)) return false
+    return true
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false
+  for (const item of Object.values(value)) if (!jsonSafe(item, seen)) return false
+  return true
 }
