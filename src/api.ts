@@ -79,6 +79,7 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
       return line ? { ...p, message: `${p.message} (line ${line})` } : p
     }))
   }
+  registry.persist()
   const basePaths = (Array.isArray(spec.document.servers) ? spec.document.servers : [])
     .map((s: any) => {
       try { return new URL(String(s?.url ?? ''), 'http://localhost').pathname } catch { return '' }

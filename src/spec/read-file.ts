@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import type { Document } from 'yaml'
 import { ConfigError } from '../errors.ts'
 import { unescapeToken } from '../util/pointer.ts'
-import { diskCacheOn, readCached, writeCached } from '../util/disk-cache.ts'
+import { diskCacheOn, jsonSafe, readCached, writeCached } from '../util/disk-cache.ts'
 
 const require = createRequire(import.meta.url)
 /** The YAML parser, loaded when a file is parsed: a start whose files are all in the disk cache skips it (~30 ms). */
@@ -33,7 +33,7 @@ export function readStructuredFile(file: string): ParsedFile {
   const parsed = parseStructuredText(file, text)
   // Only what JSON gives back unchanged: no shared anchors, dates or non-finite numbers. A file that
   // does not parse is not kept either: it is parsed again, and reports its problems as before.
-  if (key !== undefined && jsonSafe(parsed.value, new Set())) writeCached('parsed', key, parsed.value)
+  if (key !== undefined && jsonSafe(parsed.value)) writeCached('parsed', key, parsed.value)
   return parsed
 }
 
@@ -71,19 +71,4 @@ function lineFinder(text: string): ParsedFile['line'] {
     if (!yaml!.isNode(node) || !node.range) return undefined
     return lineCounter.linePos(node.range[0]).line
   }
-}
-
-/** JSON.parse(JSON.stringify(value)) would give back the same value (no shared or cyclic objects). */
-function jsonSafe(value: unknown, seen: Set<object>): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
-  if (typeof value !== 'object' || seen.has(value)) return false
-  seen.add(value)
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonSafe(value[i], seen)) return false
-    return true
-  }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return false
-  for (const item of Object.values(value)) if (!jsonSafe(item, seen)) return false
-  return true
 }

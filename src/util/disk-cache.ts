@@ -97,3 +97,18 @@ function prune(dir: string): void {
   const byAge = names.map((name) => ({ name, at: statSync(join(dir, name)).mtimeMs })).sort((a, b) => a.at - b.at)
   for (const { name } of byAge.slice(0, names.length - MAX_ENTRIES * 0.75)) rmSync(join(dir, name), { force: true })
 }
+
+/** JSON.parse(JSON.stringify(value)) would give back the same value (no shared or cyclic objects). */
+export function jsonSafe(value: unknown, seen = new Set<object>()): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0)
+  if (typeof value !== 'object' || seen.has(value)) return false
+  seen.add(value)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonSafe(value[i], seen)) return false
+    return true
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false
+  for (const item of Object.values(value)) if (!jsonSafe(item, seen)) return false
+  return true
+}
