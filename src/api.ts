@@ -2,9 +2,10 @@
  * Compiling a spec into an Api: the document loaded and bundled, behaviour and operations compiled,
  * routes and validators built — once, at start-up. Worlds and requests only read what is here.
  */
-// The English locale alone: the package's main entry loads every locale (~45 MB resident, ~130 ms).
-import { faker } from '@faker-js/faker/locale/en'
-import { generateSync } from 'json-schema-faker'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import type { Faker } from '@faker-js/faker'
+import type { generateSync as GenerateSync } from 'json-schema-faker'
 import { ConfigError, Problems } from './errors.ts'
 import { loadSpec, type LoadedSpec } from './spec/load.ts'
 import { SchemaRegistry } from './spec/schemas.ts'
@@ -13,6 +14,23 @@ import { compileOperations } from './spec/operations.ts'
 import type { BehaviourModel, OperationModel } from './spec/model.ts'
 import { Router } from './route/router.ts'
 import { isPlainObject } from './util/match.ts'
+
+const require = createRequire(import.meta.url)
+let fakers: { faker: Faker; generateSync: typeof GenerateSync } | undefined
+
+/**
+ * faker and json-schema-faker, loaded the first time a fake value is needed: many runs never need
+ * one, and loading them costs ~25 ms of start-up and ~10 MB resident. `fake` is synchronous, hence
+ * require (of ES modules without top-level await).
+ */
+function loadFakers(): { faker: Faker; generateSync: typeof GenerateSync } {
+  return (fakers ??= {
+    // The English locale alone: the package's main entry loads every locale (~45 MB resident, ~130 ms).
+    faker: (require('@faker-js/faker/locale/en') as typeof import('@faker-js/faker/locale/en')).faker,
+    // Its package exports only an `import` entry, which require does not resolve: require the file it names.
+    generateSync: (require(fileURLToPath(import.meta.resolve('json-schema-faker'))) as typeof import('json-schema-faker')).generateSync,
+  })
+}
 
 export interface ResourceShape {
   schema: any
@@ -61,6 +79,7 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
       return line ? { ...p, message: `${p.message} (line ${line})` } : p
     }))
   }
+  registry.persist()
   const basePaths = (Array.isArray(spec.document.servers) ? spec.document.servers : [])
     .map((s: any) => {
       try { return new URL(String(s?.url ?? ''), 'http://localhost').pathname } catch { return '' }
@@ -91,6 +110,7 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
     },
     fake(schema, random) {
       const seed = Math.floor(random() * 2 ** 31)
+      const { faker, generateSync } = loadFakers()
       // One faker for every Api: it is seeded right before each (synchronous) use.
       faker.seed(seed)
       try {

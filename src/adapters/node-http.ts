@@ -9,11 +9,15 @@
  * const server = await listen(standin.handle, { port: 4010 })
  * await server.close()
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { answerOf, type Answer, type Handler } from '../core/handle.ts'
 import { concat, type BodyRead, type Incoming } from '../core/incoming.ts'
-import { responseOf, type Outgoing } from '../render/response.ts'
+import { isOutgoing, responseOf, type Outgoing } from '../render/response.ts'
 import { requestOf } from './node-request.ts'
+
+// Not `import … from 'node:http'`: an ES import of a built-in reads every export, and node:http's
+// WebSocket getters load undici (~35 ms at start-up) whether or not anything uses it.
+const { createServer } = process.getBuiltinModule('node:http')
 
 export interface ListenOptions {
   port?: number
@@ -158,7 +162,7 @@ export function createNodeHandler(handle: Handler) {
     } catch (error) {
       return failed(res, error)
     }
-    if (out instanceof Response) return writeResponse(req, res, out, incoming.signal)
+    if (!isOutgoing(out)) return writeResponse(req, res, out, incoming.signal)
     if (typeof out.body === 'string' && out.status >= 200 && out.status <= 599) {
       // A whole body: one write, with its length.
       const headers = headersFor(req, out.headers)

@@ -11,8 +11,10 @@ import type { Standin } from '../index.ts'
 // Node keeps compiled (and type-stripped) code on disk after the first run, in its own cache
 // folder (NODE_COMPILE_CACHE, or the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off):
 // the next start skips ~100 ms of parsing. Enabled before standin's modules load, hence the
-// dynamic imports.
+// dynamic imports. Parsed spec and scenario files and validator code are kept beside it
+// (src/util/disk-cache.ts).
 enableCompileCache?.()
+;(await import('../util/disk-cache.ts')).enableDiskCache()
 const { createStandin, check, ConfigError, formatProblem } = await import('../index.ts')
 const { listen } = await import('../adapters/node-http.ts')
 

@@ -24,7 +24,7 @@ import { respondWithStream } from '../stream/stream.ts'
 import { rememberIdempotent, replayIdempotent } from '../act/idempotency.ts'
 import { renderForced, renderSuccess, selfCheck, type Prepared } from '../render/render.ts'
 import { renderError } from '../render/error.ts'
-import { responseOf, toOutgoing, withCommonHeaders, type Outgoing } from '../render/response.ts'
+import { isOutgoing, responseOf, toOutgoing, withCommonHeaders, type Outgoing } from '../render/response.ts'
 import { recordInJournal } from '../journal/record.ts'
 import type { JournalEntry } from '../journal/journal.ts'
 import { markViolation, strictStatus } from '../render/strict.ts'
@@ -57,7 +57,7 @@ export interface HandlerOptions extends ControlOptions {
 export function handlerOf(answer: Answer): Handler {
   const handle: Handler = async (request, info) => {
     const out = await answer(incomingOf(request, info))
-    return out instanceof Response ? out : responseOf(out)
+    return isOutgoing(out) ? responseOf(out) : out
   }
   Object.defineProperty(handle, ANSWER, { value: answer })
   return handle

@@ -5,7 +5,7 @@
  * `Retry-After` or a rate-limit header). A wrapper around the core handler, like Prism's `--cors`.
  */
 import { answerOf, handlerOf, type Answer, type Handler } from '../core/handle.ts'
-import type { Outgoing } from './response.ts'
+import { isOutgoing, type Outgoing } from './response.ts'
 
 export function withCors(handle: Handler): Handler {
   // Keeps the core's Incoming/Outgoing form, so the node:http door still needs no Web objects.
@@ -29,7 +29,7 @@ export function withCors(handle: Handler): Handler {
       })
     }
     return inner(incoming).then((out) => {
-      if (!(out instanceof Response)) return withCorsHeaders(out, origin)
+      if (isOutgoing(out)) return withCorsHeaders(out, origin)
       if (out.type === 'error') return out
       const { headers } = withCorsHeaders({ status: out.status, headers: [...out.headers], body: null }, origin)
       return new Response(out.body, { status: out.status, statusText: out.statusText, headers })

@@ -29,6 +29,14 @@ export interface Outgoing {
   body: string | ReadableStream<Uint8Array> | null
 }
 
+/**
+ * An Outgoing rather than a Web Response, told apart without touching the global `Response` (whose
+ * first use loads Node's fetch implementation — start-up need not wait for it).
+ */
+export function isOutgoing(out: Outgoing | Response): out is Outgoing {
+  return Array.isArray((out as Outgoing).headers)
+}
+
 export function toOutgoing(prepared: Prepared, head = false): Outgoing {
   const headers = prepared.headers.slice()
   let body: Outgoing['body'] = null

@@ -6,8 +6,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { basename, extname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
-import { Ajv } from 'ajv'
-import addFormatsModule from 'ajv-formats'
+import type { Ajv, Options, ValidateFunction } from 'ajv'
 import { ConfigError, Problems, suggest, type ConfigProblem } from '../errors.ts'
 import { readStructuredFile, parseStructuredText } from '../spec/read-file.ts'
 import type { BehaviourModel, OperationModel } from '../spec/model.ts'
@@ -15,11 +14,29 @@ import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { parseDuration } from '../util/duration.ts'
 import { compileHeaders, template } from '../spec/behaviour.ts'
 import type { KeyDef, RuleModel, Scenario, TenantDef } from './model.ts'
+import { Validators, ajvVersions } from '../spec/validators.ts'
+import { diskCacheOn } from '../util/disk-cache.ts'
 
 const require = createRequire(import.meta.url)
 export const scenarioSchema = require('./scenario.schema.json') as object
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
-let validateScenarioShape: ReturnType<Ajv['compile']> | undefined
+let validateScenarioShape: ValidateFunction | undefined
+
+/** The validator of scenario files: compiled by Ajv once, or made from its code in the disk cache. */
+function scenarioValidator(): ValidateFunction {
+  // Our own schema, checked by the tests: compiling the meta-schema to check it again costs start-up.
+  const options: Options = { allErrors: true, strict: false, verbose: true, validateSchema: false }
+  const make = (source: boolean) => {
+    const { Ajv } = require('ajv') as typeof import('ajv')
+    const addFormats = require('ajv-formats').default as (ajv: Ajv) => Ajv
+    return { scenario: addFormats(new Ajv({ ...options, ...(source ? { code: { source: true } } : {}) })) }
+  }
+  // The disk cache's key: everything the validator's code depends on.
+  const context = diskCacheOn() ? [ajvVersions(), String(make), JSON.stringify(options), JSON.stringify(scenarioSchema)].join('\n') : undefined
+  const validators = new Validators('scenario-validator', context, make)
+  const validate = validators.compile('scenario', 'scenario.schema.json', scenarioSchema)
+  validators.persist()
+  return validate
+}
 
 export interface ApiForScenarios {
   behaviour: BehaviourModel
@@ -73,12 +90,7 @@ function checkUnique(scenarios: Scenario[], problems: ConfigProblem[]): void {
 
 export function compileScenario(file: string, value: unknown, api: ApiForScenarios): Scenario {
   const problems = new Problems(file)
-  if (!validateScenarioShape) {
-    // Our own schema, checked by the tests: compiling the meta-schema to check it again costs start-up.
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false })
-    addFormats(ajv)
-    validateScenarioShape = ajv.compile(scenarioSchema)
-  }
+  validateScenarioShape ??= scenarioValidator()
   if (value === null || value === undefined) value = {}
   if (!validateScenarioShape(value)) {
     for (const e of validateScenarioShape.errors ?? []) {

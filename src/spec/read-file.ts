@@ -2,9 +2,15 @@
  * Reads a YAML or JSON file and keeps what is needed to point at a line when something in it is wrong.
  */
 import { readFileSync } from 'node:fs'
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml'
+import { createRequire } from 'node:module'
+import type { Document } from 'yaml'
 import { ConfigError } from '../errors.ts'
 import { unescapeToken } from '../util/pointer.ts'
+import { diskCacheOn, jsonSafe, readCached, writeCached } from '../util/disk-cache.ts'
+
+const require = createRequire(import.meta.url)
+/** The YAML parser, loaded when a file is parsed: a start whose files are all in the disk cache skips it (~30 ms). */
+let yaml: typeof import('yaml') | undefined
 
 export interface ParsedFile {
   file: string
@@ -20,13 +26,19 @@ export function readStructuredFile(file: string): ParsedFile {
   } catch (error) {
     throw new ConfigError([{ file, pointer: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }])
   }
-  return parseStructuredText(file, text)
+  // What the text parses to, kept on disk: the parser's version and the whole text are the key.
+  const key = diskCacheOn() ? `yaml ${(require('yaml/package.json') as { version: string }).version}\n${text}` : undefined
+  const cached = key === undefined ? undefined : readCached('parsed', key)
+  if (cached) return { file, value: cached.value, line: lineFinder(text) }
+  const parsed = parseStructuredText(file, text)
+  // Only what JSON gives back unchanged: no shared anchors, dates or non-finite numbers. A file that
+  // does not parse is not kept either: it is parsed again, and reports its problems as before.
+  if (key !== undefined && jsonSafe(parsed.value)) writeCached('parsed', key, parsed.value)
+  return parsed
 }
 
 export function parseStructuredText(file: string, text: string): ParsedFile {
-  const lineCounter = new LineCounter()
-  // JSON is YAML 1.2, so one parser serves both and gives positions for both.
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  const { doc, lineCounter } = parse(text)
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
@@ -35,15 +47,28 @@ export function parseStructuredText(file: string, text: string): ParsedFile {
       }),
     )
   }
-  const value = doc.toJS({ maxAliasCount: 1000 })
-  return {
-    file,
-    value,
-    line(pointer) {
-      const path = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeToken)
-      const node = doc.getIn(path, true)
-      if (!isNode(node) || !node.range) return undefined
-      return lineCounter.linePos(node.range[0]).line
-    },
+  return { file, value: doc.toJS({ maxAliasCount: 1000 }), line: lineFinder(text) }
+}
+
+function parse(text: string) {
+  yaml ??= require('yaml') as typeof import('yaml')
+  const lineCounter = new yaml.LineCounter()
+  // JSON is YAML 1.2, so one parser serves both and gives positions for both.
+  const doc: Document = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  return { doc, lineCounter }
+}
+
+/**
+ * Lines are wanted only for a message about a problem: the text is parsed again then, rather than
+ * its syntax tree kept for the life of the process.
+ */
+function lineFinder(text: string): ParsedFile['line'] {
+  let parsed: ReturnType<typeof parse> | undefined
+  return (pointer) => {
+    const { doc, lineCounter } = (parsed ??= parse(text))
+    const path = pointer === '' ? [] : pointer.slice(1).split('/').map(unescapeToken)
+    const node = doc.getIn(path, true)
+    if (!yaml!.isNode(node) || !node.range) return undefined
+    return lineCounter.linePos(node.range[0]).line
   }
 }

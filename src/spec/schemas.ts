@@ -3,47 +3,62 @@
  * validators compiled by JSON pointer at start-up. OpenAPI 3.1 schemas are JSON Schema 2020-12
  * (Ajv2020); 3.0 schemas are a draft-04/07 dialect with `nullable` (Ajv's default draft handles it).
  */
-import { Ajv, type ValidateFunction, type ErrorObject, type Options } from 'ajv'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import { createRequire } from 'node:module'
+import type { Ajv, ValidateFunction, ErrorObject, Options } from 'ajv'
 import { get } from '../util/pointer.ts'
 import { isPlainObject } from '../util/match.ts'
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+import { diskCacheOn, jsonSafe } from '../util/disk-cache.ts'
+import { Validators, ajvVersions } from './validators.ts'
 
 export type { ErrorObject, ValidateFunction }
 
+const require = createRequire(import.meta.url)
 const DOC_ID = 'standin:spec'
+
+type Purpose = 'body' | 'params' | 'response'
+
+// validateSchema: checking the document against the meta-schema reaches no schema inside it (only
+// top-level keywords), yet compiling the meta-schema cost each instance ~30 ms at start-up. A bad
+// schema still fails when its validator is compiled, with the same message.
+const BASE: Options = { strict: false, allErrors: true, validateFormats: true, discriminator: false, validateSchema: false }
+const PURPOSES: Record<Purpose, { options: Options; hidden?: 'readOnly' | 'writeOnly' }> = {
+  // A client does not send readOnly properties, and a server does not return writeOnly ones: each
+  // side's copy of the document does not require them (OpenAPI's readOnly/writeOnly semantics).
+  body: { options: { coerceTypes: false, useDefaults: true }, hidden: 'readOnly' },
+  // Path, query and header values arrive as strings: coerce them to the declared types.
+  params: { options: { coerceTypes: 'array', useDefaults: true } },
+  response: { options: { coerceTypes: false }, hidden: 'writeOnly' },
+}
+/** OpenAPI keywords that are not JSON Schema vocabulary. */
+const KEYWORDS = ['example', 'xml', 'externalDocs', 'discriminator', 'x-standin', 'x-faker', 'faker']
 
 export class SchemaRegistry {
   readonly document: any
-  private readonly body: Ajv
-  private readonly params: Ajv
-  private readonly response: Ajv
+  private readonly validators: Validators<Purpose>
 
   constructor(document: any, version: '3.0' | '3.1') {
     this.document = document
-    const make = (options: Options, hidden?: 'readOnly' | 'writeOnly'): Ajv => {
-      // validateSchema: checking the document against the meta-schema reaches no schema inside it (only
-      // top-level keywords), yet compiling the meta-schema cost each instance ~30 ms at start-up. A bad
-      // schema still fails when its validator is compiled, with the same message.
-      const base: Options = { strict: false, allErrors: true, validateFormats: true, discriminator: false, validateSchema: false, ...options }
-      const ajv = version === '3.1' ? new Ajv2020(base) : new Ajv(base)
-      addFormats(ajv)
-      // OpenAPI keywords that are not JSON Schema vocabulary.
-      for (const keyword of ['example', 'xml', 'externalDocs', 'discriminator', 'x-standin', 'x-faker', 'faker']) {
-        if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword })
+    const make = (source: boolean): Record<Purpose, Ajv> => {
+      const { Ajv } = require('ajv') as typeof import('ajv')
+      const { Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020.js')
+      const addFormats = require('ajv-formats').default as (ajv: Ajv) => Ajv
+      const one = ({ options, hidden }: (typeof PURPOSES)[Purpose]): Ajv => {
+        const all: Options = { ...BASE, ...options, ...(source ? { code: { source: true } } : {}) }
+        const ajv = version === '3.1' ? new Ajv2020(all) : new Ajv(all)
+        addFormats(ajv)
+        for (const keyword of KEYWORDS) if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword })
+        if (version === '3.0' && !ajv.getKeyword('nullable')) ajv.addKeyword({ keyword: 'nullable' })
+        ajv.addSchema(prepare(document, hidden), DOC_ID)
+        return ajv
       }
-      if (version === '3.0' && !ajv.getKeyword('nullable')) ajv.addKeyword({ keyword: 'nullable' })
-      ajv.addSchema(prepare(document, hidden), DOC_ID)
-      return ajv
+      return { body: one(PURPOSES.body), params: one(PURPOSES.params), response: one(PURPOSES.response) }
     }
-    // A client does not send readOnly properties, and a server does not return writeOnly ones: each
-    // side's copy of the document does not require them (OpenAPI's readOnly/writeOnly semantics).
-    this.body = make({ coerceTypes: false, useDefaults: true }, 'readOnly')
-    // Path, query and header values arrive as strings: coerce them to the declared types.
-    this.params = make({ coerceTypes: 'array', useDefaults: true })
-    this.response = make({ coerceTypes: false }, 'writeOnly')
+    this.validators = new Validators('validators', diskCacheOn() ? cacheContext(document, version, make) : undefined, make)
+  }
+
+  /** Keeps the validators' code in the disk cache (when it is on), once the spec has compiled. */
+  persist(): void {
+    this.validators.persist()
   }
 
   private readonly compiled = new Map<string, ValidateFunction>()
@@ -52,12 +67,12 @@ export class SchemaRegistry {
    * A validator for the schema at a pointer of the document (`#/components/schemas/Session`).
    * Validators are shared: most responses of a spec are a `$ref` to one error schema.
    */
-  compileAt(purpose: 'body' | 'params' | 'response', pointer: string): ValidateFunction {
+  compileAt(purpose: Purpose, pointer: string): ValidateFunction {
     const target = this.refTarget(pointer)
     const key = `${purpose} ${target}`
     let validate = this.compiled.get(key)
     if (!validate) {
-      validate = this.ajvFor(purpose).compile({ $ref: `${DOC_ID}#${encodePointerForUri(target)}` })
+      validate = this.validators.compile(purpose, `#${target}`, { $ref: `${DOC_ID}#${encodePointerForUri(target)}` })
       this.compiled.set(key, validate)
     }
     return validate
@@ -74,17 +89,13 @@ export class SchemaRegistry {
   }
 
   /** A validator for a schema built at start-up that refers into the document. */
-  compileSchema(purpose: 'body' | 'params' | 'response', schema: object): ValidateFunction {
-    return this.ajvFor(purpose).compile(schema)
+  compileSchema(purpose: Purpose, schema: object): ValidateFunction {
+    return this.validators.compile(purpose, JSON.stringify(schema), schema)
   }
 
   /** A `$ref` usable inside a schema given to compileSchema. */
   ref(pointer: string): { $ref: string } {
     return { $ref: `${DOC_ID}#${encodePointerForUri(pointer)}` }
-  }
-
-  private ajvFor(purpose: 'body' | 'params' | 'response'): Ajv {
-    return purpose === 'body' ? this.body : purpose === 'params' ? this.params : this.response
   }
 
   /** Where each `$ref` leads; render resolves the same few refs on every request. */
@@ -124,6 +135,17 @@ export class SchemaRegistry {
     }
     return walk(schema, [])
   }
+}
+
+/**
+ * Everything the validators' code depends on besides the schemas compiled, as the disk cache's key:
+ * Ajv's version, how the instances are set up (the source of `make`, the options), and each one's
+ * copy of the document. A document JSON would change (a non-finite number) is not cached.
+ */
+function cacheContext(document: any, version: string, make: (source: boolean) => unknown): string | undefined {
+  const documents = Object.values(PURPOSES).map(({ hidden }) => prepare(document, hidden))
+  if (!jsonSafe(documents)) return undefined
+  return [ajvVersions(), String(make), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID }), JSON.stringify(documents)].join('\n')
 }
 
 /** `#/components/schemas/Session` -> `/components/schemas/Session` (URI-decoded). */
