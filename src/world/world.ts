@@ -7,7 +7,7 @@ import type { ResourceModel } from '../spec/model.ts'
 import type { KeyDef, Scenario } from '../scenario/model.ts'
 import { Clock, type ClockMode } from './clock.ts'
 import { MemoryStore, type Store, type StoredRecord } from './store.ts'
-import { TimerQueue } from './timers.ts'
+import { TimerQueue, type Task } from './timers.ts'
 import { Journal, type JournalQuery, type Violation } from '../journal/journal.ts'
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
@@ -56,33 +56,42 @@ export interface IdempotentResponse {
 type TimerModel = NonNullable<ResourceModel['lifecycle']>['timers'][number]
 
 /**
- * A record's pending lifecycle move, as data rather than a closure: a world may hold one for each
- * of 100,000 records, and a closure with its captured scopes takes twice the memory.
+ * A lifecycle timer of one resource (provisioning → ready after 2s), shared by every record it
+ * runs on: the queue holds the record and, for timers counted from entering a state, the record's
+ * transition count then (moved on since = stale; -1 for timers counted from creation).
  */
-class LifecycleTimer {
+class LifecycleTimer implements Task<StoredRecord> {
   readonly world: World
   readonly model: ResourceModel
-  readonly record: StoredRecord
   readonly timer: TimerModel
-  /** For timers counted from entering a state: the record's transition count then (moved on = stale). */
-  readonly transitions: number | undefined
-  readonly at: number
 
-  constructor(world: World, model: ResourceModel, record: StoredRecord, timer: TimerModel, transitions: number | undefined, at: number) {
+  constructor(world: World, model: ResourceModel, timer: TimerModel) {
     this.world = world
     this.model = model
-    this.record = record
     this.timer = timer
-    this.transitions = transitions
-    this.at = at
   }
 
-  run(): void {
-    const { world, model, record, timer } = this
+  run(record: StoredRecord, transitions: number, at: number): void {
+    const { world, model, timer } = this
     if (world.store.get(model.name, record.id) !== record) return
-    if (this.transitions !== undefined && record.transitions !== this.transitions) return
+    if (transitions >= 0 && record.transitions !== transitions) return
     if (!timer.from.has(record.state!)) return
-    world.setState(model, record, timer.to, this.at)
+    world.setState(model, record, timer.to, at)
+  }
+}
+
+/** A resource's retention: the record goes away, unless it already has. */
+class RetentionTimer implements Task<StoredRecord> {
+  readonly world: World
+  readonly model: ResourceModel
+
+  constructor(world: World, model: ResourceModel) {
+    this.world = world
+    this.model = model
+  }
+
+  run(record: StoredRecord): void {
+    if (this.world.store.get(this.model.name, record.id) === record) this.world.remove(this.model, record)
   }
 }
 
@@ -105,6 +114,8 @@ export class World {
   readonly streams = new Map<string, Set<OpenStream>>()
   random!: () => number
   private readonly options: WorldOptions
+  private readonly lifecycleTimers = new Map<TimerModel, LifecycleTimer>()
+  private readonly retentionTimers = new Map<ResourceModel, RetentionTimer>()
   private requestSeq = 0
   private requestPrefix: string | undefined
 
@@ -181,9 +192,9 @@ export class World {
     this.scheduleTimers(model, record, 'created', record.createdAt)
     this.scheduleTimers(model, record, 'entered', record.enteredAt)
     if (model.retentionMs !== undefined) {
-      this.timers.schedule(record.createdAt + model.retentionMs, () => {
-        if (this.store.get(model.name, record.id) === record) this.remove(model, record)
-      })
+      let task = this.retentionTimers.get(model)
+      if (!task) this.retentionTimers.set(model, (task = new RetentionTimer(this, model)))
+      this.timers.schedule(record.createdAt + model.retentionMs, task, record)
     }
   }
 
@@ -236,14 +247,16 @@ export class World {
   private scheduleTimers(model: ResourceModel, record: StoredRecord, since: 'created' | 'entered', base: number): void {
     const lifecycle = model.lifecycle
     if (!lifecycle) return
+    let vars: { record: Record<string, unknown>; tenant: Tenant | undefined; now: number } | undefined
     for (const timer of lifecycle.timers) {
       if (timer.since !== since) continue
       if (since === 'entered' && !timer.from.has(record.state!)) continue
-      const tenant = this.tenants.get(record.tenant)
-      const after = timer.after({ record: record.data, tenant, now: base })
+      vars ??= { record: record.data, tenant: this.tenants.get(record.tenant), now: base }
+      const after = timer.after(vars)
       if (typeof after !== 'number' || !Number.isFinite(after)) continue
-      const at = base + after
-      this.timers.schedule(at, new LifecycleTimer(this, model, record, timer, since === 'entered' ? record.transitions : undefined, at))
+      let task = this.lifecycleTimers.get(timer)
+      if (!task) this.lifecycleTimers.set(timer, (task = new LifecycleTimer(this, model, timer)))
+      this.timers.schedule(base + after, task, record, since === 'entered' ? record.transitions : -1)
     }
   }
 
