@@ -108,8 +108,8 @@ export class World {
   readonly tenants = new Map<string, Tenant>()
   readonly ruleHits = new Map<number, { matched: number; fired: number }>()
   readonly idempotency = new Map<string, IdempotentResponse>()
-  /** resource \0 id -> when the record went away, for `gone` (410) answers. */
-  readonly tombstones = new Map<string, number>()
+  /** resource -> id -> when the record went away, for `gone` (410) answers. */
+  private readonly tombstones = new Map<string, Map<string, number>>()
   /** Open streams per key (a parent record's id; '' for streams no limit counts), for one-stream-at-a-time rules. */
   readonly streams = new Map<string, Set<OpenStream>>()
   random!: () => number
@@ -188,7 +188,7 @@ export class World {
 
   insert(model: ResourceModel, record: StoredRecord): void {
     this.store.insert(record)
-    this.tombstones.delete(`${model.name}\u0000${record.id}`)
+    this.tombstones.get(model.name)?.delete(record.id)
     this.scheduleTimers(model, record, 'created', record.createdAt)
     this.scheduleTimers(model, record, 'entered', record.enteredAt)
     if (model.retentionMs !== undefined) {
@@ -201,11 +201,18 @@ export class World {
   /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
   remove(model: ResourceModel, record: StoredRecord): void {
     this.store.remove(model.name, record.id)
-    this.tombstones.set(`${model.name}\u0000${record.id}`, this.clock.now())
+    let gone = this.tombstones.get(model.name)
+    if (!gone) this.tombstones.set(model.name, (gone = new Map()))
+    gone.set(record.id, this.clock.now())
     for (const child of this.api.behaviour.resources.values()) {
       if (child.parent?.resource !== model.name) continue
       for (const inner of [...this.store.list(child.name, record.tenant, record.id)]) this.remove(child, inner)
     }
+  }
+
+  /** When a record of `resource` went away (removed, not replaced since), if it did. */
+  goneAt(resource: string, id: string): number | undefined {
+    return this.tombstones.get(resource)?.get(id)
   }
 
   /** Takes a place among the open streams of a key; `release` gives it back (once). */
