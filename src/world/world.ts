@@ -12,7 +12,6 @@ import { Journal, type JournalQuery, type Violation } from '../journal/journal.t
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
 import { seededRandom } from '../util/random.ts'
-import { copyData } from '../util/copy.ts'
 
 export interface Tenant {
   id: string
@@ -153,12 +152,14 @@ export class World {
     }
     const now = this.clock.now()
     for (const t of scenario.tenants) {
+      const tenant = this.tenants.get(t.id)!
       for (const [resource, list] of Object.entries(t.records)) {
         const model = this.api.behaviour.resources.get(resource)!
+        const parentField = model.parent ? (model.parent.field ?? model.parent.param) : undefined
         for (const data of list) {
-          const parentId = model.parent ? (data[model.parent.field ?? model.parent.param] as string | undefined) : undefined
-          const record = buildRecord(this, model, this.tenants.get(t.id)!, copyData(data), { now, parentId })
-          this.insert(model, record)
+          // buildRecord copies what it keeps, so the scenario stays as written for the next reset.
+          const parentId = parentField === undefined ? undefined : (data[parentField] as string | undefined)
+          this.insert(model, buildRecord(this, model, tenant, data, { now, parentId }))
         }
       }
     }
