@@ -11,7 +11,7 @@ export type Vars = Record<string, unknown>
 export type Evaluate = (vars: Vars) => unknown
 
 const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
-  iso: (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined),
+  iso: (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? isoString(ms) : undefined),
   epoch: (ms: unknown) => (typeof ms === 'number' ? Math.floor(ms / 1000) : undefined),
   ceil: (n: number) => Math.ceil(n),
   floor: (n: number) => Math.floor(n),
@@ -24,6 +24,25 @@ const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
   number: (s: unknown) => (s === undefined || s === null || s === '' ? undefined : Number(s)),
   json: (s: unknown) => JSON.stringify(s),
   len: (s: unknown) => (Array.isArray(s) || typeof s === 'string' ? s.length : undefined),
+}
+
+/**
+ * The last few instants formatted, and their strings: records made in the same millisecond (every
+ * record a scenario seeds, a burst of creates) share one createdAt string rather than each holding
+ * a copy, and formatting a date is the dearest step of building a record.
+ */
+const ISO_CACHE = 8
+const isoInstants = new Float64Array(ISO_CACHE).fill(NaN)
+const isoStrings: string[] = new Array<string>(ISO_CACHE).fill('')
+let isoNext = 0
+
+function isoString(ms: number): string {
+  for (let i = 0; i < ISO_CACHE; i++) if (isoInstants[i] === ms) return isoStrings[i]!
+  const s = new Date(ms).toISOString()
+  isoInstants[isoNext] = ms
+  isoStrings[isoNext] = s
+  isoNext = (isoNext + 1) % ISO_CACHE
+  return s
 }
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op'; value: string }
@@ -79,7 +98,8 @@ export function compileExpression(src: string): Evaluate {
       const op = take().value
       const l = left
       const r = next()
-      left = (v) => applyOp(op, l(v), () => r(v))
+      // Only ?? leaves its right side unevaluated; the others take both values (no closure per evaluation).
+      left = op === '??' ? (v) => l(v) ?? r(v) : (v) => applyOp(op, l(v), r(v))
     }
     return left
   }
@@ -113,6 +133,8 @@ export function compileExpression(src: string): Evaluate {
         while (peek()?.value === ',') { take(','); args.push(coalesce()) }
       }
       take(')')
+      // Most calls take one argument (iso(now)): no argument array to build on every evaluation.
+      if (args.length === 1) { const [a] = args as [Evaluate]; return (v) => fn(a(v)) }
       return (v) => fn(...args.map((a) => a(v)))
     }
     const path: string[] = [t.value]
@@ -127,9 +149,7 @@ export function compileExpression(src: string): Evaluate {
   return result
 }
 
-function applyOp(op: string, left: unknown, right: () => unknown): unknown {
-  if (op === '??') return left ?? right()
-  const r = right()
+function applyOp(op: string, left: unknown, r: unknown): unknown {
   if (op === '+') {
     if (typeof left === 'string' || typeof r === 'string') return `${left ?? ''}${r ?? ''}`
     return (left as number) + (r as number)
