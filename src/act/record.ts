@@ -27,14 +27,21 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   const layout = layoutOf(shape, model.idField)
   // The id first, then the schema's own order: records read back the way the API documents them.
   const data: Record<string, unknown> = { ...layout.draft }
-  for (const [name, value] of shape.defaults) data[name] = typeof value === 'object' && value !== null ? structuredClone(value) : value
-  for (const name of Object.keys(input)) {
+  // Indexed loops: a world is seeded by the 100,000, and for…of over an array allocates as it goes
+  // until the optimizing compiler gets to the loop.
+  for (let i = 0; i < shape.defaults.length; i++) {
+    const [name, value] = shape.defaults[i]!
+    data[name] = typeof value === 'object' && value !== null ? structuredClone(value) : value
+  }
+  const given = Object.keys(input)
+  for (let i = 0; i < given.length; i++) {
+    const name = given[i]!
     if (!acceptsField(shape, name)) continue
     const value = input[name]
     data[name] = options.fromRequest || typeof value !== 'object' || value === null ? value : copyData(value)
   }
-  const given = input[model.idField]
-  const id = (typeof given === 'string' && given !== '') || typeof given === 'number' ? (options.fromRequest ? model.newId(world.random) : String(given)) : model.newId(world.random)
+  const givenId = input[model.idField]
+  const id = (typeof givenId === 'string' && givenId !== '') || typeof givenId === 'number' ? (options.fromRequest ? model.newId(world.random) : String(givenId)) : model.newId(world.random)
   data[model.idField] = model.idType === 'integer' ? Number(id) : id
   let state: string | undefined
   if (model.lifecycle) {
@@ -48,7 +55,8 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   }
   if (model.onCreate.length > 0) {
     const vars = { ...options.vars, body: input, record: data, tenant, now: options.now, id }
-    for (const [field, render] of model.onCreate) {
+    for (let i = 0; i < model.onCreate.length; i++) {
+      const [field, render] = model.onCreate[i]!
       if (options.fromRequest || data[field] === undefined) {
         const value = render(vars)
         if (value !== undefined) data[field] = value
@@ -56,7 +64,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     }
   }
   let missing: string[] | undefined
-  for (const name of shape.required) if (data[name] === undefined) (missing ??= []).push(name)
+  for (let i = 0; i < shape.required.length; i++) if (data[shape.required[i]!] === undefined) (missing ??= []).push(shape.required[i]!)
   if (missing) {
     const fake = world.api.fake(shape.schema, world.random) as Record<string, unknown> | undefined
     for (const name of missing) if (fake && fake[name] !== undefined) data[name] = fake[name]

@@ -156,8 +156,9 @@ export class World {
       for (const [resource, list] of Object.entries(t.records)) {
         const model = this.api.behaviour.resources.get(resource)!
         const parentField = model.parent ? (model.parent.field ?? model.parent.param) : undefined
-        for (const data of list) {
+        for (let i = 0; i < list.length; i++) {
           // buildRecord copies what it keeps, so the scenario stays as written for the next reset.
+          const data = list[i]!
           const parentId = parentField === undefined ? undefined : (data[parentField] as string | undefined)
           this.insert(model, buildRecord(this, model, tenant, data, { now, parentId }))
         }
@@ -256,7 +257,8 @@ export class World {
     const lifecycle = model.lifecycle
     if (!lifecycle) return
     let vars: { record: Record<string, unknown>; tenant: Tenant | undefined; now: number } | undefined
-    for (const timer of lifecycle.timers) {
+    for (let i = 0; i < lifecycle.timers.length; i++) {
+      const timer = lifecycle.timers[i]!
       if (timer.since !== since) continue
       if (since === 'entered' && !timer.from.has(record.state!)) continue
       vars ??= { record: record.data, tenant: this.tenants.get(record.tenant), now: base }
