@@ -7,6 +7,8 @@
  * compileExpression('iso(now + (body.ttl ?? 1800) * 1000)')({ now: 0, body: {} })
  * // '1970-01-01T00:30:00.000Z'
  */
+import { isoString } from './iso.ts'
+
 export type Vars = Record<string, unknown>
 export type Evaluate = (vars: Vars) => unknown
 
@@ -24,25 +26,6 @@ const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
   number: (s: unknown) => (s === undefined || s === null || s === '' ? undefined : Number(s)),
   json: (s: unknown) => JSON.stringify(s),
   len: (s: unknown) => (Array.isArray(s) || typeof s === 'string' ? s.length : undefined),
-}
-
-/**
- * The last few instants formatted, and their strings: records made in the same millisecond (every
- * record a scenario seeds, a burst of creates) share one createdAt string rather than each holding
- * a copy, and formatting a date is the dearest step of building a record.
- */
-const ISO_CACHE = 8
-const isoInstants = new Float64Array(ISO_CACHE).fill(NaN)
-const isoStrings: string[] = new Array<string>(ISO_CACHE).fill('')
-let isoNext = 0
-
-function isoString(ms: number): string {
-  for (let i = 0; i < ISO_CACHE; i++) if (isoInstants[i] === ms) return isoStrings[i]!
-  const s = new Date(ms).toISOString()
-  isoInstants[isoNext] = ms
-  isoStrings[isoNext] = s
-  isoNext = (isoNext + 1) % ISO_CACHE
-  return s
 }
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op'; value: string }
