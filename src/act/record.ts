@@ -71,7 +71,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   }
   return {
     id, resource: model.name, tenant: tenant.id, parentId: options.parentId, data: finish(data, layout), state,
-    createdAt: options.now, enteredAt: options.now, transitions: 0, version: 0,
+    transitions: 0, version: 0,
   }
 }
 
