@@ -1,6 +1,6 @@
 /**
  * `iso(ms)` for templates: the same string as `new Date(ms).toISOString()`, made cheaply, since a
- * record gets one or two (createdAt, expiresAt) and a world is seeded with 100,000 records.
+ * record often gets two (when it was made, when it expires) and a world may be seeded with 100,000.
  *
  * - The last few instants are remembered with their strings: records made in the same millisecond
  *   (every record a scenario seeds, a burst of creates) share one string rather than each holding

@@ -55,7 +55,7 @@ export interface IdempotentResponse {
 type TimerModel = NonNullable<ResourceModel['lifecycle']>['timers'][number]
 
 /**
- * A lifecycle timer of one resource (provisioning → ready after 2s), shared by every record it
+ * A lifecycle timer of one resource (from one state to another after a while), shared by every record it
  * runs on: the queue holds the record and, for timers counted from entering a state, the record's
  * transition count then (moved on since = stale; -1 for timers counted from creation).
  */
