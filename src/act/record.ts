@@ -16,8 +16,8 @@ export interface BuildOptions {
   vars?: Record<string, unknown>
   /**
    * A created record (the input is a request's body): it gets a fresh id, the initial state and
-   * every computed field. A seeded one (the input is a scenario's record, copied, never kept)
-   * keeps the values it was given.
+   * every computed field. A seeded one (the input is a scenario's record, whose nested values are
+   * copied, so the scenario stays as written) keeps the values it was given.
    */
   fromRequest?: boolean
 }

@@ -85,7 +85,7 @@ export class TimerQueue {
     this.tasks.pop()
     this.subjects.pop()
     this.marks.pop()
-    const n = last
+    const n = this.at.length
     let i = 0
     for (;;) {
       const l = 2 * i + 1
