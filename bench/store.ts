@@ -36,7 +36,7 @@ function session(i: number): Session {
 }
 
 function stored(s: Session): StoredRecord {
-  return { id: s.id, resource: 'session', tenant: s.tenant, data: s.data, state: s.state, createdAt: 0, enteredAt: 0, transitions: 0, version: 0 }
+  return { id: s.id, resource: 'session', tenant: s.tenant, data: s.data, state: s.state, transitions: 0, version: 0 }
 }
 
 function heapMB(): number {

@@ -32,10 +32,11 @@ export function act(ctx: Context): Outcome {
   if (op.action === 'create') {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
     const input = isPlainObject(ctx.body) ? ctx.body : {}
-    const record = buildRecord(world, model, ctx.tenant, input, { now: world.clock.now(), parentId, vars: varsOf(ctx), fromRequest: true })
+    const now = world.clock.now()
+    const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true })
     applySet(ctx, record)
     checkUnique(ctx, model, record)
-    world.insert(model, record)
+    world.insert(model, record, now)
     ctx.record = record
     return { status, record }
   }

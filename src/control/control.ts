@@ -206,8 +206,9 @@ function state(world: World, method: string, resource: string | undefined, body:
     const model = resources.get(resource)!
     const created = body.records.map((data: any) => {
       const parentId = model.parent ? data?.[model.parent.field ?? model.parent.param] : undefined
-      const record = buildRecord(world, model, tenant, isPlainObject(data) ? structuredClone(data) : {}, { now: world.clock.now(), parentId })
-      world.insert(model, record)
+      const now = world.clock.now()
+      const record = buildRecord(world, model, tenant, isPlainObject(data) ? structuredClone(data) : {}, { now, parentId })
+      world.insert(model, record, now)
       return record.data
     })
     return json(201, created)

@@ -7,11 +7,13 @@
  * compileExpression('iso(now + (body.ttl ?? 1800) * 1000)')({ now: 0, body: {} })
  * // '1970-01-01T00:30:00.000Z'
  */
+import { isoString } from './iso.ts'
+
 export type Vars = Record<string, unknown>
 export type Evaluate = (vars: Vars) => unknown
 
 const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
-  iso: (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined),
+  iso: (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? isoString(ms) : undefined),
   epoch: (ms: unknown) => (typeof ms === 'number' ? Math.floor(ms / 1000) : undefined),
   ceil: (n: number) => Math.ceil(n),
   floor: (n: number) => Math.floor(n),
@@ -79,7 +81,8 @@ export function compileExpression(src: string): Evaluate {
       const op = take().value
       const l = left
       const r = next()
-      left = (v) => applyOp(op, l(v), () => r(v))
+      // Only ?? leaves its right side unevaluated; the others take both values (no closure per evaluation).
+      left = op === '??' ? (v) => l(v) ?? r(v) : (v) => applyOp(op, l(v), r(v))
     }
     return left
   }
@@ -113,6 +116,8 @@ export function compileExpression(src: string): Evaluate {
         while (peek()?.value === ',') { take(','); args.push(coalesce()) }
       }
       take(')')
+      // Most calls take one argument (iso(now)): no argument array to build on every evaluation.
+      if (args.length === 1) { const [a] = args as [Evaluate]; return (v) => fn(a(v)) }
       return (v) => fn(...args.map((a) => a(v)))
     }
     const path: string[] = [t.value]
@@ -127,9 +132,7 @@ export function compileExpression(src: string): Evaluate {
   return result
 }
 
-function applyOp(op: string, left: unknown, right: () => unknown): unknown {
-  if (op === '??') return left ?? right()
-  const r = right()
+function applyOp(op: string, left: unknown, r: unknown): unknown {
   if (op === '+') {
     if (typeof left === 'string' || typeof r === 'string') return `${left ?? ''}${r ?? ''}`
     return (left as number) + (r as number)

@@ -50,7 +50,14 @@ function compileString(template: string): Render {
     last = m.index! + m[0].length
   }
   parts.push(ownCopy(template.slice(last)))
-  return (vars) => parts.map((p) => (typeof p === 'string' ? p : String(p(vars) ?? ''))).join('')
+  // Joined with +, not Array.join: V8 then keeps a long result as a pair of its parts, so a
+  // computed field such as a URL ending in the record's id shares the template's text and the id
+  // (32 bytes) rather than copying both (90 bytes), in each of a world's 100,000 records.
+  return (vars) => {
+    let out = ''
+    for (const p of parts) out += typeof p === 'string' ? p : String(p(vars) ?? '')
+    return out
+  }
 }
 
 /** True when a string holds at least one placeholder. */

@@ -15,8 +15,6 @@ export interface StoredRecord {
   /** The public JSON of the record, as the API returns it. */
   data: Record<string, unknown>
   state?: string
-  createdAt: number
-  enteredAt: number
   /** Counts state changes, so a timer set on entering a state can tell the record moved on. */
   transitions: number
   /** Bumped on every change, so stale timers can tell the record moved on. */

@@ -1,33 +1,48 @@
 /**
  * Due-time queue (a binary min-heap) for what happens on a world's clock: lifecycle timers,
  * retention. Work is done when the clock is read by a request or moved by a test, never by polling.
+ *
+ * A world may hold a timer for each of 100,000 records, so an entry is not an object of its own:
+ * the heap lives in parallel arrays — due times (kept unboxed, as an array of doubles), the order
+ * entries were scheduled in (which breaks ties), and what runs with what. A timer that many records
+ * share (a lifecycle move) is one `Task` object, and each entry names the record it runs on.
  */
-/** What runs when a timer is due: a function, or an object with a `run` method (cheaper to keep by the thousand than a closure). */
-export type Runnable = (() => void) | { run(): void }
 
-export interface Due {
-  at: number
-  seq: number
-  run: Runnable
+/** What runs when an entry is due, given the entry's subject and mark and the time it was due. */
+export interface Task<S = unknown> {
+  run(subject: S, mark: number, at: number): void
 }
 
+/** A timer of its own: a function. */
+export type Runnable = () => void
+
 export class TimerQueue {
-  private heap: Due[] = []
-  private seq = 0
+  private at: number[] = []
+  private seq: number[] = []
+  private tasks: Array<Task | Runnable> = []
+  private subjects: unknown[] = []
+  private marks: number[] = []
+  private nextSeq = 0
 
   get size(): number {
-    return this.heap.length
+    return this.at.length
   }
 
-  schedule(at: number, run: Runnable): void {
-    const item = { at, seq: this.seq++, run }
-    const h = this.heap
-    h.push(item)
-    let i = h.length - 1
+  /**
+   * Runs `task` at `at` — a function, or a shared Task run with `subject` and `mark`. Entries due
+   * at the same time run in the order they were scheduled.
+   */
+  schedule<S>(at: number, task: Task<S> | Runnable, subject?: S, mark = 0): void {
+    let i = this.at.length
+    this.at.push(at)
+    this.seq.push(this.nextSeq++)
+    this.tasks.push(task as Task | Runnable)
+    this.subjects.push(subject)
+    this.marks.push(mark)
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!before(h[i]!, h[parent]!)) break
-      ;[h[i], h[parent]] = [h[parent]!, h[i]!]
+      if (!this.before(i, parent)) break
+      this.swap(i, parent)
       i = parent
     }
   }
@@ -35,46 +50,74 @@ export class TimerQueue {
   /** Runs everything due at or before `now`, in time order. */
   runDue(now: number): number {
     let ran = 0
-    while (this.heap.length > 0 && this.heap[0]!.at <= now) {
-      const { run } = this.pop()
-      if (typeof run === 'function') run()
-      else run.run()
+    while (this.at.length > 0 && this.at[0]! <= now) {
+      const at = this.at[0]!
+      const task = this.tasks[0]!
+      const subject = this.subjects[0]
+      const mark = this.marks[0]!
+      this.pop()
+      if (typeof task === 'function') task()
+      else task.run(subject, mark, at)
       ran++
     }
     return ran
   }
 
   clear(): void {
-    this.heap = []
+    this.at = []
+    this.seq = []
+    this.tasks = []
+    this.subjects = []
+    this.marks = []
   }
 
   /** The next due time, if any. */
   peek(): number | undefined {
-    return this.heap[0]?.at
+    return this.at[0]
   }
 
-  private pop(): Due {
-    const h = this.heap
-    const top = h[0]!
-    const last = h.pop()!
-    if (h.length > 0) {
-      h[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < h.length && before(h[l]!, h[m]!)) m = l
-        if (r < h.length && before(h[r]!, h[m]!)) m = r
-        if (m === i) break
-        ;[h[i], h[m]] = [h[m]!, h[i]!]
-        i = m
-      }
+  /** Removes the first entry. */
+  private pop(): void {
+    const last = this.at.length - 1
+    if (last > 0) this.move(last, 0)
+    this.at.pop()
+    this.seq.pop()
+    this.tasks.pop()
+    this.subjects.pop()
+    this.marks.pop()
+    const n = this.at.length
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < n && this.before(l, m)) m = l
+      if (r < n && this.before(r, m)) m = r
+      if (m === i) break
+      this.swap(i, m)
+      i = m
     }
-    return top
   }
-}
 
-function before(a: Due, b: Due): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq)
+  private before(a: number, b: number): boolean {
+    const at = this.at
+    return at[a]! < at[b]! || (at[a] === at[b] && this.seq[a]! < this.seq[b]!)
+  }
+
+  private move(from: number, to: number): void {
+    this.at[to] = this.at[from]!
+    this.seq[to] = this.seq[from]!
+    this.tasks[to] = this.tasks[from]!
+    this.subjects[to] = this.subjects[from]
+    this.marks[to] = this.marks[from]!
+  }
+
+  private swap(a: number, b: number): void {
+    const { at, seq, tasks, subjects, marks } = this
+    const t = at[a]!; at[a] = at[b]!; at[b] = t
+    const s = seq[a]!; seq[a] = seq[b]!; seq[b] = s
+    const k = tasks[a]!; tasks[a] = tasks[b]!; tasks[b] = k
+    const u = subjects[a]; subjects[a] = subjects[b]; subjects[b] = u
+    const m = marks[a]!; marks[a] = marks[b]!; marks[b] = m
+  }
 }

@@ -7,12 +7,11 @@ import type { ResourceModel } from '../spec/model.ts'
 import type { KeyDef, Scenario } from '../scenario/model.ts'
 import { Clock, type ClockMode } from './clock.ts'
 import { MemoryStore, type Store, type StoredRecord } from './store.ts'
-import { TimerQueue } from './timers.ts'
+import { TimerQueue, type Task } from './timers.ts'
 import { Journal, type JournalQuery, type Violation } from '../journal/journal.ts'
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
 import { seededRandom } from '../util/random.ts'
-import { copyData } from '../util/copy.ts'
 
 export interface Tenant {
   id: string
@@ -56,33 +55,42 @@ export interface IdempotentResponse {
 type TimerModel = NonNullable<ResourceModel['lifecycle']>['timers'][number]
 
 /**
- * A record's pending lifecycle move, as data rather than a closure: a world may hold one for each
- * of 100,000 records, and a closure with its captured scopes takes twice the memory.
+ * A lifecycle timer of one resource (from one state to another after a while), shared by every record it
+ * runs on: the queue holds the record and, for timers counted from entering a state, the record's
+ * transition count then (moved on since = stale; -1 for timers counted from creation).
  */
-class LifecycleTimer {
+class LifecycleTimer implements Task<StoredRecord> {
   readonly world: World
   readonly model: ResourceModel
-  readonly record: StoredRecord
   readonly timer: TimerModel
-  /** For timers counted from entering a state: the record's transition count then (moved on = stale). */
-  readonly transitions: number | undefined
-  readonly at: number
 
-  constructor(world: World, model: ResourceModel, record: StoredRecord, timer: TimerModel, transitions: number | undefined, at: number) {
+  constructor(world: World, model: ResourceModel, timer: TimerModel) {
     this.world = world
     this.model = model
-    this.record = record
     this.timer = timer
-    this.transitions = transitions
-    this.at = at
   }
 
-  run(): void {
-    const { world, model, record, timer } = this
+  run(record: StoredRecord, transitions: number, at: number): void {
+    const { world, model, timer } = this
     if (world.store.get(model.name, record.id) !== record) return
-    if (this.transitions !== undefined && record.transitions !== this.transitions) return
+    if (transitions >= 0 && record.transitions !== transitions) return
     if (!timer.from.has(record.state!)) return
-    world.setState(model, record, timer.to, this.at)
+    world.setState(model, record, timer.to, at)
+  }
+}
+
+/** A resource's retention: the record goes away, unless it already has. */
+class RetentionTimer implements Task<StoredRecord> {
+  readonly world: World
+  readonly model: ResourceModel
+
+  constructor(world: World, model: ResourceModel) {
+    this.world = world
+    this.model = model
+  }
+
+  run(record: StoredRecord): void {
+    if (this.world.store.get(this.model.name, record.id) === record) this.world.remove(this.model, record)
   }
 }
 
@@ -99,12 +107,14 @@ export class World {
   readonly tenants = new Map<string, Tenant>()
   readonly ruleHits = new Map<number, { matched: number; fired: number }>()
   readonly idempotency = new Map<string, IdempotentResponse>()
-  /** resource \0 id -> when the record went away, for `gone` (410) answers. */
-  readonly tombstones = new Map<string, number>()
+  /** resource -> id -> when the record went away, for `gone` (410) answers. */
+  private readonly tombstones = new Map<string, Map<string, number>>()
   /** Open streams per key (a parent record's id; '' for streams no limit counts), for one-stream-at-a-time rules. */
   readonly streams = new Map<string, Set<OpenStream>>()
   random!: () => number
   private readonly options: WorldOptions
+  private readonly lifecycleTimers = new Map<TimerModel, LifecycleTimer>()
+  private readonly retentionTimers = new Map<ResourceModel, RetentionTimer>()
   private requestSeq = 0
   private requestPrefix: string | undefined
 
@@ -142,12 +152,15 @@ export class World {
     }
     const now = this.clock.now()
     for (const t of scenario.tenants) {
+      const tenant = this.tenants.get(t.id)!
       for (const [resource, list] of Object.entries(t.records)) {
         const model = this.api.behaviour.resources.get(resource)!
-        for (const data of list) {
-          const parentId = model.parent ? (data[model.parent.field ?? model.parent.param] as string | undefined) : undefined
-          const record = buildRecord(this, model, this.tenants.get(t.id)!, copyData(data), { now, parentId })
-          this.insert(model, record)
+        const parentField = model.parent ? (model.parent.field ?? model.parent.param) : undefined
+        for (let i = 0; i < list.length; i++) {
+          // buildRecord copies what it keeps, so the scenario stays as written for the next reset.
+          const data = list[i]!
+          const parentId = parentField === undefined ? undefined : (data[parentField] as string | undefined)
+          this.insert(model, buildRecord(this, model, tenant, data, { now, parentId }), now)
         }
       }
     }
@@ -175,26 +188,38 @@ export class World {
     return this.requestPrefix + (++this.requestSeq).toString(36).padStart(6, '0')
   }
 
-  insert(model: ResourceModel, record: StoredRecord): void {
+  /**
+   * Adds a record made at `createdAt` (the `now` it was built with): its lifecycle timers and its
+   * retention count from then. The time is not kept on the record — nothing reads it afterwards,
+   * and two boxed numbers per record are 3 MB in a world of 100,000.
+   */
+  insert(model: ResourceModel, record: StoredRecord, createdAt: number): void {
     this.store.insert(record)
-    this.tombstones.delete(`${model.name}\u0000${record.id}`)
-    this.scheduleTimers(model, record, 'created', record.createdAt)
-    this.scheduleTimers(model, record, 'entered', record.enteredAt)
+    this.tombstones.get(model.name)?.delete(record.id)
+    this.scheduleTimers(model, record, 'created', createdAt)
+    this.scheduleTimers(model, record, 'entered', createdAt)
     if (model.retentionMs !== undefined) {
-      this.timers.schedule(record.createdAt + model.retentionMs, () => {
-        if (this.store.get(model.name, record.id) === record) this.remove(model, record)
-      })
+      let task = this.retentionTimers.get(model)
+      if (!task) this.retentionTimers.set(model, (task = new RetentionTimer(this, model)))
+      this.timers.schedule(createdAt + model.retentionMs, task, record)
     }
   }
 
   /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
   remove(model: ResourceModel, record: StoredRecord): void {
     this.store.remove(model.name, record.id)
-    this.tombstones.set(`${model.name}\u0000${record.id}`, this.clock.now())
+    let gone = this.tombstones.get(model.name)
+    if (!gone) this.tombstones.set(model.name, (gone = new Map()))
+    gone.set(record.id, this.clock.now())
     for (const child of this.api.behaviour.resources.values()) {
       if (child.parent?.resource !== model.name) continue
       for (const inner of [...this.store.list(child.name, record.tenant, record.id)]) this.remove(child, inner)
     }
+  }
+
+  /** When a record of `resource` went away (removed, not replaced since), if it did. */
+  goneAt(resource: string, id: string): number | undefined {
+    return this.tombstones.get(resource)?.get(id)
   }
 
   /** Takes a place among the open streams of a key; `release` gives it back (once). */
@@ -227,7 +252,6 @@ export class World {
     const previous = record.state
     record.state = to
     record.data[lifecycle.field] = to
-    record.enteredAt = at
     record.transitions++
     this.store.update(record, previous)
     this.scheduleTimers(model, record, 'entered', at)
@@ -236,14 +260,17 @@ export class World {
   private scheduleTimers(model: ResourceModel, record: StoredRecord, since: 'created' | 'entered', base: number): void {
     const lifecycle = model.lifecycle
     if (!lifecycle) return
-    for (const timer of lifecycle.timers) {
+    let vars: { record: Record<string, unknown>; tenant: Tenant | undefined; now: number } | undefined
+    for (let i = 0; i < lifecycle.timers.length; i++) {
+      const timer = lifecycle.timers[i]!
       if (timer.since !== since) continue
       if (since === 'entered' && !timer.from.has(record.state!)) continue
-      const tenant = this.tenants.get(record.tenant)
-      const after = timer.after({ record: record.data, tenant, now: base })
+      vars ??= { record: record.data, tenant: this.tenants.get(record.tenant), now: base }
+      const after = timer.after(vars)
       if (typeof after !== 'number' || !Number.isFinite(after)) continue
-      const at = base + after
-      this.timers.schedule(at, new LifecycleTimer(this, model, record, timer, since === 'entered' ? record.transitions : undefined, at))
+      let task = this.lifecycleTimers.get(timer)
+      if (!task) this.lifecycleTimers.set(timer, (task = new LifecycleTimer(this, model, timer)))
+      this.timers.schedule(base + after, task, record, since === 'entered' ? record.transitions : -1)
     }
   }
 
