@@ -8,6 +8,7 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { Outcome } from '../act/act.ts'
 import type { ResponseModel } from '../spec/model.ts'
+import type { StoredRecord } from '../world/store.ts'
 import { shapeBody } from './body.ts'
 import { isJson, mediaTypeOf } from '../validate/body.ts'
 import { declaredResponse } from '../spec/declared.ts'
@@ -25,6 +26,8 @@ export interface Prepared {
   stream?: ReadableStream<Uint8Array>
   /** No answer at all: the connection is dropped (or held, then dropped). */
   fault?: 'drop' | 'timeout'
+  /** The stored record `body` is, read back as stored (its JSON text may be reused while it is unchanged). */
+  record?: StoredRecord
 }
 
 export { declaredResponse }
@@ -41,7 +44,10 @@ export function renderSuccess(ctx: Context, outcome: Outcome): Prepared {
   const body = media.schemaPointer
     ? shapeBody(ctx.world.api, media.schemaPointer, { outcome, resourcePointer: model?.schemaPointer, overrides, example: media.example, random: ctx.world.random })
     : overrides ?? media.example ?? outcome.record?.data
-  return { status: outcome.status, headers: [], body, contentType }
+  // A record read back as it is stored: its JSON can be kept until it changes (not for a record just
+  // created, which may never be read again).
+  const record = outcome.record && body === outcome.record.data && op.action !== 'create' ? outcome.record : undefined
+  return { status: outcome.status, headers: [], body, contentType, record }
 }
 
 /** A status asked for by `Prefer: code=NNN` or forced by a rule. Error statuses use the catalogue. */

@@ -4,6 +4,7 @@
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { Prepared } from './render.ts'
+import type { StoredRecord } from '../world/store.ts'
 
 export function withCommonHeaders(ctx: Context, prepared: Prepared): void {
   const common = ctx.world.api.behaviour.headers
@@ -46,7 +47,9 @@ export function toOutgoing(prepared: Prepared, head = false): Outgoing {
     type = prepared.contentType
   } else if (prepared.body !== undefined) {
     type = prepared.contentType ?? 'application/json'
-    body = typeof prepared.body === 'string' && !type.includes('json') ? prepared.body : JSON.stringify(prepared.body)
+    body = typeof prepared.body === 'string' && !type.includes('json') ? prepared.body
+      : prepared.record && prepared.body === prepared.record.data ? recordJson(prepared.record)
+      : JSON.stringify(prepared.body)
   }
   if (type !== undefined) {
     for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === 'content-type') headers.splice(i, 1)
@@ -54,6 +57,21 @@ export function toOutgoing(prepared: Prepared, head = false): Outgoing {
   }
   const nullBody = prepared.status === 204 || prepared.status === 304 || head
   return { status: prepared.status, headers, body: nullBody ? null : body }
+}
+
+/**
+ * A stored record's JSON text, kept while the record is unchanged (the store bumps `version` on every
+ * change): a record read again and again is serialized once. Only records read back are kept, so
+ * the memory goes to records a client reads.
+ */
+const serialized = new WeakMap<object, { version: number; json: string }>()
+
+function recordJson(record: StoredRecord): string {
+  const kept = serialized.get(record.data)
+  if (kept && kept.version === record.version) return kept.json
+  const json = JSON.stringify(record.data)
+  serialized.set(record.data, { version: record.version, json })
+  return json
 }
 
 export function toResponse(prepared: Prepared, head = false): Response {
