@@ -204,12 +204,15 @@ export function compileResource(name: string, def: any, at: string, registry: Sc
   const length = typeof id.length === 'number' ? (id.type === 'integer' ? Math.min(id.length, 15) : id.length) : id.type === 'integer' ? 9 : 24
   const alphabet = id.alphabet === 'hex' ? '0123456789abcdef' : id.alphabet === 'digits' || id.type === 'integer' ? '0123456789' : 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
   const idType = id.type === 'integer' ? 'integer' : 'string'
+  // Characters drawn into one array and made a string at once: adding them one by one to a string
+  // makes a string per character. Same draws, in the same order, as ever: seeded ids stay the same.
+  const codes = [...alphabet].map((c) => c.charCodeAt(0))
+  const drawn: number[] = new Array<number>(Math.max(0, Math.ceil(length))).fill(0)
   const newId = id.format === 'uuid'
     ? (random: () => number) => uuidFrom(random)
     : (random: () => number) => {
-        let s = prefix
-        for (let i = 0; i < length; i++) s += i === 0 && idType === 'integer' ? String(1 + Math.floor(random() * 9)) : alphabet[Math.floor(random() * alphabet.length)]
-        return s
+        for (let i = 0; i < length; i++) drawn[i] = i === 0 && idType === 'integer' ? 49 + Math.floor(random() * 9) : codes[Math.floor(random() * codes.length)]!
+        return prefix + String.fromCharCode.apply(null, drawn)
       }
   const lifecycle = def.lifecycle === undefined ? undefined : compileLifecycle(def.lifecycle, `${at}/lifecycle`, problems)
   const onCreate = isPlainObject(def.onCreate) ? Object.entries(def.onCreate).map(([k, v]) => [k, template(v, `${at}/onCreate/${k}`, problems)] as [string, Render]) : []
