@@ -115,7 +115,7 @@ class NodeIncoming implements Incoming {
         req.off('data', onData)
         req.off('end', onEnd)
         req.off('error', onError)
-        req.off('aborted', onError)
+        req.off('close', onError)
         resolve(result)
       }
       const onData = (chunk: Buffer) => {
@@ -131,7 +131,8 @@ class NodeIncoming implements Incoming {
       req.on('data', onData)
       req.on('end', onEnd)
       req.on('error', onError)
-      req.on('aborted', onError)
+      // The client went away before the end (a closed request that ended has said 'end' first).
+      req.on('close', onError)
     })
   }
 
