@@ -13,7 +13,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { answerOf, type Answer, type Handler } from '../core/handle.ts'
 import { concat, type BodyRead, type Incoming } from '../core/incoming.ts'
 import { isOutgoing, responseOf, type Outgoing } from '../render/response.ts'
-import { requestOf } from './node-request.ts'
+import { framesBody, requestOf } from './node-request.ts'
 
 // Not `import … from 'node:http'`: an ES import of a built-in reads every export, and node:http's
 // WebSocket getters load undici (~35 ms at start-up) whether or not anything uses it.
@@ -76,8 +76,7 @@ class NodeIncoming implements Incoming {
       this.search = url ? url.search : ''
     }
     this.headers = headersOf(req.rawHeaders)
-    this.hasBody = this.method !== 'GET' && this.method !== 'HEAD' &&
-      (this.headers['transfer-encoding'] !== undefined || (this.headers['content-length'] !== undefined && this.headers['content-length'] !== '0'))
+    this.hasBody = framesBody(this.method, this.headers['content-length'], this.headers['transfer-encoding'])
   }
 
   get url(): string {

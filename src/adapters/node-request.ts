@@ -139,9 +139,13 @@ export function requestOf(req: IncomingMessage, url: string, signal: AbortSignal
 
 /** As HTTP frames it: a request has a body when it says how long it is or that it is chunked. */
 function hasBody(req: IncomingMessage): boolean {
-  if (req.method === 'GET' || req.method === 'HEAD') return false
-  const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  return framesBody(req.method, req.headers['content-length'], req.headers['transfer-encoding'])
+}
+
+/** Whether a request with this method and these framing headers carries a body. */
+export function framesBody(method: string | undefined, contentLength: string | undefined, transferEncoding: string | string[] | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD') return false
+  return transferEncoding !== undefined || (contentLength !== undefined && contentLength !== '0')
 }
 
 /** A body already read: a Request built on it refuses to be read again, as a Request does. */

@@ -92,21 +92,12 @@ function preferredCode(ctx: Context, status: number): string | undefined {
   return undefined
 }
 
-type MediaEntry = readonly [string, ResponseModel['contentTypes'] extends Map<string, infer M> ? M : never]
-const mediaChoices = new WeakMap<ResponseModel, { entries: MediaEntry[]; fallback: MediaEntry }>()
-
 /** The media type to answer in: the first the Accept header names, else JSON, else the first declared. */
-function pickMedia(declared: ResponseModel, accept: string | undefined): MediaEntry {
-  let choices = mediaChoices.get(declared)
-  if (!choices) {
-    const entries: MediaEntry[] = [...declared.contentTypes.entries()]
-    choices = { entries, fallback: entries.find(([type]) => isJson(type)) ?? entries[0]! }
-    mediaChoices.set(declared, choices)
-  }
+function pickMedia(declared: ResponseModel, accept: string | undefined) {
   if (accept) {
-    for (const entry of choices.entries) if (accept.includes(entry[0])) return entry
+    for (const entry of declared.media.entries) if (accept.includes(entry[0])) return entry
   }
-  return choices.fallback
+  return declared.media.fallback!
 }
 
 /**

@@ -125,13 +125,17 @@ export interface ParameterModel {
   schemaPointer?: string
 }
 
+export interface ResponseMedia { schemaPointer?: string; example?: unknown; validate?: ValidateFunction }
+
 export interface ResponseModel {
   /** The status, the first of a range (`4XX` is 400 with `range`), or `default`. */
   status: number | 'default'
   /** Declared as a range (`4XX`): covers status .. status + 99. */
   range?: boolean
   pointer: string
-  contentTypes: Map<string, { schemaPointer?: string; example?: unknown; validate?: ValidateFunction }>
+  contentTypes: Map<string, ResponseMedia>
+  /** The content types in declared order, and the one answered when the Accept header names none (JSON, else the first). */
+  media: { entries: Array<readonly [string, ResponseMedia]>; fallback?: readonly [string, ResponseMedia] }
   /** Lower-cased names; `validate` takes the header's value as sent (a string) and coerces it. */
   headers: Map<string, { required: boolean; schemaPointer?: string; validate?: (value: string) => boolean }>
 }
@@ -142,6 +146,8 @@ export interface OperationModel {
   path: string
   pointer: string
   parameters: ParameterModel[]
+  /** What the parameters' validator reads: header names (lower case), query names, and whether cookies. */
+  parameterNames: { header: string[]; query: string[]; cookie: boolean }
   validateParams?: ValidateFunction
   body?: {
     required: boolean

@@ -13,6 +13,7 @@ import { refToPointer, type SchemaRegistry } from './schemas.ts'
 import { declaredResponse } from './declared.ts'
 import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
 import { inferImplicitResources } from './implicit.ts'
+import { isJson } from '../validate/body.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -62,6 +63,11 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     if (!params.has(`path:${name[1]}`)) params.set(`path:${name[1]}`, { model: { name: name[1]!, in: 'path', required: true } })
   }
   const parameters = [...params.values()].map((p) => p.model)
+  const parameterNames = {
+    header: parameters.filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+    query: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+    cookie: parameters.some((p) => p.in === 'cookie'),
+  }
   const validateParams = buildParamsValidator([...params.values()], registry, problems, pointer)
 
   // Request body.
@@ -102,7 +108,9 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     }
     const range = /^[1-5]XX$/i.test(status)
     const code = status === 'default' ? 'default' : Number(status.replace(/XX$/i, '00'))
-    responses.push({ status: code, ...(range ? { range } : {}), pointer: respPointer, contentTypes, headers })
+    const entries = [...contentTypes.entries()]
+    const media = { entries, fallback: entries.find(([type]) => isJson(type)) ?? entries[0] }
+    responses.push({ status: code, ...(range ? { range } : {}), pointer: respPointer, contentTypes, media, headers })
   }
 
   // Security: the operation's, else the document's.
@@ -144,7 +152,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     idempotency = { header: String(i.header ?? 'Idempotency-Key').toLowerCase(), conflict: String(i.conflict ?? ''), ttlMs: 24 * 3_600_000 }
   }
   return {
-    id, method: method.toUpperCase(), path, pointer, parameters, validateParams, body, responses, security,
+    id, method: method.toUpperCase(), path, pointer, parameters, parameterNames, validateParams, body, responses, security,
     action: action === 'auto' ? 'none' : action,
     resource: typeof x.resource === 'string' ? x.resource : undefined,
     idParam: typeof x.idParam === 'string' ? x.idParam : undefined,

@@ -10,7 +10,7 @@
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { describeAjvError, type ErrorObject } from '../spec/schemas.ts'
-import type { OperationModel, ValidationCause } from '../spec/model.ts'
+import type { ValidationCause } from '../spec/model.ts'
 import type { Violation } from '../journal/journal.ts'
 
 /** Why the request is refused, as the API's validation error names it. */
@@ -52,7 +52,7 @@ function findRefusal(ctx: Context): Refusal | undefined {
   }
 
   if (op.validateParams) {
-    const declared = declaredParameters(op)
+    const declared = op.parameterNames
     const headers: Record<string, string> = {}
     for (const name of declared.header) if (ctx.headers[name] !== undefined) headers[name] = ctx.headers[name]
     const cookies: Record<string, string> = {}
@@ -122,23 +122,6 @@ function findRefusal(ctx: Context): Refusal | undefined {
     })
   }
   return undefined
-}
-
-interface DeclaredParameters { header: string[]; query: string[]; cookie: boolean }
-const declaredByOp = new WeakMap<OperationModel, DeclaredParameters>()
-
-/** The names of an operation's header and query parameters, and whether it takes cookies: read once. */
-function declaredParameters(op: OperationModel): DeclaredParameters {
-  let declared = declaredByOp.get(op)
-  if (!declared) {
-    declared = {
-      header: op.parameters.filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
-      query: op.parameters.filter((p) => p.in === 'query').map((p) => p.name),
-      cookie: op.parameters.some((p) => p.in === 'cookie'),
-    }
-    declaredByOp.set(op, declared)
-  }
-  return declared
 }
 
 function matchMedia<T>(types: Map<string, T>, contentType: string | undefined): T | undefined {
