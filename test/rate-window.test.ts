@@ -20,7 +20,7 @@ class Model {
 describe('rate windows', () => {
   it('admit up to the limit in a window, then say when the oldest leaves it', () => {
     const rates = new RateWindows()
-    const take = (now: number) => rates.take('k', now, 3, 1000)
+    const take = (now: number) => rates.take('l', 'k', now, 3, 1000)
     expect([0, 100, 200].map((t) => take(t).admitted)).toEqual([true, true, true])
     expect(take(300)).toMatchObject({ admitted: false, state: { remaining: 0, retryAfter: 1, reset: 1 } })
     expect(take(1000)).toMatchObject({ admitted: true, state: { remaining: 0 } })
@@ -30,11 +30,11 @@ describe('rate windows', () => {
 
   it('give a released slot back', () => {
     const rates = new RateWindows()
-    rates.take('k', 0, 2, 1000)
-    const second = rates.take('k', 10, 2, 1000)
-    expect(rates.take('k', 20, 2, 1000).admitted).toBe(false)
+    rates.take('l', 'k', 0, 2, 1000)
+    const second = rates.take('l', 'k', 10, 2, 1000)
+    expect(rates.take('l', 'k', 20, 2, 1000).admitted).toBe(false)
     second.release()
-    expect(rates.take('k', 30, 2, 1000)).toMatchObject({ admitted: true, state: { remaining: 0 } })
+    expect(rates.take('l', 'k', 30, 2, 1000)).toMatchObject({ admitted: true, state: { remaining: 0 } })
   })
 
   it.each([
@@ -50,7 +50,7 @@ describe('rate windows', () => {
     // so expired times pile up and are cut off), now and then a pause.
     for (let i = 0; i < 12_000; i++) {
       now += random() < 0.995 ? Math.floor(random() * 3) : Math.floor((random() * windowMs) / 2)
-      const got = rates.take('k', now, limit, windowMs)
+      const got = rates.take('l', 'k', now, limit, windowMs)
       const want = model.take(now, limit, windowMs)
       expect({ admitted: got.admitted, ...got.state }).toEqual({ ...want, limit })
     }

@@ -14,7 +14,8 @@ export function applyLimits(ctx: Context): void {
   const world = ctx.world
   const now = world.clock.now()
   const target = op.idParam ? ctx.params[op.idParam] : undefined
-  const vars = varsOf(ctx, { target })
+  const vars = varsOf(ctx)
+  vars.target = target
   // An index loop: a refusal is thrown from inside it, and leaving a for-of by a throw closes the
   // iterator by catching and rethrowing — doubling the cost of every 429.
   for (let i = 0; i < op.limits.length; i++) {
@@ -24,7 +25,7 @@ export function applyLimits(ctx: Context): void {
     const key = limit.per(vars)
     if (key === undefined || key === null) continue
     if (limit.kind === 'rate') {
-      const taken = world.rates.take(`${limit.id}\u0000${String(key)}`, now, n, limit.windowMs)
+      const taken = world.rates.take(limit.id, typeof key === 'string' ? key : String(key), now, n, limit.windowMs)
       const window = Math.round(limit.windowMs / 1000)
       if (limit.headers.length > 0) {
         const lvars = { ...vars, ...taken.state, window }
@@ -34,7 +35,7 @@ export function applyLimits(ctx: Context): void {
         }
       }
       if (!taken.admitted) throw new ApiError(limit.error, { ...taken.state, window, limitId: limit.id })
-      if (limit.counts === 'successes') ctx.onFailure.push(taken.release)
+      if (limit.counts === 'successes') ctx.onFailure.push(() => taken.release())
     } else {
       const tenant = ctx.tenant?.id
       if (tenant === undefined) continue

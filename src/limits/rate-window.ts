@@ -18,33 +18,57 @@ interface Log {
   head: number
 }
 
-export class RateWindows {
-  private readonly logs = new Map<string, Log>()
+/** The outcome of asking a window for a slot. */
+export interface Taken {
+  admitted: boolean
+  state: WindowState
+  /** Gives an admitted slot back (a limit that counts only successes, on a failure). */
+  release(): void
+}
 
-  /** Checks and, when admitted, takes a slot; `release` gives it back. */
-  take(key: string, now: number, limit: number, windowMs: number): { admitted: boolean; state: WindowState; release: () => void } {
-    let log = this.logs.get(key)
-    if (!log) this.logs.set(key, (log = { times: [], head: 0 }))
+class Slot implements Taken {
+  readonly admitted: boolean
+  readonly state: WindowState
+  private readonly log: Log | undefined
+  private readonly time: number
+
+  constructor(admitted: boolean, state: WindowState, log: Log | undefined, time: number) {
+    this.admitted = admitted
+    this.state = state
+    this.log = log
+    this.time = time
+  }
+
+  release(): void {
+    const log = this.log
+    if (!log) return
+    const i = log.times.lastIndexOf(this.time)
+    if (i >= log.head) log.times.splice(i, 1)
+  }
+}
+
+export class RateWindows {
+  /** Per limit, then per key (tenant, credential, record…): no key string built per request. */
+  private readonly logs = new Map<string, Map<string, Log>>()
+
+  /** Checks and, when admitted, takes a slot in the window of `key` under the limit `scope`. */
+  take(scope: string, key: string, now: number, limit: number, windowMs: number): Taken {
+    let logs = this.logs.get(scope)
+    if (!logs) this.logs.set(scope, (logs = new Map()))
+    let log = logs.get(key)
+    if (!log) logs.set(key, (log = { times: [], head: 0 }))
     expire(log, now - windowMs)
     const times = log.times
     const count = times.length - log.head
     if (count >= limit) {
       const freeAt = times[times.length - limit]! + windowMs
       const retryAfter = Math.max(1, Math.ceil((freeAt - now) / 1000))
-      return { admitted: false, state: { limit, remaining: 0, retryAfter, reset: Math.ceil(freeAt / 1000) }, release: () => {} }
+      return new Slot(false, { limit, remaining: 0, retryAfter, reset: Math.ceil(freeAt / 1000) }, undefined, now)
     }
     times.push(now)
     const remaining = limit - (count + 1)
     const reset = Math.ceil(((count + 1 >= limit ? times[times.length - limit]! : times[log.head]!) + windowMs) / 1000)
-    const entry = log
-    return {
-      admitted: true,
-      state: { limit, remaining, retryAfter: 0, reset },
-      release: () => {
-        const i = entry.times.lastIndexOf(now)
-        if (i >= entry.head) entry.times.splice(i, 1)
-      },
-    }
+    return new Slot(true, { limit, remaining, retryAfter: 0, reset }, log, now)
   }
 
   clear(): void {
