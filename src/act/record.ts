@@ -12,7 +12,10 @@ import { copyData } from '../util/copy.ts'
 export interface BuildOptions {
   now: number
   parentId?: string
-  /** Extra template variables (path params, query, headers). */
+  /**
+   * Template variables of the request (path params, query, headers): the caller's to give up, as
+   * buildRecord sets `body`, `record`, `tenant`, `now` and `id` on it rather than copying it.
+   */
   vars?: Record<string, unknown>
   /**
    * A created record (the input is a request's body): it gets a fresh id, the initial state and
@@ -54,7 +57,12 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     data[model.parent.field] = parentModel?.idType === 'integer' ? Number(options.parentId) : options.parentId
   }
   if (model.onCreate.length > 0) {
-    const vars = { ...options.vars, body: input, record: data, tenant, now: options.now, id }
+    const vars = options.vars ?? {}
+    vars.body = input
+    vars.record = data
+    vars.tenant = tenant
+    vars.now = options.now
+    vars.id = id
     for (let i = 0; i < model.onCreate.length; i++) {
       const [field, render] = model.onCreate[i]!
       if (options.fromRequest || data[field] === undefined) {
