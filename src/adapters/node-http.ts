@@ -57,6 +57,8 @@ class NodeIncoming implements Incoming {
   readonly hasBody: boolean
   private readonly req: IncomingMessage
   private readonly res: ServerResponse
+  /** The whole body was read before node:http saw the request's end (see `body`). */
+  bodyTaken = false
   private controller?: AbortController
   private request?: Request
 
@@ -107,6 +109,22 @@ class NodeIncoming implements Incoming {
       req.resume()
       return Promise.resolve('tooLarge')
     }
+    // A body that came in with its request's head has been parsed into the request by the time a
+    // microtask runs: it is then taken in one read — no data/end/error/close listeners, no promise of
+    // its own — and the request resumed, so it still ends (and is cleaned up) as node:http expects.
+    return Promise.resolve().then(() => {
+      if (req.readableLength !== declared) return this.streamedBody(maxBytes)
+      const body = req.read() as Buffer | null
+      this.bodyTaken = true
+      req.resume()
+      return body ?? new Uint8Array(0)
+    })
+  }
+
+  private streamedBody(maxBytes: number): Promise<BodyRead> {
+    const req = this.req
+    // Gone before its body came (between the head and this read): nothing more will come.
+    if (req.destroyed) return Promise.resolve('malformed')
     return new Promise((resolve) => {
       const chunks: Buffer[] = []
       let size = 0
@@ -162,17 +180,17 @@ export function createNodeHandler(handle: Handler) {
     } catch (error) {
       return failed(res, error)
     }
-    if (!isOutgoing(out)) return writeResponse(req, res, out, incoming.signal)
+    if (!isOutgoing(out)) return writeResponse(req, res, out, incoming)
     if (typeof out.body === 'string' && out.status >= 200 && out.status <= 599) {
       // A whole body: one write, with its length.
-      const headers = headersFor(req, out.headers)
+      const headers = headersFor(req, out.headers, incoming.bodyTaken)
       headers.push('content-length', String(Buffer.byteLength(out.body)))
       res.writeHead(out.status, headers)
       res.end(out.body)
       return
     }
     if (out.body === null && out.status >= 200 && out.status <= 599) {
-      res.writeHead(out.status, headersFor(req, out.headers))
+      res.writeHead(out.status, headersFor(req, out.headers, incoming.bodyTaken))
       res.end()
       return
     }
@@ -183,7 +201,7 @@ export function createNodeHandler(handle: Handler) {
     } catch (error) {
       return failed(res, error)
     }
-    return writeResponse(req, res, response, incoming.signal)
+    return writeResponse(req, res, response, incoming)
   }
 }
 
@@ -191,7 +209,7 @@ export function createNodeHandler(handle: Handler) {
  * Headers as node:http takes them flat (`[name, value, name, value]`): names lower-cased, a
  * repeated header's values joined as Web Headers join them, cookies kept apart.
  */
-function headersFor(req: IncomingMessage, list: Array<[string, string]>): string[] {
+function headersFor(req: IncomingMessage, list: Array<[string, string]>, bodyTaken = false): string[] {
   const flat: string[] = []
   for (const [rawName, value] of list) {
     const name = rawName.toLowerCase()
@@ -201,11 +219,11 @@ function headersFor(req: IncomingMessage, list: Array<[string, string]>): string
     else flat[i + 1] = `${flat[i + 1]!}, ${value}`
   }
   // The body was not read to the end (too large): close, so the client stops sending.
-  if (!req.complete && req.method !== 'GET' && req.method !== 'HEAD') flat.push('connection', 'close')
+  if (!req.complete && !bodyTaken && req.method !== 'GET' && req.method !== 'HEAD') flat.push('connection', 'close')
   return flat
 }
 
-async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, signal: AbortSignal): Promise<void> {
+async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response, incoming: NodeIncoming): Promise<void> {
   if (response.type === 'error') {
     // A forced fault: drop the connection without an answer.
     req.socket.destroy()
@@ -214,7 +232,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   const list: Array<[string, string]> = []
   response.headers.forEach((value, name) => { if (name !== 'set-cookie') list.push([name, value]) })
   for (const cookie of response.headers.getSetCookie()) list.push(['set-cookie', cookie])
-  res.writeHead(response.status, headersFor(req, list))
+  res.writeHead(response.status, headersFor(req, list, incoming.bodyTaken))
   if (!response.body || req.method === 'HEAD') {
     res.end()
     return
@@ -223,7 +241,7 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   // knows the stream is open.
   if (STREAMING.test(response.headers.get('content-type') ?? '')) res.flushHeaders()
   const reader = response.body.getReader()
-  signal.addEventListener('abort', () => { reader.cancel().catch(() => {}) }, { once: true })
+  incoming.signal.addEventListener('abort', () => { reader.cancel().catch(() => {}) }, { once: true })
   try {
     for (;;) {
       const { done, value } = await reader.read()
