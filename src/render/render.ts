@@ -108,20 +108,39 @@ function pickMedia(declared: ResponseModel, accept: string | undefined) {
 export function selfCheck(ctx: Context, prepared: Prepared): void {
   const op = ctx.op
   if (!op) return
-  const headers = new Map<string, string>()
-  for (const [name, value] of prepared.headers) headers.set(name.toLowerCase(), value)
   const hasBody = prepared.stream !== undefined || prepared.body !== undefined
   const contentType = hasBody ? prepared.contentType ?? 'application/json' : undefined
-  if (contentType) headers.set('content-type', contentType)
   const body: ResponseFacts['body'] = prepared.stream ? { kind: 'stream' }
     : prepared.body === undefined ? { kind: 'none' }
     : isJson(mediaTypeOf(contentType) ?? '') ? { kind: 'json', value: prepared.body }
     : { kind: 'text', value: String(prepared.body) }
-  const facts: ResponseFacts = { status: prepared.status, headers, contentType, body, bodiless: ctx.method === 'HEAD' || prepared.status === 204 || prepared.status === 304 }
-  ctx.violations.push(...responseViolations(op, facts, {
-    requestBroke: ctx.violations.some((v) => v.side === 'request'),
-    knownValid: { has: (value, validate) => alreadyValid(ctx, value, validate), add: (value, validate) => rememberValid(ctx, value, validate) },
-  }))
+  const facts: ResponseFacts = {
+    status: prepared.status, headers: new SentHeaders(prepared.headers, contentType), contentType, body,
+    bodiless: ctx.method === 'HEAD' || prepared.status === 204 || prepared.status === 304,
+  }
+  let requestBroke = false
+  for (let i = 0; i < ctx.violations.length; i++) if (ctx.violations[i]!.side === 'request') requestBroke = true
+  const found = responseViolations(op, facts, { requestBroke, knownValid: new KnownRecords(ctx) })
+  for (let i = 0; i < found.length; i++) ctx.violations.push(found[i]!)
+}
+
+/** The headers about to be sent, looked up by lower-cased name (a few: a scan, no map built). */
+class SentHeaders {
+  private readonly list: Array<[string, string]>
+  private readonly contentType: string | undefined
+
+  constructor(list: Array<[string, string]>, contentType: string | undefined) {
+    this.list = list
+    this.contentType = contentType
+  }
+
+  get(name: string): string | undefined {
+    if (name === 'content-type' && this.contentType !== undefined) return this.contentType
+    let value: string | undefined
+    // The last of a name wins, as a Map built from the list in order would keep it.
+    for (let i = 0; i < this.list.length; i++) if (this.list[i]![0].toLowerCase() === name) value = this.list[i]![1]
+    return value
+  }
 }
 
 /**
@@ -131,15 +150,23 @@ export function selfCheck(ctx: Context, prepared: Prepared): void {
  */
 const validRecords = new WeakMap<object, { version: number; validate: unknown }>()
 
-function alreadyValid(ctx: Context, body: unknown, validate: unknown): boolean {
-  const record = ctx.record
-  if (!record || body !== record.data) return false
-  const seen = validRecords.get(record.data)
-  return seen !== undefined && seen.version === record.version && seen.validate === validate
-}
+class KnownRecords {
+  private readonly ctx: Context
 
-function rememberValid(ctx: Context, body: unknown, validate: unknown): void {
-  const record = ctx.record
-  // Only records read back: remembering every record created would cost memory for records never read.
-  if (record && body === record.data && ctx.op?.action !== 'create') validRecords.set(record.data, { version: record.version, validate })
+  constructor(ctx: Context) {
+    this.ctx = ctx
+  }
+
+  has(body: unknown, validate: unknown): boolean {
+    const record = this.ctx.record
+    if (!record || body !== record.data) return false
+    const seen = validRecords.get(record.data)
+    return seen !== undefined && seen.version === record.version && seen.validate === validate
+  }
+
+  add(body: unknown, validate: unknown): void {
+    const record = this.ctx.record
+    // Only records read back: remembering every record created would cost memory for records never read.
+    if (record && body === record.data && this.ctx.op?.action !== 'create') validRecords.set(record.data, { version: record.version, validate })
+  }
 }

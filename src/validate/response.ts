@@ -15,7 +15,7 @@ import { isJson } from './body.ts'
 export interface ResponseFacts {
   status: number
   /** Header values by lower-cased name. */
-  headers: Map<string, string>
+  headers: { get(name: string): string | undefined }
   /** The `Content-Type` header as sent, if any. */
   contentType?: string
   body:
@@ -44,7 +44,8 @@ export interface ResponseCheckOptions {
 type Found = Omit<Violation, 'side'>
 
 export function responseViolations(op: OperationModel, facts: ResponseFacts, options: ResponseCheckOptions = {}): Violation[] {
-  return checkResponse(op, facts, options).map((v) => ({ side: 'response', ...v }))
+  const found = checkResponse(op, facts, options)
+  return found.length === 0 ? [] : found.map((v) => ({ side: 'response', ...v }))
 }
 
 function checkResponse(op: OperationModel, facts: ResponseFacts, options: ResponseCheckOptions): Found[] {
