@@ -1,7 +1,9 @@
 /** Stage 10, journal: what one request was and what came of it. */
 import type { Context } from '../core/context.ts'
 import type { Prepared } from '../render/render.ts'
-import type { JournalEntry } from './journal.ts'
+import type { JournalEntry, Violation } from './journal.ts'
+
+const NO_VIOLATIONS: Violation[] = Object.freeze([]) as unknown as Violation[]
 
 export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' | 'code' | 'headers'>, durationMs: number): JournalEntry {
   return ctx.world.journal.add({
@@ -16,7 +18,9 @@ export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' 
     code: prepared.code,
     cause: ctx.cause,
     rule: ctx.rule,
-    violations: ctx.violations,
+    // Most requests break nothing: one shared empty list rather than one kept per entry. A stream's
+    // entry keeps its own, as violations found later are added to it.
+    violations: ctx.violations.length > 0 || ctx.op?.stream ? ctx.violations : NO_VIOLATIONS,
     durationMs,
   })
 }
