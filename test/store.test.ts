@@ -45,6 +45,24 @@ describe('memory store', () => {
     expect([...store.list('thing', 't1')].map((r) => r.id)).toEqual(['a', 'b'])
   })
 
+  it('holds a record until it is removed, replaced or cleared away', () => {
+    const store = new MemoryStore()
+    const a = rec('a', 't1')
+    const b = rec('b', 't1')
+    store.insert(a)
+    store.insert(b)
+    expect([store.holds(a), store.holds(b)]).toEqual([true, true])
+    store.remove('thing', 'a')
+    expect(store.holds(a)).toBe(false)
+    store.insert(a)
+    expect(store.holds(a)).toBe(true)
+    const b2 = rec('b', 't1')
+    store.insert(b2)
+    expect([store.holds(b), store.holds(b2)]).toEqual([false, true])
+    store.clear()
+    expect([store.holds(a), store.holds(b2)]).toEqual([false, false])
+  })
+
   it('counts per tenant and state as records come, move and go', () => {
     const store = new MemoryStore()
     const a = rec('a', 't1', undefined, 'open')
@@ -86,6 +104,7 @@ describe('memory store', () => {
           expect([...store.list('thing', t, 'p1')].map((r) => r.id)).toEqual(model.list(t, 'p1'))
         }
         expect(store.size('thing')).toBe(model.records.length)
+        for (const r of [...model.records.slice(0, 50), ...removed.slice(0, 50)]) expect(store.holds(r)).toBe(store.get('thing', r.id) === r)
       }
     }
   })

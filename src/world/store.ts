@@ -23,6 +23,11 @@ export interface StoredRecord {
 
 export interface Store {
   get(resource: string, id: string): StoredRecord | undefined
+  /**
+   * Whether a record once inserted here is still the one stored under its id (not removed, replaced
+   * or cleared away since) — what a timer set on it asks before it runs.
+   */
+  holds(record: StoredRecord): boolean
   insert(record: StoredRecord): void
   /** Records a change of state (and anything else) made to a record. */
   update(record: StoredRecord, previousState: string | undefined): void
@@ -88,8 +93,9 @@ class Members {
 }
 
 /**
- * Records taken out of a store while a list still holds them. One put back (the same object) must
- * not be listed twice: its lists are compacted first. Weak, so nothing is kept alive by it.
+ * Records taken out of a store (removed, replaced, cleared). A list may still hold one, so one put
+ * back (the same object) has its lists compacted first, not to be listed twice; and a timer asks
+ * here whether its record is still stored. Weak, so nothing is kept alive by it.
  */
 const removedRecords = new WeakSet<StoredRecord>()
 
@@ -104,6 +110,11 @@ export class MemoryStore implements Store {
 
   get(resource: string, id: string): StoredRecord | undefined {
     return this.collections.get(resource)?.byId.get(id)
+  }
+
+  holds(record: StoredRecord): boolean {
+    // No lookup in a map of every record: those are the ones a removal marks.
+    return !removedRecords.has(record)
   }
 
   insert(record: StoredRecord): void {
@@ -171,6 +182,7 @@ export class MemoryStore implements Store {
   }
 
   clear(): void {
+    for (const c of this.collections.values()) for (const record of c.byId.values()) removedRecords.add(record)
     this.collections.clear()
   }
 }

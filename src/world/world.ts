@@ -72,7 +72,7 @@ class LifecycleTimer implements Task<StoredRecord> {
 
   run(record: StoredRecord, transitions: number, at: number): void {
     const { world, model, timer } = this
-    if (world.store.get(model.name, record.id) !== record) return
+    if (!world.store.holds(record)) return
     if (transitions >= 0 && record.transitions !== transitions) return
     if (!timer.from.has(record.state!)) return
     world.setState(model, record, timer.to, at)
@@ -90,7 +90,7 @@ class RetentionTimer implements Task<StoredRecord> {
   }
 
   run(record: StoredRecord): void {
-    if (this.world.store.get(this.model.name, record.id) === record) this.world.remove(this.model, record)
+    if (this.world.store.holds(record)) this.world.remove(this.model, record)
   }
 }
 
