@@ -64,4 +64,41 @@ describe('timer queue', () => {
     expect(ran).toEqual(['first@10', 'earlier@5', 'second@10', 'same@10', 'third@20'])
     expect(queue.size).toBe(1)
   })
+
+  it('runs entries in time order, then scheduling order, as a sorted list would — shared tasks in order or not, and functions', () => {
+    const random = seededRandom(11)
+    const queue = new TimerQueue()
+    // The model: every pending entry in a list, run earliest first (time, then scheduling order).
+    let pending: Array<{ at: number; seq: number; name: string }> = []
+    let seq = 0
+    const ran: string[] = []
+    const expected: string[] = []
+    const tasks = [0, 1, 2].map(() => ({ run: (subject: string, mark: number, at: number) => { ran.push(`${subject}/${mark}@${at}`) } }))
+    let clock = 0
+    for (let step = 0; step < 5000; step++) {
+      // Mostly a fixed delay after now (in order, per task), sometimes any delay.
+      const at = random() < 0.75 ? clock + 100 : clock + Math.floor(random() * 200)
+      const name = `e${seq}`
+      if (random() < 0.15) {
+        queue.schedule(at, () => { ran.push(`${name}@fn`) })
+        pending.push({ at, seq: seq++, name: `${name}@fn` })
+      } else {
+        const mark = Math.floor(random() * 5)
+        queue.schedule(at, tasks[Math.floor(random() * tasks.length)]!, name, mark)
+        pending.push({ at, seq: seq++, name: `${name}/${mark}@${at}` })
+      }
+      if (random() < 0.3) {
+        clock += Math.floor(random() * 40)
+        queue.runDue(clock)
+        pending.sort((a, b) => a.at - b.at || a.seq - b.seq)
+        const due = pending.filter((p) => p.at <= clock)
+        pending = pending.filter((p) => p.at > clock)
+        expected.push(...due.map((p) => p.name))
+        expect(queue.peek()).toBe(pending.length > 0 ? pending[0]!.at : undefined)
+      }
+    }
+    expect(ran).toEqual(expected)
+    expect(ran.length).toBeGreaterThan(3000)
+    expect(queue.size).toBe(pending.length)
+  })
 })

@@ -6,6 +6,11 @@
  * the heap lives in parallel arrays — due times (kept unboxed, as an array of doubles), the order
  * entries were scheduled in (which breaks ties), and what runs with what. A timer that many records
  * share (a lifecycle move) is one `Task` object, and each entry names the record it runs on.
+ *
+ * Most of a shared Task's entries come in the order they fall due (a fixed delay after each
+ * request): those go into the task's own lane, a queue in time order that is added to at its end
+ * and taken from its front, with no heap to sift through. An entry due before the end of its lane
+ * goes into the heap. What is due next is the earliest of the heap's top and the lanes' fronts.
  */
 
 /** What runs when an entry is due, given the entry's subject and mark and the time it was due. */
@@ -16,6 +21,45 @@ export interface Task<S = unknown> {
 /** A timer of its own: a function. */
 export type Runnable = () => void
 
+/** One Task's entries in time order, from `head` on (taken entries are cut off in batches). */
+class Lane {
+  at: number[] = []
+  seq: number[] = []
+  subjects: unknown[] = []
+  marks: number[] = []
+  head = 0
+
+  get size(): number {
+    return this.at.length - this.head
+  }
+
+  push(at: number, seq: number, subject: unknown, mark: number): void {
+    this.at.push(at)
+    this.seq.push(seq)
+    this.subjects.push(subject)
+    this.marks.push(mark)
+  }
+
+  /** Drops the front entry. */
+  shift(): void {
+    this.subjects[this.head] = undefined
+    this.head++
+    if (this.head === this.at.length) {
+      this.at = []
+      this.seq = []
+      this.subjects = []
+      this.marks = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.at.length) {
+      this.at = this.at.slice(this.head)
+      this.seq = this.seq.slice(this.head)
+      this.subjects = this.subjects.slice(this.head)
+      this.marks = this.marks.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
 export class TimerQueue {
   private at: number[] = []
   private seq: number[] = []
@@ -23,9 +67,14 @@ export class TimerQueue {
   private subjects: unknown[] = []
   private marks: number[] = []
   private nextSeq = 0
+  private lanes = new Map<Task, Lane>()
+  /** The lanes as a list, for finding the earliest front without an iterator. */
+  private laneList: Array<[Task, Lane]> = []
 
   get size(): number {
-    return this.at.length
+    let n = this.at.length
+    for (const [, lane] of this.laneList) n += lane.size
+    return n
   }
 
   /**
@@ -33,6 +82,17 @@ export class TimerQueue {
    * at the same time run in the order they were scheduled.
    */
   schedule<S>(at: number, task: Task<S> | Runnable, subject?: S, mark = 0): void {
+    if (typeof task !== 'function') {
+      let lane = this.lanes.get(task as Task)
+      if (!lane) {
+        this.lanes.set(task as Task, (lane = new Lane()))
+        this.laneList.push([task as Task, lane])
+      }
+      if (lane.size === 0 || lane.at[lane.at.length - 1]! <= at) {
+        lane.push(at, this.nextSeq++, subject, mark)
+        return
+      }
+    }
     let i = this.at.length
     this.at.push(at)
     this.seq.push(this.nextSeq++)
@@ -50,17 +110,39 @@ export class TimerQueue {
   /** Runs everything due at or before `now`, in time order. */
   runDue(now: number): number {
     let ran = 0
-    while (this.at.length > 0 && this.at[0]! <= now) {
-      const at = this.at[0]!
-      const task = this.tasks[0]!
-      const subject = this.subjects[0]
-      const mark = this.marks[0]!
-      this.pop()
-      if (typeof task === 'function') task()
-      else task.run(subject, mark, at)
+    for (;;) {
+      // The earliest entry: the heap's top, or a lane's front that is due before it.
+      let at = this.at.length > 0 ? this.at[0]! : Infinity
+      let seq = this.at.length > 0 ? this.seq[0]! : Infinity
+      let from: [Task, Lane] | undefined
+      const lanes = this.laneList
+      for (let l = 0; l < lanes.length; l++) {
+        const lane = lanes[l]![1]
+        if (lane.size === 0) continue
+        const la = lane.at[lane.head]!
+        if (la < at || (la === at && lane.seq[lane.head]! < seq)) {
+          at = la
+          seq = lane.seq[lane.head]!
+          from = lanes[l]
+        }
+      }
+      if (!(at <= now)) return ran
+      if (from) {
+        const [task, lane] = from
+        const subject = lane.subjects[lane.head]
+        const mark = lane.marks[lane.head]!
+        lane.shift()
+        task.run(subject, mark, at)
+      } else {
+        const task = this.tasks[0]!
+        const subject = this.subjects[0]
+        const mark = this.marks[0]!
+        this.pop()
+        if (typeof task === 'function') task()
+        else task.run(subject, mark, at)
+      }
       ran++
     }
-    return ran
   }
 
   clear(): void {
@@ -69,11 +151,17 @@ export class TimerQueue {
     this.tasks = []
     this.subjects = []
     this.marks = []
+    this.lanes = new Map()
+    this.laneList = []
   }
 
   /** The next due time, if any. */
   peek(): number | undefined {
-    return this.at[0]
+    let next = this.at.length > 0 ? this.at[0]! : undefined
+    for (const [, lane] of this.laneList) {
+      if (lane.size > 0 && (next === undefined || lane.at[lane.head]! < next)) next = lane.at[lane.head]!
+    }
+    return next
   }
 
   /** Removes the first entry. */
