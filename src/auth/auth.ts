@@ -8,50 +8,57 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import { credentialFor } from './credentials.ts'
 import type { AuthFailure } from '../spec/model.ts'
+import type { KeyDef } from '../scenario/model.ts'
 
 export function authenticate(ctx: Context): void {
   const op = ctx.op!
   const { behaviour } = ctx.world.api
-  if (op.security.length === 0 || op.security.some((req) => req.size === 0)) {
+  if (op.auth.open) {
     // No auth needed; a valid credential still names the tenant.
     resolveOptional(ctx)
     return applyGates(ctx)
   }
   let worst: AuthFailure = 'missing'
-  const note = (f: AuthFailure) => { if (RANK.indexOf(f) > RANK.indexOf(worst)) worst = f }
-  for (const requirement of op.security) {
-    let ok = true
-    let resolved: { tenant: string; key: any } | undefined
-    let scopesNeeded: string[] = []
-    for (const [schemeName, scopes] of requirement) {
-      const scheme = behaviour.schemes.get(schemeName)!
+  const requirements = op.auth.requirements
+  for (let r = 0; r < requirements.length; r++) {
+    const requirement = requirements[r]!
+    let failure: AuthFailure | undefined
+    let key: (KeyDef & { tenant: string }) | undefined
+    for (let s = 0; s < requirement.length; s++) {
+      const scheme = behaviour.schemes.get(requirement[s]![0])!
       const token = credentialFor(scheme, ctx.headers, ctx.query)
-      if (!token) { ok = false; note('missing'); break }
-      const key = ctx.world.keys.get(token)
-      if (!key) {
-        ok = false
-        note(behaviour.auth.keyPattern && !behaviour.auth.keyPattern.test(token) ? 'malformed' : 'unknown')
+      if (!token) { failure = 'missing'; break }
+      const found = ctx.world.keys.get(token)
+      if (!found) {
+        failure = behaviour.auth.keyPattern && !behaviour.auth.keyPattern.test(token) ? 'malformed' : 'unknown'
         break
       }
-      if (key.revoked) { ok = false; note('revoked'); break }
-      if (key.expiresAt !== undefined && key.expiresAt <= ctx.world.clock.now()) { ok = false; note('expired'); break }
-      resolved = { tenant: key.tenant, key }
-      scopesNeeded = scopesNeeded.concat(scopes)
+      if (found.revoked) { failure = 'revoked'; break }
+      if (found.expiresAt !== undefined && found.expiresAt <= ctx.world.clock.now()) { failure = 'expired'; break }
+      key = found
     }
-    if (!ok || !resolved) continue
-    const granted = resolved.key.scopes as string[] | undefined
-    if (granted && scopesNeeded.some((s) => !granted.includes(s))) {
-      note('forbidden')
-      ctx.key = resolved.key
-      ctx.tenant = ctx.world.tenants.get(resolved.tenant)
+    if (failure) { worst = worse(worst, failure); continue }
+    if (!key) continue
+    // Every scope the requirement names, against the key that met it.
+    const granted = key.scopes as string[] | undefined
+    ctx.key = key
+    ctx.tenant = ctx.world.tenants.get(key.tenant)
+    if (granted && lacksScope(requirement, granted)) {
+      worst = worse(worst, 'forbidden')
       continue
     }
-    ctx.key = resolved.key
-    ctx.tenant = ctx.world.tenants.get(resolved.tenant)
     return applyGates(ctx)
   }
-  const failure = worst as AuthFailure
-  throw new ApiError(behaviour.auth.errors[failure], { failure, ...(failure === 'forbidden' ? { scopes: op.security.flatMap((r) => [...r.values()].flat()) } : {}) })
+  throw new ApiError(behaviour.auth.errors[worst], { failure: worst, ...(worst === 'forbidden' ? { scopes: op.security.flatMap((r) => [...r.values()].flat()) } : {}) })
+}
+
+function lacksScope(requirement: Array<[string, string[]]>, granted: string[]): boolean {
+  for (let s = 0; s < requirement.length; s++) for (const scope of requirement[s]![1]) if (!granted.includes(scope)) return true
+  return false
+}
+
+function worse(a: AuthFailure, b: AuthFailure): AuthFailure {
+  return RANK.indexOf(b) > RANK.indexOf(a) ? b : a
 }
 
 /** Which failure a request is told of when its credentials fail in several ways: the last here. */

@@ -75,7 +75,7 @@ export function compileBehaviour(doc: any, registry: SchemaRegistry, problems: P
   const headers = compileHeaders(x.headers, `/${X}/headers`, problems)
   const triggers = { header: String(x.triggers?.header ?? 'X-Standin-Error').toLowerCase(), prefer: x.triggers?.prefer !== false }
   return {
-    errors, auth, schemes, resources, limits, gates, headers, triggers,
+    errors, auth, schemes, schemeList: [...schemes.values()], resources, limits, gates, headers, triggers,
     defaultScenario: typeof x.defaultScenario === 'string' ? x.defaultScenario : 'default',
     maxBodyBytes: typeof x.maxBodyBytes === 'number' ? x.maxBodyBytes : 1024 * 1024,
   }

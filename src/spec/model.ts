@@ -156,6 +156,8 @@ export interface OperationModel {
   responses: ResponseModel[]
   /** Alternatives: each a map of scheme name to required scopes. Empty list: no auth. */
   security: Array<Map<string, string[]>>
+  /** The same as lists, for the auth stage to walk without an iterator per request; `open` when no auth is needed. */
+  auth: { open: boolean; requirements: Array<Array<[string, string[]]>> }
   action: Action
   resource?: string
   /** The path parameter naming the addressed record, for item operations. */
@@ -181,6 +183,8 @@ export interface BehaviourModel {
   errors: ErrorModel
   auth: AuthModel
   schemes: Map<string, SecurityScheme>
+  /** The same schemes in order, for the request path to walk without an iterator. */
+  schemeList: SecurityScheme[]
   resources: Map<string, ResourceModel>
   limits: LimitModel[]
   gates: GateModel[]

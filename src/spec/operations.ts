@@ -1,6 +1,6 @@
 /**
  * Operations: every method + path of the spec compiled into an OperationModel — parameters and body
- * validators, declared responses, security, and the behaviour (`x-standin` on the operation, or what
+ * validators, declared responses, security, auth, and the behaviour (`x-standin` on the operation, or what
  * is inferred from REST shape: POST on a collection creates, GET on an item reads, and so on).
  */
 import type { Problems } from '../errors.ts'
@@ -118,6 +118,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
   const security = requirements.map((req: any) => new Map<string, string[]>(Object.entries(isPlainObject(req) ? req : {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : []])))
   const scopes = Array.isArray(x.scopes) ? x.scopes.map(String) : undefined
   if (scopes) for (const req of security) for (const name of req.keys()) req.set(name, [...req.get(name)!, ...scopes])
+  const auth = { open: security.length === 0 || security.some((req: Map<string, string[]>) => req.size === 0), requirements: security.map((req: Map<string, string[]>) => [...req.entries()]) }
 
   const states = new Map<string, string>()
   if (x.states !== undefined && !isPlainObject(x.states)) problems.add(`${at}/states`, 'states maps lifecycle states to the error an operation gets in them')
@@ -152,7 +153,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     idempotency = { header: String(i.header ?? 'Idempotency-Key').toLowerCase(), conflict: String(i.conflict ?? ''), ttlMs: 24 * 3_600_000 }
   }
   return {
-    id, method: method.toUpperCase(), path, pointer, parameters, parameterNames, validateParams, body, responses, security,
+    id, method: method.toUpperCase(), path, pointer, parameters, parameterNames, validateParams, body, responses, security, auth,
     action: action === 'auto' ? 'none' : action,
     resource: typeof x.resource === 'string' ? x.resource : undefined,
     idParam: typeof x.idParam === 'string' ? x.idParam : undefined,

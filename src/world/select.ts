@@ -9,8 +9,9 @@ import { credentialFor } from '../auth/credentials.ts'
 export const WORLD_HEADER = 'x-standin-world'
 
 export function selectWorld(worlds: Worlds, headers: Record<string, string>, query: Record<string, unknown>): World {
-  for (const scheme of worlds.api.behaviour.schemes.values()) {
-    const token = credentialFor(scheme, headers, query)
+  const schemes = worlds.api.behaviour.schemeList
+  for (let i = 0; i < schemes.length; i++) {
+    const token = credentialFor(schemes[i]!, headers, query)
     const entry = token ? worlds.byKey(token) : undefined
     if (entry) return entry.world
   }
