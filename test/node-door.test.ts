@@ -5,7 +5,8 @@
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
-import { listen, type Listening } from '../src/adapters/node-http.ts'
+import { createServer } from 'node:http'
+import { headersOf, listen, type Listening } from '../src/adapters/node-http.ts'
 
 let server: Listening
 
@@ -120,5 +121,25 @@ describe('the node:http door on a raw socket', () => {
     expect(a.head.toLowerCase()).toContain('connection: close')
     expect(JSON.parse(a.body)).toHaveProperty('error')
     socket.destroy()
+  })
+})
+
+describe('request headers through the node:http door', () => {
+  it('are node:http\'s own when no name repeats, and joined as Web Headers join them when one does', async () => {
+    const seen: Array<Record<string, string>> = []
+    const plain = createServer((req, res) => { seen.push(headersOf(req)); res.end() })
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+    const port = (plain.address() as { port: number }).port
+    const send = (head: string) => new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`GET / HTTP/1.1\r\nHost: x\r\n${head}Connection: close\r\n\r\n`))
+      socket.on('data', () => {})
+      socket.on('close', () => resolve())
+    })
+    await send('Accept: a/b\r\nX-One: 1\r\n')
+    await send('Accept: a/b\r\naccept: c/d\r\nContent-Type: x/y\r\nContent-Type: z/w\r\nSet-Cookie: s=1\r\n')
+    await new Promise<void>((resolve) => plain.close(() => resolve()))
+    expect(seen[0]).toMatchObject({ host: 'x', accept: 'a/b', 'x-one': '1', connection: 'close' })
+    // node:http keeps the first content-type only, and set-cookie as a list: here both are joined.
+    expect(seen[1]).toMatchObject({ accept: 'a/b, c/d', 'content-type': 'x/y, z/w', 'set-cookie': 's=1' })
   })
 })

@@ -77,7 +77,7 @@ class NodeIncoming implements Incoming {
       this.path = url ? url.pathname : target
       this.search = url ? url.search : ''
     }
-    this.headers = headersOf(req.rawHeaders)
+    this.headers = headersOf(req)
     this.hasBody = framesBody(this.method, this.headers['content-length'], this.headers['transfer-encoding'])
   }
 
@@ -158,8 +158,17 @@ class NodeIncoming implements Incoming {
   }
 }
 
-/** Header names lower-cased, a repeated header's values joined with `, ` (as Web Headers join them). */
-function headersOf(raw: string[]): Record<string, string> {
+/**
+ * Header names lower-cased, a repeated header's values joined with `, ` (as Web Headers join them).
+ * node:http has already made `req.headers` for every request; with no name repeated it holds just
+ * that, and is taken as it is. (A repeated name it may keep once, or as a list: then built here.)
+ */
+export function headersOf(req: IncomingMessage): Record<string, string> {
+  const raw = req.rawHeaders
+  const parsed = req.headers
+  let names = 0
+  for (const _ in parsed) names++
+  if (names * 2 === raw.length && parsed['set-cookie'] === undefined) return parsed as Record<string, string>
   const headers: Record<string, string> = {}
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
