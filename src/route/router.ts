@@ -26,10 +26,21 @@ export class Router {
   private readonly root = node()
   /** Server base paths (`/v1` from `servers: [{url: https://api.x.com/v1}]`) that requests may carry. */
   private readonly bases: string[]
+  /**
+   * Paths without parameters, as a request spells them most often (no trailing slash, nothing
+   * percent-encoded): found in one lookup, with no segments split off. Anything else walks the trie.
+   */
+  private readonly statics = new Map<string, Node>()
 
   constructor(operations: OperationModel[], basePaths: string[] = []) {
     this.bases = [...new Set(basePaths.map((b) => b.replace(/\/+$/, '')).filter(Boolean))].sort((a, b) => b.length - a.length)
     for (const op of operations) this.add(op)
+    for (const op of operations) {
+      if (op.path.includes('{')) continue
+      const segments = split(op.path)
+      const found = walk(this.root, segments, 0, [])
+      if (found) this.statics.set(`/${segments.join('/')}`, found)
+    }
   }
 
   private add(op: OperationModel): void {
@@ -69,6 +80,11 @@ export class Router {
   }
 
   private find(method: string, pathname: string): RouteResult {
+    const exact = pathname.indexOf('%') === -1 ? this.statics.get(pathname) : undefined
+    if (exact) {
+      const op = exact.operations.get(method) ?? (method === 'HEAD' ? exact.operations.get('GET') : undefined)
+      if (op) return { match: { operation: op, params: {} } }
+    }
     const segments = split(pathname)
     for (let i = 0; i < segments.length; i++) {
       const decoded = safeDecode(segments[i]!)
