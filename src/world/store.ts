@@ -42,8 +42,9 @@ export interface Store {
 
 class Collection {
   readonly byId = new Map<string, StoredRecord>()
-  readonly byTenant = new Map<string, Members>()
-  readonly byParent = new Map<string, Members>()
+  /** A tenant's records (and a parent's), in the order they were put in: Sets of the records themselves, so a list needs no lookup by id. */
+  readonly byTenant = new Map<string, Set<StoredRecord>>()
+  readonly byParent = new Map<string, Set<StoredRecord>>()
   /** tenant -> state -> count ('' counts records without a lifecycle). */
   readonly counts = new Map<string, Map<string, number>>()
 
@@ -53,49 +54,12 @@ class Collection {
     const key = state ?? ''
     perTenant.set(key, (perTenant.get(key) ?? 0) + delta)
   }
-
-  /** A record is a member of a list while it is the one stored under its id. */
-  isLive(record: StoredRecord): boolean {
-    return this.byId.get(record.id) === record
-  }
 }
 
 /**
- * The records of one tenant (or parent), oldest first. A removed record is not taken out at once
- * (that would scan): it stays until removed ones are half the list, and the list skips it until
- * then. An array of records rather than a Set of ids: adding is a push, not a hash insert, and a
- * world of 100,000 records keeps 8 bytes per record here rather than ~30.
- */
-class Members {
-  records: StoredRecord[] = []
-  removed = 0
-
-  add(record: StoredRecord): void {
-    this.records.push(record)
-  }
-
-  /** Notes that one member went; compacts once half are gone. */
-  drop(c: Collection): void {
-    this.removed++
-    if (this.removed > 64 && this.removed * 2 > this.records.length) this.compact(c)
-  }
-
-  compact(c: Collection): void {
-    this.records = this.records.filter((r) => c.isLive(r))
-    this.removed = 0
-  }
-
-  *live(c: Collection): Iterable<StoredRecord> {
-    // A snapshot of the length: records added while listing are not listed.
-    const records = this.records
-    for (let i = 0, n = records.length; i < n; i++) if (c.isLive(records[i]!)) yield records[i]!
-  }
-}
-
-/**
- * Records taken out of a store (removed, replaced, cleared). A list may still hold one, so one put
- * back (the same object) has its lists compacted first, not to be listed twice; and a timer asks
- * here whether its record is still stored. Weak, so nothing is kept alive by it.
+ * Records taken out of a store (removed, replaced, cleared) and not put back: what a timer set on a
+ * record asks before it runs, with no lookup in the map of every record. Weak, so nothing is kept
+ * alive by it.
  */
 const removedRecords = new WeakSet<StoredRecord>()
 
@@ -121,11 +85,7 @@ export class MemoryStore implements Store {
     const c = this.collection(record.resource)
     const existing = c.byId.get(record.id)
     if (existing) this.remove(record.resource, record.id)
-    if (removedRecords.has(record)) {
-      removedRecords.delete(record)
-      c.byTenant.get(record.tenant)?.compact(c)
-      if (record.parentId !== undefined) c.byParent.get(parentKey(record.tenant, record.parentId))?.compact(c)
-    }
+    removedRecords.delete(record)
     c.byId.set(record.id, record)
     membersOf(c.byTenant, record.tenant).add(record)
     if (record.parentId !== undefined) membersOf(c.byParent, parentKey(record.tenant, record.parentId)).add(record)
@@ -147,8 +107,8 @@ export class MemoryStore implements Store {
     if (!c || !record) return undefined
     c.byId.delete(id)
     removedRecords.add(record)
-    c.byTenant.get(record.tenant)?.drop(c)
-    if (record.parentId !== undefined) c.byParent.get(parentKey(record.tenant, record.parentId))?.drop(c)
+    c.byTenant.get(record.tenant)?.delete(record)
+    if (record.parentId !== undefined) c.byParent.get(parentKey(record.tenant, record.parentId))?.delete(record)
     c.bump(record.tenant, record.state, -1)
     record.version++
     return record
@@ -158,7 +118,7 @@ export class MemoryStore implements Store {
     const c = this.collections.get(resource)
     if (!c) return
     const members = parentId === undefined ? c.byTenant.get(tenant) : c.byParent.get(parentKey(tenant, parentId))
-    if (members) yield* members.live(c)
+    if (members) yield* members
   }
 
   count(resource: string, tenant: string, states?: ReadonlySet<string>): number {
@@ -187,9 +147,9 @@ export class MemoryStore implements Store {
   }
 }
 
-function membersOf(index: Map<string, Members>, key: string): Members {
+function membersOf(index: Map<string, Set<StoredRecord>>, key: string): Set<StoredRecord> {
   let members = index.get(key)
-  if (!members) index.set(key, (members = new Members()))
+  if (!members) index.set(key, (members = new Set()))
   return members
 }
 
