@@ -82,7 +82,7 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     const world = selectWorld(worlds, headers, query)
     world.tick()
     const ctx: Context = {
-      incoming, path, method: incoming.method.toUpperCase(), requestId: world.nextRequestId(), started, world,
+      incoming, path, method: upperCase(incoming.method), requestId: world.nextRequestId(), started, world,
       params: {}, query, headers, body: undefined, contentType: mediaTypeOf(headers['content-type']),
       responseHeaders: [], onSuccess: [], onFailure: [], violations: [], cause: 'state',
     }
@@ -157,6 +157,15 @@ function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status'
     worlds.run.addViolation(entry, ctx.world.id, violation)
     options.onViolation?.({ ...entry, violations: [violation] }, ctx.world.id)
   }
+}
+
+/** The method upper-cased; as node:http and fetch give it (`GET`, `POST`) without a new string. */
+function upperCase(method: string): string {
+  for (let i = 0; i < method.length; i++) {
+    const c = method.charCodeAt(i)
+    if (c >= 97 && c <= 122) return method.toUpperCase()
+  }
+  return method
 }
 
 function actAndRender(ctx: Context): Prepared {
