@@ -5,22 +5,6 @@
 import type { SecurityScheme } from '../spec/model.ts'
 
 export function credentialFor(scheme: SecurityScheme, headers: Record<string, string>, query: Record<string, unknown>): string | undefined {
-  // A request's credential is read to pick its world and again to authenticate it: the last answer
-  // is kept (for the same request's headers and query objects, and the same scheme).
-  const authorization = headers.authorization
-  if (headers === last.headers && query === last.query && scheme === last.scheme && authorization === last.authorization) return last.token
-  const token = readCredential(scheme, headers, query)
-  last.headers = headers
-  last.authorization = authorization
-  last.query = query
-  last.scheme = scheme
-  last.token = token
-  return token
-}
-
-const last: { headers?: object; authorization?: string; query?: object; scheme?: SecurityScheme; token?: string } = {}
-
-function readCredential(scheme: SecurityScheme, headers: Record<string, string>, query: Record<string, unknown>): string | undefined {
   if (scheme.kind === 'bearer') return afterScheme(headers.authorization, 'bearer')
   if (scheme.kind === 'basic') {
     const m = /^Basic\s+(.+)$/i.exec(headers.authorization ?? '')

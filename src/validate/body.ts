@@ -53,13 +53,5 @@ export function isJson(mediaType: string): boolean {
 /** `application/json; charset=utf-8` -> `application/json`. */
 export function mediaTypeOf(header: string | null | undefined): string | undefined {
   if (!header) return undefined
-  // Clients send the same Content-Type again and again: the last one's answer is kept.
-  if (header === lastHeader) return lastType
-  const type = header.split(';')[0]!.trim().toLowerCase() || undefined
-  lastHeader = header
-  lastType = type
-  return type
+  return header.split(';')[0]!.trim().toLowerCase() || undefined
 }
-
-let lastHeader: string | undefined
-let lastType: string | undefined
