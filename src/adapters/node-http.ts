@@ -218,7 +218,7 @@ export function createNodeHandler(handle: Handler) {
  * Headers as node:http takes them flat (`[name, value, name, value]`): names lower-cased, a
  * repeated header's values joined as Web Headers join them, cookies kept apart.
  */
-function headersFor(req: IncomingMessage, list: Array<[string, string]>, bodyTaken = false): string[] {
+function headersFor(req: IncomingMessage, list: Array<[string, string]>, bodyTaken: boolean): string[] {
   const flat: string[] = []
   for (const [rawName, value] of list) {
     const name = rawName.toLowerCase()

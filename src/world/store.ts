@@ -107,15 +107,14 @@ class Members {
   }
 }
 
-/**
- * Records taken out of a store (removed, replaced, cleared) and not put back: what a timer set on a
- * record asks before it runs, with no lookup in the map of every record; and how a record put back
- * is told apart (its old entry may still be in its lists). Weak, so nothing is kept alive by it.
- */
-const removedRecords = new WeakSet<StoredRecord>()
-
 export class MemoryStore implements Store {
   private readonly collections = new Map<string, Collection>()
+  /**
+   * Records taken out (removed, replaced, cleared) and not put back: what a timer set on a record
+   * asks before it runs, with no lookup in the map of every record; and how a record put back is
+   * told apart (its old entry may still be in its lists). Weak, so nothing is kept alive by it.
+   */
+  private readonly takenOut = new WeakSet<StoredRecord>()
 
   private collection(resource: string): Collection {
     let c = this.collections.get(resource)
@@ -128,14 +127,14 @@ export class MemoryStore implements Store {
   }
 
   holds(record: StoredRecord): boolean {
-    return !removedRecords.has(record)
+    return !this.takenOut.has(record)
   }
 
   insert(record: StoredRecord): void {
     const c = this.collection(record.resource)
     const existing = c.byId.get(record.id)
     if (existing) this.remove(record.resource, record.id)
-    const putBack = removedRecords.delete(record)
+    const putBack = this.takenOut.delete(record)
     c.byId.set(record.id, record)
     membersOf(c.byTenant, record.tenant).add(record, putBack)
     if (record.parentId !== undefined) membersOf(c.byParent, parentKey(record.tenant, record.parentId)).add(record, putBack)
@@ -156,7 +155,7 @@ export class MemoryStore implements Store {
     const record = c?.byId.get(id)
     if (!c || !record) return undefined
     c.byId.delete(id)
-    removedRecords.add(record)
+    this.takenOut.add(record)
     c.byTenant.get(record.tenant)?.drop(c)
     if (record.parentId !== undefined) c.byParent.get(parentKey(record.tenant, record.parentId))?.drop(c)
     c.bump(record.tenant, record.state, -1)
@@ -195,7 +194,7 @@ export class MemoryStore implements Store {
   }
 
   clear(): void {
-    for (const c of this.collections.values()) for (const record of c.byId.values()) removedRecords.add(record)
+    for (const c of this.collections.values()) for (const record of c.byId.values()) this.takenOut.add(record)
     this.collections.clear()
   }
 }
