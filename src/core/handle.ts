@@ -16,7 +16,7 @@ import { selectWorld } from '../world/select.ts'
 import { authenticate } from '../auth/auth.ts'
 import { applyRules, sleep } from '../rules/rules.ts'
 import { applyLimits } from '../limits/limits.ts'
-import { mediaTypeOf, readBody } from '../validate/body.ts'
+import { mediaTypeOf, parseBody, readBody } from '../validate/body.ts'
 import { checkRequest, validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
 import { admitStream } from '../stream/admit.ts'
@@ -100,7 +100,7 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
       ctx.op = routed.match.operation
       ctx.params = routed.match.params
       const reading = readBody(ctx, api.behaviour.maxBodyBytes)
-      if (reading) await reading
+      if (reading) parseBody(ctx, await reading)
       // 7. validate, first in strict mode: nothing else may answer a request that breaks the spec.
       if (options.strict) validateRequest(ctx)
       // 4. auth

@@ -7,15 +7,16 @@ import type { Context } from '../core/context.ts'
 import type { BodyRead } from '../core/incoming.ts'
 
 /**
- * Reads and parses the body, when the request has one: nothing to wait for (undefined) otherwise, so
- * a GET goes through the pipeline without a turn of the event loop.
+ * The body as the door reads it, when the request has one: nothing to wait for (undefined)
+ * otherwise, so a GET goes through the pipeline without a turn of the event loop. The door's own
+ * promise, awaited once by the core and given to `parseBody`: no promise or closure of its own.
  */
-export function readBody(ctx: Context, maxBytes: number): Promise<void> | undefined {
+export function readBody(ctx: Context, maxBytes: number): Promise<BodyRead> | undefined {
   if (ctx.method === 'GET' || ctx.method === 'HEAD' || !ctx.incoming.hasBody) return undefined
-  return ctx.incoming.body(maxBytes).then((read) => parseBody(ctx, read))
+  return ctx.incoming.body(maxBytes)
 }
 
-function parseBody(ctx: Context, read: BodyRead): void {
+export function parseBody(ctx: Context, read: BodyRead): void {
   if (read === 'malformed' || read === 'tooLarge') {
     ctx.bodyProblem = read
     return
