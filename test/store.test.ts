@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryStore, type StoredRecord } from '../src/world/store.ts'
+import { MemoryStore, type KeyedIndex, type StoredRecord } from '../src/world/store.ts'
 import { seededRandom } from '../src/util/random.ts'
 
 function rec(id: string, tenant: string, parentId?: string, state?: string): StoredRecord {
@@ -106,6 +106,58 @@ describe('memory store', () => {
         expect(store.size('thing')).toBe(model.records.length)
         for (const r of [...model.records.slice(0, 50), ...removed.slice(0, 50)]) expect(store.holds(r)).toBe(store.get('thing', r.id) === r)
       }
+    }
+  })
+
+  it('finds records by key as they are inserted, changed, removed, put back and replaced', () => {
+    const random = seededRandom(11)
+    const store = new MemoryStore()
+    const bySite: KeyedIndex = { keyOf: (r) => `${r.tenant}/${String(r.data.site)}` }
+    const live = new Map<string, StoredRecord>()
+    const removed: StoredRecord[] = []
+    const site = () => `s${Math.floor(random() * 40)}`
+    const check = () => {
+      for (const t of ['t0', 't1']) {
+        for (let s = 0; s < 40; s++) {
+          const key = `${t}/s${s}`
+          const expected = [...live.values()].filter((r) => bySite.keyOf(r) === key).map((r) => r.id).sort()
+          expect([...store.keyed('thing', bySite, key)].map((r) => r.id).sort()).toEqual(expected)
+        }
+      }
+    }
+    for (let step = 0; step < 6_000; step++) {
+      const roll = random()
+      if (roll < 0.35) {
+        const r = rec(`r${Math.floor(random() * 500)}`, random() < 0.5 ? 't0' : 't1')
+        r.data.site = site()
+        store.insert(r)
+        live.set(r.id, r)
+      } else if (roll < 0.65 && live.size > 0) {
+        // A change the store is told of.
+        const r = [...live.values()][Math.floor(random() * live.size)]!
+        r.data.site = site()
+        store.update(r, r.state)
+      } else if (roll < 0.9 && live.size > 0) {
+        const r = [...live.values()][Math.floor(random() * live.size)]!
+        store.remove('thing', r.id)
+        live.delete(r.id)
+        removed.push(r)
+      } else if (removed.length > 0) {
+        const back = removed.splice(Math.floor(random() * removed.length), 1)[0]!
+        if (live.has(back.id)) continue
+        store.insert(back)
+        live.set(back.id, back)
+      }
+      // The index is made on first use, part-way through, from the records then stored.
+      if (step === 1_000 || (step > 1_000 && step % 250 === 0)) check()
+    }
+    check()
+    // A removed record changed afterwards is not found, and does not come back by an update.
+    const gone = removed.find((r) => !live.has(r.id))
+    if (gone) {
+      gone.data.site = 's0'
+      store.update(gone, gone.state)
+      expect([...store.keyed('thing', bySite, `${gone.tenant}/s0`)]).not.toContain(gone)
     }
   })
 })

@@ -57,18 +57,28 @@ export function act(ctx: Context): Outcome {
     case 'update': {
       const input = isPlainObject(ctx.body) ? ctx.body : {}
       const shape = world.api.resourceShape(model.name)
+      // An update refused (a duplicate) changes nothing: the record is put back as it was.
+      const before = model.unique.length > 0 ? { ...record.data } : undefined
       for (const [name, value] of Object.entries(input)) {
         if (name === model.idField || name === model.lifecycle?.field) continue
         if (acceptsField(shape, name)) record.data[name] = value
       }
       applySet(ctx, record)
-      checkUnique(ctx, model, record)
+      if (before) {
+        try {
+          checkUnique(ctx, model, record)
+        } catch (error) {
+          for (const name of Object.keys(record.data)) if (!Object.hasOwn(before, name)) delete record.data[name]
+          Object.assign(record.data, before)
+          throw error
+        }
+      }
       world.store.update(record, record.state)
       return { status, record }
     }
     case 'transition':
       world.setState(model, record, op.transitionTo!)
-      applySet(ctx, record)
+      if (op.set.length > 0) { applySet(ctx, record); world.store.update(record, record.state) }
       return { status, record }
     case 'delete':
       world.remove(model, record)
@@ -88,12 +98,16 @@ function applySet(ctx: Context, record: StoredRecord): void {
   }
 }
 
+/**
+ * Refuses a record that duplicates another of its tenant (and parent) on a unique constraint's
+ * fields — among the other's states, when the constraint names some. Found in the store's index of
+ * the constraint's keys, not by a walk over the tenant's records.
+ */
 function checkUnique(ctx: Context, model: ResourceModel, record: StoredRecord): void {
   for (const u of model.unique) {
-    const key = u.fields.map((f) => JSON.stringify(record.data[f]))
-    for (const other of ctx.world.store.list(model.name, record.tenant, record.parentId)) {
+    for (const other of ctx.world.store.keyed(model.name, u, u.keyOf(record))) {
       if (other === record || (u.states && !u.states.has(other.state!))) continue
-      if (u.fields.every((f, i) => JSON.stringify(other.data[f]) === key[i])) throw new ApiError(u.error, { field: u.fields.join(', '), id: other.id })
+      throw new ApiError(u.error, { field: u.fields.join(', '), id: other.id })
     }
   }
 }

@@ -13,6 +13,7 @@ import type {
   ResourceModel, SecurityScheme, TimerModel, ValidationCause,
 } from './model.ts'
 import type { SchemaRegistry } from './schemas.ts'
+import type { StoredRecord } from '../world/store.ts'
 
 export const X = 'x-standin'
 
@@ -225,11 +226,15 @@ export function compileResource(name: string, def: any, at: string, registry: Sc
     ? { resource: def.parent.resource, param: def.parent.param, field: typeof def.parent.field === 'string' ? def.parent.field : undefined }
     : undefined
   if (def.parent !== undefined && !parent) problems.add(`${at}/parent`, 'parent needs {resource, param} (the path parameter naming the parent record)')
-  const unique = asList(def.unique, `${at}/unique`, problems).map(([u, p]) => ({
-    fields: Array.isArray(u?.fields) ? u.fields.map(String) : (problems.add(`${p}/fields`, 'unique needs a list of fields'), []),
-    states: Array.isArray(u?.states) ? new Set<string>(u.states.map(String)) : undefined,
-    error: String(u?.error ?? ''),
-  }))
+  const unique = asList(def.unique, `${at}/unique`, problems).map(([u, p]) => {
+    const fields: string[] = Array.isArray(u?.fields) ? u.fields.map(String) : (problems.add(`${p}/fields`, 'unique needs a list of fields'), [])
+    return {
+      fields,
+      states: Array.isArray(u?.states) ? new Set<string>(u.states.map(String)) : undefined,
+      error: String(u?.error ?? ''),
+      keyOf: uniqueKey(fields),
+    }
+  })
   return {
     name, schemaPointer, idField, idType, newId,
     notFound: typeof def.notFound === 'string' ? def.notFound : 'not_found',
@@ -316,4 +321,19 @@ export function compileGate(def: any, at: string, problems: Problems): GateModel
   }
   if (typeof def?.error !== 'string') problems.add(`${at}/error`, 'a gate names the error code it answers with when `require` does not hold')
   return { require, error: String(def?.error ?? ''), operations: Array.isArray(def?.operations) ? new Set<string>(def.operations.map(String)) : undefined }
+}
+
+/**
+ * A unique constraint's key for a record: its tenant, its parent and the JSON of each field (a field
+ * the record lacks is a value of its own, so two records both without it are duplicates).
+ */
+function uniqueKey(fields: string[]): (record: StoredRecord) => string {
+  return (record) => {
+    let key = `${record.tenant}\u0000${record.parentId ?? ''}`
+    for (const field of fields) {
+      const value = record.data[field]
+      key += value === undefined ? '\u0000\u0001' : `\u0000${JSON.stringify(value)}`
+    }
+    return key
+  }
 }

@@ -7,6 +7,7 @@ import type { Evaluate } from '../util/expression.ts'
 import type { Render } from '../util/template.ts'
 import type { Predicate } from '../util/match.ts'
 import type { StreamModel } from '../stream/model.ts'
+import type { StoredRecord } from '../world/store.ts'
 
 export interface CatalogueEntry {
   code: string
@@ -111,7 +112,8 @@ export interface ResourceModel {
   onCreate: Array<[string, Render]>
   /** The parent resource and the path parameter that names it (children inside a parent record). */
   parent?: { resource: string; param: string; field?: string }
-  unique: Array<{ fields: string[]; states?: Set<string>; error: string }>
+  /** Duplicates refused; `keyOf` keys the store's index of them (tenant, parent, the fields' values). */
+  unique: Array<{ fields: string[]; states?: Set<string>; error: string; keyOf(record: StoredRecord): string }>
 }
 
 export type Action = 'create' | 'read' | 'list' | 'update' | 'delete' | 'transition' | 'custom' | 'none'

@@ -35,9 +35,50 @@ export interface Store {
   /** Records of a tenant (and parent, when given), oldest first. */
   list(resource: string, tenant: string, parentId?: string): Iterable<StoredRecord>
   count(resource: string, tenant: string, states?: ReadonlySet<string>): number
+  /**
+   * The records of `resource` whose key, as `index.keyOf` computes it, is `key` (the records a
+   * unique constraint finds a duplicate among). Keys are computed on insert and update — a change
+   * to a record counts once `update` is told of it — so finding them does not scan.
+   */
+  keyed(resource: string, index: KeyedIndex, key: string): Iterable<StoredRecord>
   size(resource?: string): number
   resources(): string[]
   clear(): void
+}
+
+/** How a keyed index keys a record (the same object each time: it names the index). */
+export interface KeyedIndex {
+  keyOf(record: StoredRecord): string
+}
+
+/** A keyed index over one collection: records by key, and each record's key as last computed. */
+class KeyIndex {
+  readonly byKey = new Map<string, Set<StoredRecord>>()
+  readonly keyOfRecord = new Map<StoredRecord, string>()
+  readonly def: KeyedIndex
+  constructor(def: KeyedIndex) {
+    this.def = def
+  }
+
+  put(record: StoredRecord): void {
+    const key = this.def.keyOf(record)
+    const old = this.keyOfRecord.get(record)
+    if (old === key) return
+    if (old !== undefined) this.drop(record)
+    let set = this.byKey.get(key)
+    if (!set) this.byKey.set(key, (set = new Set()))
+    set.add(record)
+    this.keyOfRecord.set(record, key)
+  }
+
+  drop(record: StoredRecord): void {
+    const old = this.keyOfRecord.get(record)
+    if (old === undefined) return
+    this.keyOfRecord.delete(record)
+    const set = this.byKey.get(old)
+    set?.delete(record)
+    if (set?.size === 0) this.byKey.delete(old)
+  }
 }
 
 class Collection {
@@ -46,6 +87,8 @@ class Collection {
   readonly byParent = new Map<string, Members>()
   /** tenant -> state -> count ('' counts records without a lifecycle). */
   readonly counts = new Map<string, Map<string, number>>()
+  /** Keyed indexes, made on first use; most collections have none. */
+  readonly indexes: KeyIndex[] = []
 
   bump(tenant: string, state: string | undefined, delta: number): void {
     let perTenant = this.counts.get(tenant)
@@ -136,6 +179,7 @@ export class MemoryStore implements Store {
     if (existing) this.remove(record.resource, record.id)
     const putBack = this.takenOut.delete(record)
     c.byId.set(record.id, record)
+    for (let i = 0; i < c.indexes.length; i++) c.indexes[i]!.put(record)
     membersOf(c.byTenant, record.tenant).add(record, putBack)
     if (record.parentId !== undefined) membersOf(c.byParent, parentKey(record.tenant, record.parentId)).add(record, putBack)
     c.bump(record.tenant, record.state, 1)
@@ -143,8 +187,11 @@ export class MemoryStore implements Store {
 
   update(record: StoredRecord, previousState: string | undefined): void {
     record.version++
+    // A record taken out (removed, replaced) is no longer counted or indexed here.
+    const c = this.collections.get(record.resource)
+    if (!c || this.takenOut.has(record)) return
+    for (let i = 0; i < c.indexes.length; i++) c.indexes[i]!.put(record)
     if (previousState !== record.state) {
-      const c = this.collection(record.resource)
       c.bump(record.tenant, previousState, -1)
       c.bump(record.tenant, record.state, 1)
     }
@@ -155,6 +202,7 @@ export class MemoryStore implements Store {
     const record = c?.byId.get(id)
     if (!c || !record) return undefined
     c.byId.delete(id)
+    for (let i = 0; i < c.indexes.length; i++) c.indexes[i]!.drop(record)
     this.takenOut.add(record)
     c.byTenant.get(record.tenant)?.drop(c)
     if (record.parentId !== undefined) c.byParent.get(parentKey(record.tenant, record.parentId))?.drop(c)
@@ -180,6 +228,19 @@ export class MemoryStore implements Store {
     if (states) for (const s of states) total += perTenant.get(s) ?? 0
     else for (const n of perTenant.values()) total += n
     return total
+  }
+
+  keyed(resource: string, index: KeyedIndex, key: string): Iterable<StoredRecord> {
+    const c = this.collections.get(resource)
+    if (!c) return []
+    let keys = c.indexes.find((k) => k.def === index)
+    if (!keys) {
+      // Built once, the first time a collection is asked by this key; kept up to date from then on.
+      keys = new KeyIndex(index)
+      for (const record of c.byId.values()) keys.put(record)
+      c.indexes.push(keys)
+    }
+    return keys.byKey.get(key) ?? []
   }
 
   size(resource?: string): number {
