@@ -3,6 +3,9 @@
  * states the constraint names — is refused with its error, on create and on update; an update refused
  * changes nothing. Found through the store's index of the constraint's keys.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
 
@@ -91,5 +94,20 @@ describe('unique constraints', () => {
     expect((await call('key_a', 'POST', '/tokens', { site: 's150.example' })).status).toBe(409)
     expect((await call('key_a', 'POST', '/tokens', { site: 's300.example' })).status).toBe(201)
     expect(walked).toBe(0)
+  })
+
+  it('name their error, and the resource its notFound, from the catalogue: a typo is a problem at its pointer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-unique-'))
+    try {
+      const file = join(dir, 'tokens.yaml')
+      writeFileSync(file, readFileSync('test/fixtures/site-tokens.yaml', 'utf8')
+        .replace('error: token_exists }', 'error: token_exsts }')
+        .replace('notFound: token_not_found', 'notFound: token_not_fund'))
+      const error = await createStandin({ spec: file }).then(() => undefined, (e: Error) => e)
+      expect(error?.message).toContain(`${file}#/x-standin/resources/token/unique/0/error: error code "token_exsts" is not in x-standin.errors.catalogue. Did you mean "token_exists"?`)
+      expect(error?.message).toContain(`${file}#/x-standin/resources/token/notFound: error code "token_not_fund" is not in x-standin.errors.catalogue.`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

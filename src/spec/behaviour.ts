@@ -69,7 +69,13 @@ export function compileBehaviour(doc: any, registry: SchemaRegistry, problems: P
   const resources = new Map<string, ResourceModel>()
   if (x.resources !== undefined && !isPlainObject(x.resources)) problems.add(`/${X}/resources`, 'resources must map names to resource definitions')
   for (const [name, def] of Object.entries(isPlainObject(x.resources) ? x.resources : {})) {
-    resources.set(name, compileResource(name, def, `/${X}/resources/${name}`, registry, problems))
+    const at = `/${X}/resources/${name}`
+    const resource = compileResource(name, def, at, registry, problems)
+    // The codes a resource answers with are the catalogue's, as an operation's are.
+    checkCode(errors, resource.notFound, `${at}/notFound`, problems)
+    if (resource.gone !== undefined) checkCode(errors, resource.gone, `${at}/gone`, problems)
+    resource.unique.forEach((u, i) => checkCode(errors, u.error, `${at}/unique/${i}/error`, problems))
+    resources.set(name, resource)
   }
   const limits = asList(x.limits, `/${X}/limits`, problems).map(([def, at]) => compileLimit(def, at, problems))
   const gates = asList(x.gates, `/${X}/gates`, problems).map(([def, at]) => compileGate(def, at, problems))
