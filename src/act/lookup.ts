@@ -21,7 +21,7 @@ import { isPlainObject } from '../util/match.ts'
 export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined, parentId?: string): StoredRecord {
   const record = id === undefined ? undefined : ctx.world.store.get(model.name, id)
   if (!record || record.tenant !== ctx.tenant?.id || (parentId !== undefined && record.parentId !== parentId)) {
-    const tomb = id === undefined ? undefined : ctx.world.goneAt(model.name, id)
+    const tomb = id === undefined || !model.gone ? undefined : ctx.world.goneAt(model.name, id, ctx.tenant?.id)
     if (tomb !== undefined && model.gone) throw new ApiError(model.gone, { id, resource: model.name })
     throw new ApiError(model.notFound, { id, resource: model.name })
   }

@@ -107,8 +107,11 @@ export class World {
   readonly tenants = new Map<string, Tenant>()
   readonly ruleHits = new Map<number, { matched: number; fired: number }>()
   readonly idempotency = new Map<string, IdempotentResponse>()
-  /** resource -> id -> when the record went away, for `gone` (410) answers. */
-  private readonly tombstones = new Map<string, Map<string, number>>()
+  /**
+   * resource -> id -> when the record went away and whose it was, for `gone` (410) answers: kept for
+   * resources that have a `gone` code only (another resource's removed records leave nothing).
+   */
+  private readonly tombstones = new Map<string, Map<string, { at: number; tenant: string }>>()
   /** Open streams per key (a parent record's id; '' for streams no limit counts), for one-stream-at-a-time rules. */
   readonly streams = new Map<string, Set<OpenStream>>()
   random!: () => number
@@ -208,18 +211,24 @@ export class World {
   /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
   remove(model: ResourceModel, record: StoredRecord): void {
     this.store.remove(model.name, record.id)
-    let gone = this.tombstones.get(model.name)
-    if (!gone) this.tombstones.set(model.name, (gone = new Map()))
-    gone.set(record.id, this.clock.now())
+    if (model.gone !== undefined) {
+      let gone = this.tombstones.get(model.name)
+      if (!gone) this.tombstones.set(model.name, (gone = new Map()))
+      gone.set(record.id, { at: this.clock.now(), tenant: record.tenant })
+    }
     for (const child of this.api.behaviour.resources.values()) {
       if (child.parent?.resource !== model.name) continue
       for (const inner of [...this.store.list(child.name, record.tenant, record.id)]) this.remove(child, inner)
     }
   }
 
-  /** When a record of `resource` went away (removed, not replaced since), if it did. */
-  goneAt(resource: string, id: string): number | undefined {
-    return this.tombstones.get(resource)?.get(id)
+  /**
+   * When a record of `resource` that was `tenant`'s went away (removed, not replaced since), if it
+   * did: another tenant is not told that the id ever existed.
+   */
+  goneAt(resource: string, id: string, tenant: string | undefined): number | undefined {
+    const tomb = this.tombstones.get(resource)?.get(id)
+    return tomb !== undefined && tomb.tenant === tenant ? tomb.at : undefined
   }
 
   /** Takes a place among the open streams of a key; `release` gives it back (once). */

@@ -1,7 +1,8 @@
 /**
  * Unique constraints (`x-standin` resources' `unique`): a duplicate among a tenant's records — in the
  * states the constraint names — is refused with its error, on create and on update; an update refused
- * changes nothing. Found through the store's index of the constraint's keys.
+ * changes nothing. Found through the store's index of the constraint's keys. And `gone`: a deleted
+ * record is 410 for its own tenant, and as unknown as any other id (404) for everyone else.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -109,5 +110,19 @@ describe('unique constraints', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('a deleted record', () => {
+  it('is gone (410) for its tenant, and not found (404) for any other', async () => {
+    const { standin, call } = await setUp()
+    const token = (await call('key_a', 'POST', '/tokens', { site: 'example.com' })).body
+    expect((await call('key_b', 'GET', `/tokens/${token.id}`)).status).toBe(404)
+    expect((await call('key_a', 'DELETE', `/tokens/${token.id}`)).status).toBe(204)
+    expect(await call('key_a', 'GET', `/tokens/${token.id}`)).toEqual({ status: 410, body: { error: { code: 'token_gone', message: 'This token was deleted.' } } })
+    expect((await call('key_a', 'DELETE', `/tokens/${token.id}`)).status).toBe(410)
+    expect(await call('key_b', 'GET', `/tokens/${token.id}`)).toEqual({ status: 404, body: { error: { code: 'token_not_found', message: 'No such token.' } } })
+    expect((await call('key_a', 'GET', '/tokens/tok_neverexisted')).status).toBe(404)
+    expect(standin.home().violations()).toEqual([])
   })
 })
