@@ -20,7 +20,7 @@ const KEY = 'bsk_bench_1'
 const SESSION = 'sess_bench0000000000000000001'
 
 const rounds = Number(process.argv[2] ?? 7)
-const perRound = Number(process.argv[3] ?? 2000)
+const perRound = Number(process.argv[3] ?? 500)
 
 const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions', baseUrl: BASE, clock: 'real' })
 
