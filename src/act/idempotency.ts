@@ -5,6 +5,7 @@
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import type { Prepared } from '../render/render.ts'
+import type { IdempotentResponse } from '../world/world.ts'
 
 export function replayIdempotent(ctx: Context): Prepared | undefined {
   const rule = ctx.op!.idempotency
@@ -13,7 +14,7 @@ export function replayIdempotent(ctx: Context): Prepared | undefined {
   const id = `${ctx.tenant?.id ?? ''}\u0000${ctx.op!.id}\u0000${value}`
   const stored = ctx.world.idempotency.get(id)
   const now = ctx.world.clock.now()
-  if (stored && now - stored.at < rule.ttlMs) {
+  if (stored && now < stored.expiresAt) {
     if (stored.fingerprint !== fingerprint(ctx)) throw new ApiError(rule.conflict, { idempotencyKey: value })
     return { status: stored.status, headers: [...stored.headers, ['Idempotent-Replayed', 'true']], body: stored.body, contentType: stored.contentType }
   }
@@ -26,11 +27,30 @@ export function rememberIdempotent(ctx: Context, prepared: Prepared): void {
   const value = rule ? ctx.headers[rule.header] : undefined
   if (!rule || !value || prepared.status >= 400 || prepared.stream) return
   const id = `${ctx.tenant?.id ?? ''}\u0000${ctx.op!.id}\u0000${value}`
-  if (ctx.world.idempotency.has(id) && ctx.world.clock.now() - ctx.world.idempotency.get(id)!.at < rule.ttlMs) return
-  ctx.world.idempotency.set(id, {
-    fingerprint: fingerprint(ctx), status: prepared.status, headers: prepared.headers,
-    body: prepared.body, contentType: prepared.contentType, at: ctx.world.clock.now(),
+  const remembered = ctx.world.idempotency
+  const now = ctx.world.clock.now()
+  forgetExpired(remembered, now)
+  const stored = remembered.get(id)
+  if (stored && now < stored.expiresAt) return
+  // Deleted first, so the map stays in the order keys were remembered (see forgetExpired).
+  remembered.delete(id)
+  remembered.set(id, {
+    fingerprint: fingerprint(ctx), status: prepared.status, headers: [...prepared.headers],
+    body: prepared.body === undefined ? undefined : structuredClone(prepared.body), contentType: prepared.contentType, expiresAt: now + rule.ttlMs,
   })
+}
+
+/**
+ * Drops the keys that have expired, oldest first: a map kept in the order keys were remembered,
+ * walked from the front until a key still holds — so a world that sees many keys does not keep
+ * them all. (With different lifetimes per operation, a key may outlive its turn here; it is still
+ * refused as expired when asked for, and dropped on a later walk.)
+ */
+function forgetExpired(remembered: Map<string, IdempotentResponse>, now: number): void {
+  for (const [id, stored] of remembered) {
+    if (now < stored.expiresAt) return
+    remembered.delete(id)
+  }
 }
 
 function fingerprint(ctx: Context): string {

@@ -47,9 +47,11 @@ export interface IdempotentResponse {
   fingerprint: string
   status: number
   headers: Array<[string, string]>
+  /** A copy of the body as it was sent (not the record, which may have changed since). */
   body: unknown
   contentType?: string
-  at: number
+  /** World time after which the key is forgotten. */
+  expiresAt: number
 }
 
 type TimerModel = NonNullable<ResourceModel['lifecycle']>['timers'][number]
