@@ -26,6 +26,9 @@ async function setUp() {
         { id: 'org_b', keys: [{ token: 'key_b', role: 'admin' }] },
       ],
     }, {
+      name: 'suspended',
+      tenants: [{ id: 'org_suspended', flags: { suspended: true }, keys: [{ token: 'key_suspended', role: 'admin' }] }],
+    }, {
       name: 'plans',
       tenants: [
         { id: 'org_free', tier: 'free', keys: [{ token: 'key_free', role: 'admin' }, { token: 'key_free_member', role: 'member' }] },
@@ -236,3 +239,34 @@ describe('retention', () => {
     expect((await call('key_b', 'GET', `/tokens/${token.id}`)).status).toBe(404)
   })
 })
+
+describe('credentials', () => {
+  const get = (standin: Awaited<ReturnType<typeof setUp>>['standin'], path: string, headers: Record<string, string> = {}) =>
+    standin.handle(new Request(BASE + path, { headers }))
+
+  it('are read as any of the spec\'s schemes says: bearer, basic, an API key in the query or a cookie', async () => {
+    const { standin } = await setUp()
+    expect((await get(standin, '/tokens', { authorization: 'Bearer key_a' })).status).toBe(200)
+    expect((await get(standin, '/tokens', { authorization: `Basic ${btoa('key_a:')}` })).status).toBe(200)
+    expect((await get(standin, '/tokens?api_key=key_a')).status).toBe(200)
+    expect((await get(standin, '/tokens', { cookie: 'theme=dark; token=key_a' })).status).toBe(200)
+    expect(standin.home().violations()).toEqual([])
+  })
+
+  it('that break the key pattern, are unknown or missing get the auth codes; a broken cookie is no crash', async () => {
+    const { standin } = await setUp()
+    const codeOf = async (res: Response) => [res.status, ((await res.json()) as any).error.code]
+    expect(await codeOf(await get(standin, '/tokens', { authorization: 'Bearer nope' }))).toEqual([401, 'malformed_key'])
+    expect(await codeOf(await get(standin, '/tokens', { authorization: 'Bearer key_nobody' }))).toEqual([401, 'unauthorized'])
+    expect(await codeOf(await get(standin, '/tokens'))).toEqual([401, 'unauthorized'])
+    expect(await codeOf(await get(standin, '/tokens', { cookie: 'token=%E0%A4%A' }))).toEqual([401, 'malformed_key'])
+    expect(standin.violations('response')).toEqual([])
+  })
+
+  it('of a tenant a gate shuts out (its flags) are refused by the gate', async () => {
+    const { call } = await setUp()
+    expect(await call('key_suspended', 'POST', '/tokens', { site: 'a' })).toEqual({ status: 403, body: { error: { code: 'org_suspended', message: 'This organisation is suspended.' } } })
+    expect((await call('key_suspended', 'GET', '/tokens')).status).toBe(200)
+  })
+})
+

@@ -23,9 +23,18 @@ export function credentialFor(scheme: SecurityScheme, headers: Record<string, st
   const cookie = headers.cookie ?? ''
   for (const part of cookie.split(';')) {
     const [name, ...value] = part.trim().split('=')
-    if (name === scheme.parameter) return decodeURIComponent(value.join('='))
+    if (name === scheme.parameter) return decodeCookie(value.join('='))
   }
   return undefined
+}
+
+/** A cookie value percent-decoded; one that is not valid percent-encoding is taken as sent. */
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
 }
 
 /**
