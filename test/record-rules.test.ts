@@ -270,3 +270,15 @@ describe('credentials', () => {
   })
 })
 
+
+describe('a standin bug before the request has a world', () => {
+  it('is answered as the API\'s internal error and journalled, not thrown out of the handler', async () => {
+    const { standin } = await setUp()
+    const world = standin.home().world
+    world.tick = () => { throw new Error('a timer broke') }
+    const res = await standin.handle(new Request(`${BASE}/tokens`, { headers: { authorization: 'Bearer key_a' } }))
+    expect(res.status).toBe(500)
+    expect(((await res.json()) as any).error.code).toBe('internal_error')
+    expect(standin.violations('response').map((v) => v.message)).toContain('internal error: a timer broke')
+  })
+})

@@ -9,6 +9,7 @@
  */
 import { ApiError } from '../errors.ts'
 import type { Worlds } from '../world/worlds.ts'
+import type { World } from '../world/world.ts'
 import type { Context } from './context.ts'
 import { incomingOf, queryOf, type Incoming, type RequestInfo } from './incoming.ts'
 import { handleControl, isControlPath, type ControlOptions } from '../control/control.ts'
@@ -77,10 +78,20 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     if (isControlPath(path)) return handleControl(worlds, incoming, options)
 
     const headers = incoming.headers
-    const query = queryOf(incoming.search)
-    // 3. world — from the credential, or a header naming the world.
-    const world = selectWorld(worlds, headers, query)
-    world.tick()
+    let query: Context['query'] = {}
+    let world: World
+    // A standin bug before the request has a world (reading its credential, running a timer that
+    // fell due) is answered like any other: the API's internal error, in the default world.
+    let early: { error: unknown } | undefined
+    try {
+      query = queryOf(incoming.search)
+      // 3. world — from the credential, or a header naming the world.
+      world = selectWorld(worlds, headers, query)
+      world.tick()
+    } catch (error) {
+      world = worlds.default
+      early = { error }
+    }
     const ctx: Context = {
       incoming, path, method: upperCase(incoming.method), requestId: world.nextRequestId(), started, world,
       params: {}, query, headers, body: undefined, contentType: mediaTypeOf(headers['content-type']),
@@ -88,6 +99,7 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     }
     let prepared: Prepared
     try {
+      if (early) throw early.error
       // 1. route
       const routed = api.router.match(ctx.method, path)
       if (!routed || 'allowed' in routed) {
