@@ -19,6 +19,18 @@ export function statusLabel(response: Pick<ResponseModel, 'status' | 'range'>): 
 /** Media-type matching as OpenAPI reads it: exact, then `type/*`, then `*\/*`; parameters ignored. */
 export function matchMediaType<T>(declared: Map<string, T>, mediaType: string | undefined): T | undefined {
   if (!mediaType) return undefined
-  const type = mediaType.split(';')[0]!.trim().toLowerCase()
+  const type = isBareMediaType(mediaType) ? mediaType : mediaType.split(';')[0]!.trim().toLowerCase()
   return declared.get(type) ?? declared.get(`${type.split('/')[0]}/*`) ?? declared.get('*/*')
+}
+
+/**
+ * A media type already in the form matching uses (no parameters, spaces or capitals), as most are
+ * sent: taken as it is, with no split, trim or lower-casing per request.
+ */
+export function isBareMediaType(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 59 || c <= 32 || (c >= 65 && c <= 90)) return false
+  }
+  return true
 }

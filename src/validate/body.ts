@@ -5,6 +5,7 @@
  */
 import type { Context } from '../core/context.ts'
 import type { BodyRead } from '../core/incoming.ts'
+import { isBareMediaType } from '../spec/declared.ts'
 
 /**
  * The body as the door reads it, when the request has one: nothing to wait for (undefined)
@@ -54,5 +55,6 @@ export function isJson(mediaType: string): boolean {
 /** `application/json; charset=utf-8` -> `application/json`. */
 export function mediaTypeOf(header: string | null | undefined): string | undefined {
   if (!header) return undefined
+  if (isBareMediaType(header)) return header
   return header.split(';')[0]!.trim().toLowerCase() || undefined
 }
