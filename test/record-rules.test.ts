@@ -282,3 +282,16 @@ describe('a standin bug before the request has a world', () => {
     expect(standin.violations('response').map((v) => v.message)).toContain('internal error: a timer broke')
   })
 })
+
+describe('a request body\'s media type', () => {
+  it('is read with its parameters, spaces and capitals as the bare type', async () => {
+    const { send } = await setUp()
+    for (const [i, type] of ['application/json', 'application/json; charset=utf-8', 'Application/JSON', ' application/json ;charset=UTF-8'].entries()) {
+      const res = await send('key_a', 'POST', '/tokens', { site: `s${i}.example` }, { 'content-type': type })
+      expect([type, res.status]).toEqual([type, 201])
+    }
+    const wrong = await send('key_a', 'POST', '/tokens', { site: 'x.example' }, { 'content-type': 'text/plain' })
+    expect(wrong.status).toBe(400)
+  })
+})
+
