@@ -72,6 +72,36 @@ describe('an OpenAPI Overlay', () => {
   })
 })
 
+describe('a query parameter\'s schema default', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'standin-defaults-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('is what a request that leaves the parameter out gets (3.0, through a $ref; an overlay adds it)', async () => {
+    const overlay = join(dir, 'page-size.yaml')
+    writeFileSync(overlay, `overlay: 1.0.0
+info: { title: a page size, version: 1.0.0 }
+actions:
+  - target: $.paths['/pets'].get.parameters[0].schema
+    update: { default: 2 }
+`)
+    const call = client(await createStandin({ spec: PETS, overlays: [overlay] }))
+    for (const name of ['A', 'B', 'C']) expect((await call('POST', '/pets', { name })).status).toBe(201)
+    expect((await call('GET', '/pets')).body.map((p: { name: string }) => p.name)).toEqual(['A', 'B'])
+    expect((await call('GET', '/pets?limit=3')).body).toHaveLength(3)
+  })
+
+  it('is what a request that leaves the parameter out gets (3.1, the bundled list\'s page size)', async () => {
+    const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
+    const world = standin.world('bench')
+    const headers = { authorization: `Bearer ${world.key}` }
+    const send = (path: string, init: RequestInit = {}) => standin.handle(new Request(`https://api.browser-sessions.example${path}`, { ...init, headers: { ...headers, 'content-type': 'application/json' } }))
+    for (let i = 0; i < 25; i++) expect((await send('/v1/sessions', { method: 'POST', body: '{}' })).status).toBe(201)
+    const page = (await (await send('/v1/sessions')).json()) as { data: unknown[]; has_more: boolean }
+    expect([page.data.length, page.has_more]).toEqual([20, true])
+    expect(((await (await send('/v1/sessions?limit=100')).json()) as { data: unknown[] }).data).toHaveLength(27)
+  })
+})
+
 describe('nested collections and integer ids, inferred', () => {
   const dir = mkdtempSync(join(tmpdir(), 'standin-nested-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))

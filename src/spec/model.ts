@@ -125,6 +125,8 @@ export interface ParameterModel {
   /** Where the Parameter Object is, and its schema (for examples and generated values). */
   pointer?: string
   schemaPointer?: string
+  /** The schema's `default`, given to a request that leaves the parameter out (a page size). */
+  default?: unknown
 }
 
 export interface ResponseMedia { schemaPointer?: string; example?: unknown; validate?: ValidateFunction }

@@ -54,7 +54,10 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       if (!isPlainObject(param) || typeof param.name !== 'string') continue
       const location = param.in as ParameterModel['in']
       const schemaPointer = param.schema !== undefined ? `${paramPointer}/schema` : undefined
-      params.set(`${location}:${param.name}`, { model: { name: param.name, in: location, required: location === 'path' || param.required === true, pointer: paramPointer, schemaPointer }, schemaPointer })
+      const schema = schemaPointer ? registry.resolve(param.schema, schemaPointer).schema : undefined
+      const model: ParameterModel = { name: param.name, in: location, required: location === 'path' || param.required === true, pointer: paramPointer, schemaPointer }
+      if (isPlainObject(schema) && schema.default !== undefined) model.default = schema.default
+      params.set(`${location}:${param.name}`, { model, schemaPointer })
     }
   }
   addParams(item.parameters, itemPointer)
@@ -177,7 +180,10 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
     const group = (groups[model.in] ??= { type: 'object', properties: {}, required: [] })
     // Header names are case-insensitive: validate them lower-cased.
     const name = model.in === 'header' ? model.name.toLowerCase() : model.name
-    group.properties[name] = schemaPointer ? registry.ref(schemaPointer) : {}
+    // A default beside the reference: Ajv fills in defaults a property's own schema names, not ones
+    // behind its $ref.
+    const schema = schemaPointer ? registry.ref(schemaPointer) : {}
+    group.properties[name] = model.default !== undefined ? { ...schema, default: model.default } : schema
     if (model.required) group.required.push(name)
   }
   if (Object.keys(groups).length === 0) return undefined

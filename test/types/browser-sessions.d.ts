@@ -242,6 +242,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["SessionStatus"];
+                /** @description Sessions per page (default 20, at most 100). */
                 limit?: number;
                 /** @description A session id; the page starts after it. */
                 starting_after?: string;
