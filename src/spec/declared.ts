@@ -5,9 +5,17 @@
 import type { ResponseModel } from './model.ts'
 
 export function declaredResponse(responses: ResponseModel[], status: number, withDefault = true): ResponseModel | undefined {
-  return responses.find((r) => r.status === status && !r.range)
-    ?? responses.find((r) => r.range && r.status === Math.floor(status / 100) * 100)
-    ?? (withDefault ? responses.find((r) => r.status === 'default') : undefined)
+  // One pass, no closures: every response answered goes through here (render and self-check).
+  const range = Math.floor(status / 100) * 100
+  let inRange: ResponseModel | undefined
+  let fallback: ResponseModel | undefined
+  for (let i = 0; i < responses.length; i++) {
+    const r = responses[i]!
+    if (r.status === status && !r.range) return r
+    if (r.range && r.status === range) inRange ??= r
+    else if (r.status === 'default') fallback ??= r
+  }
+  return inRange ?? (withDefault ? fallback : undefined)
 }
 
 /** How a declared response is written in the spec: `201`, `4XX`, `default`. */
