@@ -78,7 +78,7 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     if (isControlPath(path)) return handleControl(worlds, incoming, options)
 
     const headers = incoming.headers
-    let query: Context['query'] = {}
+    let query: Context['query'] | undefined
     let world: World
     // A standin bug before the request has a world (reading its credential, running a timer that
     // fell due) is answered like any other: the API's internal error, in the default world.
@@ -89,6 +89,7 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
       world = selectWorld(worlds, headers, query)
       world.tick()
     } catch (error) {
+      query ??= {}
       world = worlds.default
       early = { error }
     }
