@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
 import { createServer } from 'node:http'
 import { headersOf, listen, type Listening } from '../src/adapters/node-http.ts'
+import { handlerOf } from '../src/core/handle.ts'
 
 let server: Listening
 
@@ -121,6 +122,55 @@ describe('the node:http door on a raw socket', () => {
     expect(a.head.toLowerCase()).toContain('connection: close')
     expect(JSON.parse(a.body)).toHaveProperty('error')
     socket.destroy()
+  })
+})
+
+describe('requests that come in together', () => {
+  it('each get their own answer, written on their own connection', async () => {
+    // Sent in one go on twelve connections: the door takes them in as their sockets are read and
+    // answers them together; each answer must still go to the request it is for. (The bench
+    // scenario's key: no limit of its stops twelve sessions.)
+    const sockets = await Promise.all(Array.from({ length: 12 }, () => open()))
+    const readers = sockets.map((socket) => responses(socket))
+    // Accepted by the server by then: the twelve come in on one turn of its event loop.
+    await new Promise((r) => setTimeout(r, 30))
+    sockets.forEach((socket, i) => {
+      const body = `{"ttl":${100 + i}}`
+      socket.write(head(body).replace('bsk_acme_live_1', 'bsk_bench_1') + body)
+    })
+    const answers = await Promise.all(readers.map((next) => next()))
+    answers.forEach((a, i) => {
+      expect(a.head).toMatch(/^HTTP\/1\.1 201/)
+      expect(JSON.parse(a.body)).toMatchObject({ ttl: 100 + i })
+    })
+    expect(new Set(answers.map((a) => JSON.parse(a.body).id)).size).toBe(12)
+    for (const socket of sockets) socket.destroy()
+  })
+
+  it('are all answered when node:http refuses to write one of them (a 500 for it, no crash)', async () => {
+    // A header value node:http will not write (a line break): the door's write fails for that answer only.
+    const handle = handlerOf(async (incoming) => ({
+      status: 200,
+      headers: [['content-type', 'application/json'], ['x-note', incoming.path === '/bad' ? 'a\nb' : 'fine']],
+      body: '{}',
+    }))
+    const errors: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => { errors.push(args) }
+    const own = await listen(handle, { port: 0 })
+    try {
+      const get = (path: string) => fetch(`${own.url}${path}`).then(async (r) => ({ status: r.status, note: r.headers.get('x-note'), body: await r.text() }))
+      const [bad, good, again] = await Promise.all([get('/bad'), get('/good'), get('/good')])
+      expect(bad.status).toBe(500)
+      expect(bad.body).not.toContain('    at ')
+      expect(good).toEqual({ status: 200, note: 'fine', body: '{}' })
+      expect(again).toEqual({ status: 200, note: 'fine', body: '{}' })
+      expect((await get('/good')).status).toBe(200)
+      expect(errors).toHaveLength(1)
+    } finally {
+      console.error = original
+      await own.close()
+    }
   })
 })
 
