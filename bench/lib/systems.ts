@@ -21,7 +21,7 @@ export const STANDIN_NODE_FLAGS = ['--max-semi-space-size=8']
 /** standin as `npm start` and the `standin` command run it. */
 export const STANDIN_COMMAND = [...STANDIN_NODE_FLAGS, 'bin/standin.mjs', 'serve', SPEC, '--scenarios', SCENARIOS]
 
-export type SystemName = 'standin' | 'prism' | 'bare'
+export type SystemName = 'standin' | 'prism' | 'bare' | 'bare-coalesced'
 export type WorkloadName = 'get' | 'create' | 'limit'
 
 export const WORKLOADS: Record<WorkloadName, string> = {
@@ -87,11 +87,13 @@ export async function startPrism(port?: number): Promise<System> {
   }
 }
 
-export async function startBare(): Promise<System> {
-  const child = start('bare', process.execPath, ['bench/servers/bare.ts', '0'])
+/** The bare server; `coalesced`, writing its answers as standin's door does (see bench/servers/bare.ts). */
+export async function startBare(coalesced = false): Promise<System> {
+  const name = coalesced ? 'bare-coalesced' : 'bare'
+  const child = start(name, process.execPath, ['bench/servers/bare.ts', '0', ...(coalesced ? ['--coalesce'] : [])])
   const url = (await child.waitFor(/listening on (http:\/\/\S+)/, 30_000))[1]!
   return {
-    name: 'bare', url, child,
+    name, url, child,
     shapes: shapes({ method: 'POST', path: limitPath, headers: auth, expect: 429 }),
     limitNote: 'a fixed 429 body',
   }
