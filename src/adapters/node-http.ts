@@ -12,7 +12,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { answerOf, type Answer, type Handler } from '../core/handle.ts'
 import { concat, type BodyRead, type Incoming } from '../core/incoming.ts'
-import { isOutgoing, responseOf, type Outgoing } from '../render/response.ts'
+import { isOutgoing, responseOf } from '../render/response.ts'
 import { framesBody, requestOf } from './node-request.ts'
 
 // Not `import … from 'node:http'`: an ES import of a built-in reads every export, and node:http's
