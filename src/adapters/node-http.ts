@@ -187,8 +187,9 @@ export function headersOf(req: IncomingMessage): Record<string, string> {
  * then are written together in the next check phase. Answering each request between its socket's
  * read and write made a create cost the server half as much CPU again: the kernel's work for one
  * socket write pushed the core's code and data out of the cache before the next request ran, and
- * the other way round (bench/, README "Performance"). A lone request waits for nothing: the check
- * phase comes right after its read.
+ * the other way round (bench/, README "Performance"). A lone request waits little: it is answered
+ * in the check phase right after its read, and written on the loop's next turn, whose poll does not
+ * block while an answer waits (one connection, one request at a time: the same latency as before).
  */
 export function createNodeHandler(handle: Handler): (req: IncomingMessage, res: ServerResponse) => void {
   // A handler made by createHandler answers an Incoming; any other is given a Web Request.
