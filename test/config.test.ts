@@ -70,6 +70,35 @@ describe('check()', () => {
     ]))
   })
 
+  it('says when a scenario tenant\'s tier is not one a per-tier limit without a default names', () => {
+    const spec = file('tiers.yaml', `openapi: 3.1.0
+info: { title: x, version: '1' }
+components: { securitySchemes: { key: { type: http, scheme: bearer } } }
+security: [{ key: [] }]
+paths:
+  /runs:
+    post:
+      x-standin:
+        limits:
+          - { id: runs, kind: rate, limit: { free: 10, pro: 60 }, window: 60s, per: key, error: rate_limited }
+          - { id: burst, kind: rate, limit: { free: 1, default: 5 }, window: 1s, per: key, error: rate_limited }
+      responses: { '200': { description: ok } }
+`)
+    const tiers = join(dir, 'tier-scenarios')
+    file('tier-scenarios/worlds.yaml', `tenants:
+  - { id: a, tier: pro, keys: [{ token: ka }] }
+  - { id: b, tier: prp, keys: [{ token: kb }] }
+  - { id: c, keys: [{ token: kc }] }
+`)
+    file('tier-scenarios/overridden.yaml', 'limits: { runs: 3 }\ntenants:\n  - { id: d, tier: gold, keys: [{ token: kd }] }\n')
+    const { ok, problems } = check(spec, { scenarios: tiers })
+    expect(ok).toBe(false)
+    expect(problems).toEqual([
+      { file: join(tiers, 'worlds.yaml'), pointer: '/tenants/1/tier', message: 'tier "prp" is not one limit "runs" is given for (free, pro), and it has no default: the limit would not apply to this tenant. Give the tenant one of those tiers, the limit a `default`, or set the limit in the scenario\'s `limits`. Did you mean "pro"?' },
+      { file: join(tiers, 'worlds.yaml'), pointer: '/tenants/2', message: expect.stringMatching(/^the tenant has no tier, and limit "runs" is given only per tier \(free, pro\), with no default: the limit would not apply/) },
+    ])
+  })
+
   it('createStandin throws a ConfigError carrying the same problems', async () => {
     const error = await createStandin({ spec: behaviour }).catch((e) => e)
     expect(error).toBeInstanceOf(ConfigError)

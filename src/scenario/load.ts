@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import type { Ajv, Options, ValidateFunction } from 'ajv'
 import { ConfigError, Problems, suggest, type ConfigProblem } from '../errors.ts'
 import { readStructuredFile, parseStructuredText } from '../spec/read-file.ts'
-import type { BehaviourModel, OperationModel } from '../spec/model.ts'
+import type { BehaviourModel, LimitModel, OperationModel } from '../spec/model.ts'
 import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { parseDuration } from '../util/duration.ts'
 import { compileHeaders, template } from '../spec/behaviour.ts'
@@ -72,6 +72,26 @@ export function loadScenarios(pathOrDir: string, api: ApiForScenarios): Scenario
 /** Parses one scenario from text, for the library's `scenarios: [{…}]` and the control API. */
 export function parseScenario(name: string, text: string, api: ApiForScenarios): Scenario {
   return compileScenario(name, parseStructuredText(name, text).value, api)
+}
+
+/**
+ * A limit given per tier without a `default` does not apply to a tenant of any other tier (or of
+ * none): a tenant whose tier is misspelt would silently have no limit. Said unless the scenario
+ * sets that limit itself.
+ */
+function checkTiers(api: ApiForScenarios, tenants: TenantDef[], overridden: Map<string, number>, problems: Problems): void {
+  const byId = new Map<string, LimitModel>()
+  for (const op of api.operations) for (const limit of op.limits) if (limit.tiersOnly && !overridden.has(limit.id)) byId.set(limit.id, limit)
+  tenants.forEach((t, ti) => {
+    const tier = typeof t.tier === 'string' ? t.tier : undefined
+    for (const limit of byId.values()) {
+      if (tier !== undefined && limit.tiersOnly!.includes(tier)) continue
+      const why = tier === undefined
+        ? `the tenant has no tier, and limit "${limit.id}" is given only per tier (${limit.tiersOnly!.join(', ')}), with no default`
+        : `tier "${tier}" is not one limit "${limit.id}" is given for (${limit.tiersOnly!.join(', ')}), and it has no default`
+      problems.add(tier === undefined ? `/tenants/${ti}` : `/tenants/${ti}/tier`, `${why}: the limit would not apply to this tenant. Give the tenant one of those tiers, the limit a \`default\`, or set the limit in the scenario's \`limits\`.${tier === undefined ? '' : suggest(tier, limit.tiersOnly!)}`)
+    }
+  })
 }
 
 function checkUnique(scenarios: Scenario[], problems: ConfigProblem[]): void {
@@ -185,6 +205,7 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
     if (!limitIds.has(id)) problems.add(`/limits/${id}`, `no limit has id "${id}".${suggest(id, limitIds)}`)
     limits.set(id, n)
   }
+  checkTiers(api, tenants, limits, problems)
   problems.throwIfAny()
   return {
     name, file, description: v.description, seed: v.seed, limits,

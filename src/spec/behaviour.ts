@@ -287,9 +287,11 @@ export function compileLimit(def: any, at: string, problems: Problems): LimitMod
   const kind = def.kind === 'count' || def.kind === 'concurrency' ? 'count' : 'rate'
   if (def.kind !== undefined && !['rate', 'count', 'concurrency'].includes(def.kind)) problems.add(`${at}/kind`, 'kind is rate, count or concurrency')
   let limit: LimitModel['limit'] = () => undefined
+  let tiersOnly: string[] | undefined
   if (typeof def.limit === 'number') { const n = def.limit; limit = () => n }
   else if (isPlainObject(def.limit)) {
     const byTier = def.limit as Record<string, number>
+    if (!Object.hasOwn(byTier, 'default')) tiersOnly = Object.keys(byTier)
     limit = (ctx) => {
       const tier = (ctx.tenant as { tier?: string } | undefined)?.tier
       return byTier[tier ?? 'default'] ?? byTier.default
@@ -307,7 +309,7 @@ export function compileLimit(def: any, at: string, problems: Problems): LimitMod
   if (typeof def.error !== 'string') problems.add(`${at}/error`, 'a limit names the error code it answers with')
   return {
     id: typeof def.id === 'string' ? def.id : at,
-    kind, limit, windowMs: windowMs ?? 60_000, per, perName,
+    kind, limit, tiersOnly, windowMs: windowMs ?? 60_000, per, perName,
     error: String(def.error ?? ''),
     counts: def.counts === 'successes' ? 'successes' : 'requests',
     resource: typeof def.resource === 'string' ? def.resource : undefined,

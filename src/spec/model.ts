@@ -51,6 +51,8 @@ export interface LimitModel {
   kind: 'rate' | 'count'
   /** A number, or a number per tenant tier. */
   limit: (ctx: Record<string, unknown>) => number | undefined
+  /** A limit given per tier without a `default`: the tiers it names (a tenant of any other has no limit). */
+  tiersOnly?: string[]
   windowMs: number
   /** The key the limit is counted by: tenant, key, the addressed record, or an expression. */
   per: Evaluate
