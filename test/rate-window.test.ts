@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { RateWindows } from '../src/limits/rate-window.ts'
+import { MAX_ENTRIES, RateWindows } from '../src/limits/rate-window.ts'
 import { seededRandom } from '../src/util/random.ts'
 
 /** The sliding log as the spec of it reads: the admitted times of the last window, kept in a plain list. */
 class Model {
   private times: number[] = []
+  release(time: number) {
+    const i = this.times.lastIndexOf(time)
+    if (i !== -1) this.times.splice(i, 1)
+  }
   take(now: number, limit: number, windowMs: number) {
     this.times = this.times.filter((t) => t > now - windowMs)
     if (this.times.length >= limit) {
@@ -26,6 +30,12 @@ describe('rate windows', () => {
     expect(take(1000)).toMatchObject({ admitted: true, state: { remaining: 0 } })
     expect(take(1001).admitted).toBe(false)
     expect(take(1100)).toMatchObject({ admitted: true })
+  })
+
+  it('refuse everything at a limit of 0, saying to ask again after a window', () => {
+    const rates = new RateWindows()
+    expect(rates.take('l', 'k', 1500, 0, 60_000)).toMatchObject({ admitted: false, state: { limit: 0, remaining: 0, retryAfter: 60, reset: 62 } })
+    expect(rates.take('l', 'k', 70_000, 0, 60_000)).toMatchObject({ admitted: false, state: { retryAfter: 60, reset: 130 } })
   })
 
   it('give a released slot back', () => {
@@ -53,6 +63,76 @@ describe('rate windows', () => {
       const got = rates.take('l', 'k', now, limit, windowMs)
       const want = model.take(now, limit, windowMs)
       expect({ admitted: got.admitted, ...got.state }).toEqual({ ...want, limit })
+      // A limit that counts successes gives a failed request's slot back, at once.
+      if (got.admitted && random() < 0.2) {
+        got.release()
+        model.release(now)
+      }
     }
+  })
+
+  it('keep a burst in one millisecond as one entry, and give back one of its slots', () => {
+    const rates = new RateWindows()
+    const burst = [0, 1, 2].map(() => rates.take('l', 'k', 5, 3, 1000))
+    expect(rates.entries('l', 'k')).toBe(1)
+    expect(rates.take('l', 'k', 6, 3, 1000)).toMatchObject({ admitted: false, state: { retryAfter: 1, reset: 2 } })
+    burst[1]!.release()
+    burst[1]!.release() // twice is once
+    expect(rates.take('l', 'k', 7, 3, 1000)).toMatchObject({ admitted: true, state: { remaining: 0 } })
+    expect(rates.take('l', 'k', 8, 3, 1000).admitted).toBe(false)
+    expect(rates.take('l', 'k', 1005, 3, 1000)).toMatchObject({ admitted: true, state: { remaining: 1 } })
+  })
+
+  it.each([
+    ['a limit lifted out of reach', 1_000_000_000],
+    ['a limit the flood reaches', 150_000],
+  ])('stay bounded under a flood, and never admit more than the limit: %s', (_, limit) => {
+    // Several requests a millisecond for three minutes against a one-minute window: far more
+    // milliseconds in a window than a log keeps entries.
+    const windowMs = 60_000
+    const traffic: number[] = []
+    const random = seededRandom(11)
+    let now = 1_700_000_000_000
+    for (let i = 0; i < 600_000; i++) traffic.push((now += random() < 0.7 ? 0 : 1))
+
+    // The same traffic through an exact sliding log (a plain queue of admitted times).
+    const exactAdmitted = (() => {
+      const times: number[] = []
+      let head = 0
+      let n = 0
+      for (const t of traffic) {
+        while (head < times.length && times[head]! <= t - windowMs) head++
+        if (times.length - head < limit) { times.push(t); n++ }
+      }
+      return n
+    })()
+
+    const rates = new RateWindows()
+    const admitted: number[] = []
+    let head = 0
+    let worst = { over: 0, roomOverstated: 0, entries: 0 }
+    for (const t of traffic) {
+      const got = rates.take('l', 'k', t, limit, windowMs)
+      if (got.admitted) admitted.push(t)
+      while (head < admitted.length && admitted[head]! <= t - windowMs) head++
+      // What it admitted in the last minute, counted exactly: never over the limit, and the window
+      // never says there is more room than there is.
+      const exact = admitted.length - head
+      worst = {
+        over: Math.max(worst.over, exact - limit),
+        roomOverstated: Math.max(worst.roomOverstated, got.state.remaining - (limit - exact)),
+        entries: Math.max(worst.entries, rates.entries('l', 'k')),
+      }
+    }
+    expect(worst.over).toBeLessThanOrEqual(0)
+    expect(worst.roomOverstated).toBeLessThanOrEqual(0)
+    expect(worst.entries).toBeLessThanOrEqual(MAX_ENTRIES)
+    expect(worst.entries).toBeGreaterThan(MAX_ENTRIES / 2)
+    if (limit < traffic.length) {
+      // Coarsened, it refuses for a moment longer than an exact window would: not much longer.
+      expect(exactAdmitted).toBeLessThan(traffic.length)
+      expect(admitted.length).toBeLessThanOrEqual(exactAdmitted)
+      expect(admitted.length).toBeGreaterThan(0.99 * exactAdmitted)
+    } else expect(admitted.length).toBe(traffic.length)
   })
 })
