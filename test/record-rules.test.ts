@@ -129,6 +129,28 @@ describe('unique constraints', () => {
   })
 })
 
+describe('headers an operation\'s answer carries', () => {
+  it('a Location on a create and on a redirect, from the record; none on a refusal', async () => {
+    const { standin, send } = await setUp()
+    const created = await send('key_a', 'POST', '/tokens', { site: 'example.org' })
+    const token = await created.json() as { id: string }
+    expect(created.status).toBe(201)
+    expect(created.headers.get('location')).toBe(`/tokens/${token.id}`)
+    const visit = await send('key_a', 'GET', `/tokens/${token.id}/site`)
+    expect(visit.status).toBe(302)
+    expect(visit.headers.get('location')).toBe('https://example.org/')
+    expect(await visit.text()).toBe('')
+    const duplicate = await send('key_a', 'POST', '/tokens', { site: 'example.org' })
+    expect(duplicate.status).toBe(409)
+    expect(duplicate.headers.get('location')).toBeNull()
+    const other = await send('key_b', 'GET', `/tokens/${token.id}/site`)
+    expect(other.status).toBe(404)
+    expect(other.headers.get('location')).toBeNull()
+    // Both answers checked against the declared headers (Location required, a URI on the 302).
+    standin.world('default').assertNoViolations()
+  })
+})
+
 describe('a deleted record', () => {
   it('is gone (410) for its tenant, and not found (404) for any other', async () => {
     const { standin, call } = await setUp()

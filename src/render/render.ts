@@ -8,6 +8,7 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { Outcome } from '../act/act.ts'
 import type { ResponseModel } from '../spec/model.ts'
+import type { Render } from '../util/template.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { shapeBody } from './body.ts'
 import { isJson, mediaTypeOf } from '../validate/body.ts'
@@ -35,11 +36,13 @@ export { declaredResponse }
 export function renderSuccess(ctx: Context, outcome: Outcome): Prepared {
   const op = ctx.op!
   const declared = declaredResponse(op.responses, outcome.status)
+  const vars = op.response || op.headers.length > 0 ? varsOf(ctx, { record: outcome.record?.data, records: outcome.records?.map((r) => r.data), ...outcome.list }) : undefined
+  const headers = op.headers.length > 0 ? renderHeaders(op.headers, vars!) : []
   if (outcome.empty || !declared || declared.contentTypes.size === 0 || outcome.status === 204) {
-    return { status: outcome.status, headers: [] }
+    return { status: outcome.status, headers }
   }
   const [contentType, media] = pickMedia(declared, ctx.headers.accept)
-  const overrides = op.response ? (op.response(varsOf(ctx, { record: outcome.record?.data, records: outcome.records?.map((r) => r.data), ...outcome.list })) as Record<string, unknown>) : undefined
+  const overrides = op.response ? (op.response(vars!) as Record<string, unknown>) : undefined
   const model = op.resource ? ctx.world.api.behaviour.resources.get(op.resource) : undefined
   const body = media.schemaPointer
     ? shapeBody(ctx.world.api, media.schemaPointer, { outcome, resourcePointer: model?.schemaPointer, overrides, example: media.example, random: ctx.world.random })
@@ -47,7 +50,17 @@ export function renderSuccess(ctx: Context, outcome: Outcome): Prepared {
   // A record read back as it is stored: its JSON can be kept until it changes (not for a record just
   // created, which may never be read again).
   const record = outcome.record && body === outcome.record.data && op.action !== 'create' ? outcome.record : undefined
-  return { status: outcome.status, headers: [], body, contentType, record }
+  return { status: outcome.status, headers, body, contentType, record }
+}
+
+/** Header templates rendered; one that renders to nothing (an absent field) is not sent. */
+function renderHeaders(list: Array<[string, Render]>, vars: Record<string, unknown>): Array<[string, string]> {
+  const headers: Array<[string, string]> = []
+  for (const [name, render] of list) {
+    const value = render(vars)
+    if (value !== undefined && value !== null) headers.push([name, String(value)])
+  }
+  return headers
 }
 
 /** A status asked for by `Prefer: code=NNN` or forced by a rule. Error statuses use the catalogue. */

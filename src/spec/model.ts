@@ -179,6 +179,8 @@ export interface OperationModel {
   charge?: ChargeModel
   idempotency?: { header: string; conflict: string; ttlMs: number }
   response?: Render
+  /** Headers a successful answer carries, as templates (`Location: '/v1/tokens/{record.id}'`). */
+  headers: Array<[string, Render]>
   /** Events sent over time (`text/event-stream`), their cost and budget, and the open-stream cap. */
   stream?: StreamModel
   successStatus: number

@@ -165,12 +165,13 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
     limits, gates, charge, idempotency,
     response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
+    headers: compileHeaders(x.headers, `${at}/headers`, problems),
     stream: x.stream === undefined ? undefined : compileStream(x.stream, `${at}/stream`, responses, problems),
     parentStates,
     successStatus: typeof x.status === 'number' ? x.status : successes[0] ?? 200,
     errorCodes: new Set(),
     // Remembered for inference below.
-    ...({ explicitAction: action !== 'auto', headers: compileHeaders(x.headers, `${at}/headers`, problems) } as object),
+    ...({ explicitAction: action !== 'auto' } as object),
   }
 }
 
