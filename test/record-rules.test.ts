@@ -305,6 +305,16 @@ describe('a standin bug before the request has a world', () => {
   })
 })
 
+describe('validation codes by kind', () => {
+  it('a missing field, a value outside an enum and any other bad field each get their own code', async () => {
+    const { call } = await setUp()
+    expect(await call('key_a', 'POST', '/tokens', { label: 'no site' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } })
+    expect(await call('key_a', 'POST', '/tokens', { site: 'a.example', scope: 'admin' })).toEqual({ status: 400, body: { error: { code: 'invalid_request', message: 'Bad value for scope.' } } })
+    expect(await call('key_a', 'POST', '/tokens', { site: '' })).toEqual({ status: 422, body: { error: { code: 'validation_error', message: '/site: site must NOT have fewer than 1 characters' } } })
+    expect(await call('key_a', 'POST', '/tokens', { site: 'a.example', scope: 'write' })).toMatchObject({ status: 201, body: { scope: 'write' } })
+  })
+})
+
 describe('a request body\'s media type', () => {
   it('is read with its parameters, spaces and capitals as the bare type', async () => {
     const { send } = await setUp()

@@ -120,9 +120,9 @@ function compileErrors(def: any, at: string, problems: Problems): ErrorModel {
 
   const validation = {} as ErrorModel['validation']
   const v: any = isPlainObject(d.validation) ? d.validation : {}
-  const causes: ValidationCause[] = ['malformed', 'contentType', 'tooLarge', 'required', 'field', 'parameter']
+  const causes: ValidationCause[] = ['malformed', 'contentType', 'tooLarge', 'required', 'field', 'enum', 'parameter']
   for (const cause of causes) {
-    const fallback = cause === 'contentType' || cause === 'tooLarge' ? v.malformed : cause === 'required' || cause === 'parameter' ? v.field : undefined
+    const fallback = cause === 'contentType' || cause === 'tooLarge' ? v.malformed : cause === 'required' || cause === 'parameter' || cause === 'enum' ? v.field : undefined
     const raw = v[cause] ?? fallback ?? 'invalid_request'
     const code = typeof raw === 'string' ? raw : raw?.code
     validation[cause] = {

@@ -18,7 +18,11 @@ export interface CatalogueEntry {
   body?: Render
 }
 
-export type ValidationCause = 'malformed' | 'contentType' | 'tooLarge' | 'required' | 'field' | 'parameter'
+/**
+ * Which kind of bad request a validation error is: `enum` is a body field's value outside its
+ * allowed values (`enum`, `const`), a `field` error unless the spec gives it a code of its own.
+ */
+export type ValidationCause = 'malformed' | 'contentType' | 'tooLarge' | 'required' | 'field' | 'enum' | 'parameter'
 
 export interface ErrorModel {
   envelope: Render

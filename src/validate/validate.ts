@@ -116,7 +116,8 @@ function findRefusal(ctx: Context): Refusal | undefined {
     const described = describeAjvError(first)
     for (const e of errors) if (e !== first) ctx.violations.push(toViolation(e, 'body'))
     // A body that is the wrong thing as a whole (an array for an object, say) is malformed, not a bad field.
-    const cause: ValidationCause = described.missing ? 'required' : described.pointer === '' ? 'malformed' : 'field'
+    const cause: ValidationCause = described.missing ? 'required' : described.pointer === '' ? 'malformed'
+      : first.keyword === 'enum' || first.keyword === 'const' ? 'enum' : 'field'
     return refuse(cause, { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body' }, {
       location: 'body', pointer: described.pointer, message: described.detail,
     })
