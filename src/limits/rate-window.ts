@@ -120,8 +120,8 @@ export class RateWindows {
 
 /**
  * The time of the `n`-th newest admitted request: once it leaves the window, fewer than `n` are in
- * it. Found from the oldest end (`n` is at most the log's total and, but for a limit lowered since,
- * at least all but one of it: a step or two).
+ * it. Found from the oldest end: `n` is the limit, and the log's total is at least `n` when this is
+ * asked and, but for a limit lowered since, no more — so it is the oldest entry, or one just after.
  */
 function timeOf(log: Log, n: number): number {
   const { times, counts } = log
