@@ -99,6 +99,27 @@ paths:
     ])
   })
 
+  it('says when a size limit is more than the spec reads of a body, or a tier\'s number is not one', () => {
+    const spec = file('sizes.yaml', `openapi: 3.1.0
+info: { title: x, version: '1' }
+x-standin:
+  maxBodyBytes: 1000
+paths:
+  /uploads:
+    post:
+      x-standin:
+        limits:
+          - { id: upload-size, kind: size, limit: { free: 500, pro: 5000, default: 500 }, error: invalid_request }
+          - { id: other, kind: size, limit: { free: lots, default: 10 }, error: invalid_request }
+      responses: { '201': { description: ok } }
+`)
+    const { problems } = check(spec)
+    expect(problems).toEqual([
+      { file: spec, pointer: '/paths/~1uploads/post/x-standin/limits/1/limit/free', message: "tier free's limit is a number, 0 or more (line 11)" },
+      { file: spec, pointer: '/paths/~1uploads/post/x-standin/limits/0/limit', message: 'a size limit of 5000 bytes is more than x-standin.maxBodyBytes (1000): a body that large is refused before any limit sees it. Raise maxBodyBytes. (line 10)' },
+    ])
+  })
+
   it('createStandin throws a ConfigError carrying the same problems', async () => {
     const error = await createStandin({ spec: behaviour }).catch((e) => e)
     expect(error).toBeInstanceOf(ConfigError)

@@ -305,6 +305,23 @@ describe('a standin bug before the request has a world', () => {
   })
 })
 
+describe('a size limit by tier', () => {
+  it('refuses a body over its tenant\'s tier\'s size, with the number, and takes one within it', async () => {
+    const { standin } = await setUp()
+    const put = (key: string, bytes: number) => standin.handle(new Request(`${BASE}/tokens/tok_any/icon`, {
+      method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/octet-stream' }, body: 'x'.repeat(bytes),
+    }))
+    const status = async (key: string, bytes: number) => (await put(key, bytes)).status
+    expect([await status('key_free', 100), await status('key_free', 101)]).toEqual([204, 413])
+    expect(await (await put('key_free', 101)).json()).toEqual({ error: { code: 'icon_too_large', message: 'Icons may be 100 bytes on your plan.' } })
+    expect([await status('key_pro', 1000), await status('key_pro', 1001)]).toEqual([204, 413])
+    // No tier: the limit's default.
+    expect([await status('key_none', 500), await status('key_none', 501)]).toEqual([204, 413])
+    // Past the spec's maxBodyBytes the body is not read to the end: over every size limit.
+    expect(await status('key_pro', 2 * 1024 * 1024)).toBe(413)
+  })
+})
+
 describe('validation codes by kind', () => {
   it('a missing field, a value outside an enum and any other bad field each get their own code', async () => {
     const { call } = await setUp()

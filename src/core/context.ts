@@ -31,6 +31,8 @@ export interface Context {
   headers: Record<string, string>
   body: unknown
   bodyText?: string
+  /** The body's length in bytes, as read. */
+  bodyBytes?: number
   contentType?: string
   bodyProblem?: BodyProblem
   tenant?: Tenant

@@ -1,6 +1,7 @@
 /**
  * Stage 6, limits: rate limits (sliding windows per tenant, key, record or any request value), count
- * and concurrency caps (records of a resource in given states, per tenant), and charges against a
+ * and concurrency caps (records of a resource in given states, per tenant), the request body's size
+ * (an upload by tier), and charges against a
  * tenant's balance. Every number may depend on the tenant's tier. Admitted rate slots are released
  * when a limit counts only successful requests and this one fails.
  */
@@ -22,6 +23,12 @@ export function applyLimits(ctx: Context): void {
     const limit = op.limits[i]!
     const n = world.scenario.limits.get(limit.id) ?? limit.limit(vars)
     if (n === undefined) continue
+    if (limit.kind === 'size') {
+      // A body cut off at the spec's maxBodyBytes is over every size limit (`check` keeps them within it).
+      const size = ctx.bodyBytes ?? 0
+      if (ctx.bodyProblem === 'tooLarge' || size > n) throw new ApiError(limit.error, { limit: n, size: ctx.bodyProblem === 'tooLarge' ? undefined : size, limitId: limit.id })
+      continue
+    }
     const key = limit.per(vars)
     if (key === undefined || key === null) continue
     if (limit.kind === 'rate') {

@@ -284,14 +284,19 @@ export function compileLimit(def: any, at: string, problems: Problems): LimitMod
     problems.add(at, 'a limit is an object with kind, limit, per and error')
     def = {}
   }
-  const kind = def.kind === 'count' || def.kind === 'concurrency' ? 'count' : 'rate'
-  if (def.kind !== undefined && !['rate', 'count', 'concurrency'].includes(def.kind)) problems.add(`${at}/kind`, 'kind is rate, count or concurrency')
+  const kind = def.kind === 'count' || def.kind === 'concurrency' ? 'count' : def.kind === 'size' ? 'size' : 'rate'
+  if (def.kind !== undefined && !['rate', 'count', 'concurrency', 'size'].includes(def.kind)) problems.add(`${at}/kind`, 'kind is rate, count, concurrency or size')
   let limit: LimitModel['limit'] = () => undefined
   let tiersOnly: string[] | undefined
-  if (typeof def.limit === 'number') { const n = def.limit; limit = () => n }
+  let largest: number | undefined
+  if (typeof def.limit === 'number') { const n = def.limit; limit = () => n; largest = n }
   else if (isPlainObject(def.limit)) {
     const byTier = def.limit as Record<string, number>
     if (!Object.hasOwn(byTier, 'default')) tiersOnly = Object.keys(byTier)
+    for (const [tier, n] of Object.entries(byTier)) {
+      if (typeof n !== 'number' || !(n >= 0)) problems.add(`${at}/limit/${tier}`, `tier ${tier}'s limit is a number, 0 or more`)
+      else largest = Math.max(largest ?? 0, n)
+    }
     limit = (ctx) => {
       const tier = (ctx.tenant as { tier?: string } | undefined)?.tier
       return byTier[tier ?? 'default'] ?? byTier.default
@@ -309,7 +314,7 @@ export function compileLimit(def: any, at: string, problems: Problems): LimitMod
   if (typeof def.error !== 'string') problems.add(`${at}/error`, 'a limit names the error code it answers with')
   return {
     id: typeof def.id === 'string' ? def.id : at,
-    kind, limit, tiersOnly, windowMs: windowMs ?? 60_000, per, perName,
+    kind, limit, largest, tiersOnly, windowMs: windowMs ?? 60_000, per, perName,
     error: String(def.error ?? ''),
     counts: def.counts === 'successes' ? 'successes' : 'requests',
     resource: typeof def.resource === 'string' ? def.resource : undefined,

@@ -52,9 +52,12 @@ export interface SecurityScheme {
 
 export interface LimitModel {
   id: string
-  kind: 'rate' | 'count'
+  /** `size`: the request body's bytes (an upload's size by tier). */
+  kind: 'rate' | 'count' | 'size'
   /** A number, or a number per tenant tier. */
   limit: (ctx: Record<string, unknown>) => number | undefined
+  /** The largest number it may be (a tier's). */
+  largest?: number
   /** A limit given per tier without a `default`: the tiers it names (a tenant of any other has no limit). */
   tiersOnly?: string[]
   windowMs: number

@@ -338,6 +338,9 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
   for (const limit of op.limits) {
     checkCode(errors, limit.error, `${limit.pointer}/error`, problems)
     if (limit.resource && !behaviour.resources.has(limit.resource)) problems.add(`${limit.pointer}/resource`, `resource "${limit.resource}" is not defined.${suggest(limit.resource, behaviour.resources.keys())}`)
+    if (limit.kind === 'size' && (limit.largest ?? 0) > behaviour.maxBodyBytes) {
+      problems.add(`${limit.pointer}/limit`, `a size limit of ${limit.largest} bytes is more than x-standin.maxBodyBytes (${behaviour.maxBodyBytes}): a body that large is refused before any limit sees it. Raise maxBodyBytes.`)
+    }
   }
   for (const [i, gate] of op.gates.entries()) checkCode(errors, gate.error, `${at}/gates/${i}/error`, problems)
   if (op.charge) checkCode(errors, op.charge.error, `${at}/charge/error`, problems)

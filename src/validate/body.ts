@@ -23,6 +23,7 @@ export function parseBody(ctx: Context, read: BodyRead): void {
     return
   }
   if (read === null || read.byteLength === 0) return
+  ctx.bodyBytes = read.byteLength
   let text: string
   try {
     text = utf8.decode(read)
