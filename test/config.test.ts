@@ -3,6 +3,7 @@
  * the library, from `standin check`, and from `standin serve` — never a crash or a stack trace.
  */
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempFiles } from './support/files.ts'
@@ -117,6 +118,36 @@ paths:
     expect(problems).toEqual([
       { file: spec, pointer: '/paths/~1uploads/post/x-standin/limits/1/limit/free', message: "tier free's limit is a number, 0 or more (line 11)" },
       { file: spec, pointer: '/paths/~1uploads/post/x-standin/limits/0/limit', message: 'a size limit of 5000 bytes is more than x-standin.maxBodyBytes (1000): a body that large is refused before any limit sees it. Raise maxBodyBytes. (line 10)' },
+    ])
+  })
+
+  it('checks a security scheme\'s own error codes, and a scenario key against every key pattern in force', () => {
+    const spec = file('schemes.yaml', `openapi: 3.1.0
+info: { title: x, version: '1' }
+x-standin:
+  auth: { errors: { unknown: bad_key }, keyPattern: '^key_' }
+  errors: { catalogue: { bad_key: { status: 401, message: Bad key. } } }
+components:
+  securitySchemes:
+    bearer: { type: http, scheme: bearer }
+    hook: { type: apiKey, in: header, name: X-Hook, x-standin: { errors: { unknown: bad_secret }, keyPattern: '^whsec_' } }
+security: [{ bearer: [] }]
+paths:
+  /things: { get: { responses: { '200': { description: ok } } } }
+`)
+    expect(check(spec).problems).toEqual([
+      { file: spec, pointer: '/components/securitySchemes/hook/x-standin/errors/unknown', message: expect.stringMatching(/^error code "bad_secret" is not in x-standin.errors.catalogue/) },
+    ])
+    const typo = file('auth-typo.yaml', readFileSync(spec, 'utf8').replace('errors: { unknown: bad_key }', 'errors: { unknown: bad_kye, expird: bad_key }').replace(', x-standin: { errors: { unknown: bad_secret }, keyPattern: \'^whsec_\' }', ''))
+    expect(check(typo).problems).toEqual([
+      { file: typo, pointer: '/x-standin/auth/errors/unknown', message: expect.stringMatching(/^error code "bad_kye" is not in x-standin.errors.catalogue. Did you mean "bad_key"\?/) },
+      { file: typo, pointer: '/x-standin/auth/errors/expird', message: expect.stringMatching(/^"expird" is not a credential failure .* Did you mean "expired"\?/) },
+    ])
+    const fixed = file('schemes-ok.yaml', readFileSync(spec, 'utf8').replace('bad_key: { status: 401, message: Bad key. }', 'bad_key: { status: 401, message: Bad key. }, bad_secret: { status: 401, message: Bad secret. }'))
+    const keys = join(dir, 'key-scenarios')
+    file('key-scenarios/keys.yaml', 'tenants:\n  - { id: a, keys: [{ token: key_1 }, { token: whsec_1 }, { token: sk_1 }] }\n')
+    expect(check(fixed, { scenarios: keys }).problems).toEqual([
+      { file: join(keys, 'keys.yaml'), pointer: '/tenants/0/keys/2/token', message: 'key "sk_1" does not match the spec\'s key patterns /^key_/, /^whsec_/; every request with it would be refused as malformed' },
     ])
   })
 

@@ -22,7 +22,7 @@ async function setUp() {
       name: 'default',
       limits: { 'active-tokens': 1000 },
       tenants: [
-        { id: 'org_a', keys: [{ token: 'key_a', role: 'admin' }] },
+        { id: 'org_a', keys: [{ token: 'key_a', role: 'admin' }, { token: 'whsec_a' }] },
         { id: 'org_b', keys: [{ token: 'key_b', role: 'admin' }] },
       ],
     }, {
@@ -302,6 +302,25 @@ describe('a standin bug before the request has a world', () => {
     expect(res.status).toBe(500)
     expect(((await res.json()) as any).error.code).toBe('internal_error')
     expect(standin.violations('response').map((v) => v.message)).toContain('internal error: a timer broke')
+  })
+})
+
+describe('a security scheme with failures of its own', () => {
+  it('answers its credential\'s failures with its own code and pattern; the API\'s key keeps the API\'s', async () => {
+    const { standin, call } = await setUp()
+    const hook = async (headers: Record<string, string>) => {
+      const res = await standin.handle(new Request(`${BASE}/hooks`, { method: 'POST', headers }))
+      return { status: res.status, code: res.status === 204 ? undefined : ((await res.json()) as any).error.code }
+    }
+    const refused = { status: 401, code: 'webhook_secret_invalid' }
+    expect(await hook({})).toEqual(refused) // missing
+    expect(await hook({ 'x-webhook-secret': 'whsec_nope' })).toEqual(refused) // unknown
+    expect(await hook({ 'x-webhook-secret': 'key_a' })).toEqual(refused) // malformed: not ^whsec_
+    expect(await hook({ authorization: 'Bearer key_a' })).toEqual(refused) // the API's key is not this scheme's
+    expect(await hook({ 'x-webhook-secret': 'whsec_a' })).toEqual({ status: 204, code: undefined })
+    // The API's own operations keep the API's codes and pattern.
+    expect((await call('key_nope', 'GET', '/tokens')).body.error.code).toBe('unauthorized')
+    expect((await call('whsec_a', 'GET', '/tokens')).body.error.code).toBe('malformed_key')
   })
 })
 

@@ -7,7 +7,7 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import { credentialFor } from './credentials.ts'
-import type { AuthFailure } from '../spec/model.ts'
+import type { AuthFailure, AuthModel } from '../spec/model.ts'
 import type { KeyDef } from '../scenario/model.ts'
 
 export function authenticate(ctx: Context): void {
@@ -18,38 +18,43 @@ export function authenticate(ctx: Context): void {
     resolveOptional(ctx)
     return applyGates(ctx)
   }
-  let worst: AuthFailure = 'missing'
+  let worst: AuthFailure | undefined
+  // Whose codes the worst failure is told in: the scheme it came from, if the scheme has its own.
+  let told: AuthModel = behaviour.auth
   const requirements = op.auth.requirements
   for (let r = 0; r < requirements.length; r++) {
     const requirement = requirements[r]!
     let failure: AuthFailure | undefined
+    let auth: AuthModel = behaviour.auth
     let key: (KeyDef & { tenant: string }) | undefined
     for (let s = 0; s < requirement.length; s++) {
       const scheme = behaviour.schemes.get(requirement[s]![0])!
+      auth = scheme.auth ?? behaviour.auth
       const token = credentialFor(scheme, ctx.headers, ctx.query)
       if (!token) { failure = 'missing'; break }
+      // Not of this scheme's form: malformed, even if it is a key of another scheme's.
+      if (auth.keyPattern && !auth.keyPattern.test(token)) { failure = 'malformed'; break }
       const found = ctx.world.keys.get(token)
-      if (!found) {
-        failure = behaviour.auth.keyPattern && !behaviour.auth.keyPattern.test(token) ? 'malformed' : 'unknown'
-        break
-      }
+      if (!found) { failure = 'unknown'; break }
       if (found.revoked) { failure = 'revoked'; break }
       if (found.expiresAt !== undefined && found.expiresAt <= ctx.world.clock.now()) { failure = 'expired'; break }
       key = found
     }
-    if (failure) { worst = worse(worst, failure); continue }
-    if (!key) continue
-    // Every scope the requirement names, against the key that met it.
-    const granted = key.scopes as string[] | undefined
-    ctx.key = key
-    ctx.tenant = ctx.world.tenants.get(key.tenant)
-    if (granted && lacksScope(requirement, granted)) {
-      worst = worse(worst, 'forbidden')
-      continue
+    if (!failure && key) {
+      // Every scope the requirement names, against the key that met it.
+      const granted = key.scopes as string[] | undefined
+      ctx.key = key
+      ctx.tenant = ctx.world.tenants.get(key.tenant)
+      if (!granted || !lacksScope(requirement, granted)) return applyGates(ctx)
+      failure = 'forbidden'
     }
-    return applyGates(ctx)
+    if (failure && (worst === undefined || worse(worst, failure) !== worst)) {
+      worst = failure
+      told = auth
+    }
   }
-  throw new ApiError(behaviour.auth.errors[worst], { failure: worst, ...(worst === 'forbidden' ? { scopes: op.security.flatMap((r) => [...r.values()].flat()) } : {}) })
+  worst ??= 'missing'
+  throw new ApiError(told.errors[worst], { failure: worst, ...(worst === 'forbidden' ? { scopes: op.security.flatMap((r) => [...r.values()].flat()) } : {}) })
 }
 
 function lacksScope(requirement: Array<[string, string[]]>, granted: string[]): boolean {

@@ -126,6 +126,10 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
   const opIds = new Set(api.operations.map((o) => o.id))
   const { behaviour } = api
 
+  // The patterns a well-formed key matches: the document's, or a scheme's own. None if any scheme
+  // takes any key.
+  const inForce = behaviour.schemeList.length > 0 ? behaviour.schemeList.map((s) => (s.auth ?? behaviour.auth).keyPattern) : [behaviour.auth.keyPattern]
+  const patterns = inForce.every((p): p is RegExp => p !== undefined) ? [...new Set(inForce)] : undefined
   const tenants: TenantDef[] = (v.tenants ?? []).map((t: any, ti: number) => {
     const at = `/tenants/${ti}`
     const balances: Record<string, number> = { ...(t.balances ?? {}) }
@@ -133,8 +137,8 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
     const keys: KeyDef[] = (t.keys ?? []).map((k: any, ki: number) => {
       const key: KeyDef = { ...k }
       if (typeof k.expiresAt === 'string') key.expiresAt = Date.parse(k.expiresAt)
-      if (behaviour.auth.keyPattern && !behaviour.auth.keyPattern.test(k.token) && !k.malformed) {
-        problems.add(`${at}/keys/${ki}/token`, `key "${k.token}" does not match the spec's auth.keyPattern ${behaviour.auth.keyPattern}; every request with it would be refused as malformed`)
+      if (!k.malformed && patterns && !patterns.some((p) => p.test(k.token))) {
+        problems.add(`${at}/keys/${ki}/token`, `key "${k.token}" does not match the spec's key pattern${patterns.length > 1 ? 's' : ''} ${patterns.join(', ')}; every request with it would be refused as malformed`)
       }
       return key
     })

@@ -9,7 +9,7 @@ import { compileExpression, type Evaluate } from '../util/expression.ts'
 import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { parseDuration } from '../util/duration.ts'
 import type {
-  AuthFailure, BehaviourModel, CatalogueEntry, ErrorModel, GateModel, LifecycleModel, LimitModel,
+  AuthFailure, AuthModel, BehaviourModel, CatalogueEntry, ErrorModel, GateModel, LifecycleModel, LimitModel,
   ResourceModel, SecurityScheme, TimerModel, ValidationCause,
 } from './model.ts'
 import type { SchemaRegistry } from './schemas.ts'
@@ -64,8 +64,8 @@ export function compileBehaviour(doc: any, registry: SchemaRegistry, problems: P
   const x: any = isPlainObject(doc[X]) ? doc[X] : {}
   if (doc[X] !== undefined && !isPlainObject(doc[X])) problems.add(`/${X}`, 'x-standin must be an object')
   const errors = compileErrors(x.errors, `/${X}/errors`, problems)
-  const schemes = compileSchemes(doc, problems)
-  const auth = compileAuth(x.auth, `/${X}/auth`, problems)
+  const auth = compileAuth(x.auth, `/${X}/auth`, problems, errors)
+  const schemes = compileSchemes(doc, auth, errors, problems)
   const resources = new Map<string, ResourceModel>()
   if (x.resources !== undefined && !isPlainObject(x.resources)) problems.add(`/${X}/resources`, 'resources must map names to resource definitions')
   for (const [name, def] of Object.entries(isPlainObject(x.resources) ? x.resources : {})) {
@@ -153,30 +153,50 @@ export function checkCode(errors: ErrorModel, code: unknown, at: string, problem
   }
 }
 
-function compileAuth(def: any, at: string, problems: Problems): BehaviourModel['auth'] {
+/**
+ * Which code each kind of credential failure gets, and the pattern a well-formed key matches: the
+ * document's (`x-standin.auth`), or a security scheme's own (its `x-standin`), whose unset failures
+ * fall back to its own `unknown`, then to the document's.
+ */
+function compileAuth(def: any, at: string, problems: Problems, catalogue: ErrorModel, base?: AuthModel): AuthModel {
   const d = isPlainObject(def) ? def : {}
+  if (def !== undefined && !isPlainObject(def)) problems.add(at, 'auth is an object: {errors, keyPattern}')
+  if (d.errors !== undefined && !isPlainObject(d.errors)) problems.add(`${at}/errors`, 'errors maps failures (missing, unknown, malformed, revoked, expired, forbidden) to error codes')
   const e = isPlainObject(d.errors) ? d.errors : {}
-  const fallback = typeof e.unknown === 'string' ? e.unknown : 'unauthorized'
+  // The codes written here (the others fall back to them, or to codes the catalogue always has).
+  for (const [failure, code] of Object.entries(e)) {
+    if (!['missing', 'unknown', 'expired', 'revoked', 'malformed', 'forbidden'].includes(failure)) problems.add(`${at}/errors/${failure}`, `"${failure}" is not a credential failure (missing, unknown, malformed, revoked, expired, forbidden).${suggest(failure, ['missing', 'unknown', 'expired', 'revoked', 'malformed', 'forbidden'])}`)
+    else checkCode(catalogue, code, `${at}/errors/${failure}`, problems)
+  }
+  const own = typeof e.unknown === 'string' ? e.unknown : undefined
   const errors = {} as Record<AuthFailure, string>
-  for (const failure of ['missing', 'unknown', 'expired', 'revoked', 'malformed'] as const) errors[failure] = typeof e[failure] === 'string' ? e[failure] : fallback
-  errors.forbidden = typeof e.forbidden === 'string' ? e.forbidden : 'forbidden'
-  let keyPattern: RegExp | undefined
+  for (const failure of ['missing', 'unknown', 'expired', 'revoked', 'malformed'] as const) {
+    errors[failure] = typeof e[failure] === 'string' ? e[failure] : own ?? base?.errors[failure] ?? 'unauthorized'
+  }
+  errors.forbidden = typeof e.forbidden === 'string' ? e.forbidden : base?.errors.forbidden ?? 'forbidden'
+  let keyPattern: RegExp | undefined = base?.keyPattern
   if (d.keyPattern !== undefined) {
     try { keyPattern = new RegExp(String(d.keyPattern)) } catch { problems.add(`${at}/keyPattern`, 'keyPattern must be a regular expression') }
   }
   return { errors, keyPattern }
 }
 
-function compileSchemes(doc: any, problems: Problems): Map<string, SecurityScheme> {
+function compileSchemes(doc: any, auth: AuthModel, catalogue: ErrorModel, problems: Problems): Map<string, SecurityScheme> {
   const out = new Map<string, SecurityScheme>()
   const schemes = doc.components?.securitySchemes
   for (const [name, s] of Object.entries<any>(isPlainObject(schemes) ? schemes : {})) {
     const at = `/components/securitySchemes/${name}`
-    if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'bearer') out.set(name, { name, kind: 'bearer' })
-    else if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'basic') out.set(name, { name, kind: 'basic' })
-    else if (s?.type === 'apiKey' && ['header', 'query', 'cookie'].includes(s.in) && typeof s.name === 'string') out.set(name, { name, kind: 'apiKey', in: s.in, parameter: s.name })
-    else if (s?.type === 'oauth2' || s?.type === 'openIdConnect') out.set(name, { name, kind: 'bearer' })
-    else problems.add(at, `security scheme type ${JSON.stringify(s?.type)} is not supported (http bearer/basic, apiKey, oauth2, openIdConnect are)`)
+    let scheme: SecurityScheme
+    if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'bearer') scheme = { name, kind: 'bearer' }
+    else if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'basic') scheme = { name, kind: 'basic' }
+    else if (s?.type === 'apiKey' && ['header', 'query', 'cookie'].includes(s.in) && typeof s.name === 'string') scheme = { name, kind: 'apiKey', in: s.in, parameter: s.name }
+    else if (s?.type === 'oauth2' || s?.type === 'openIdConnect') scheme = { name, kind: 'bearer' }
+    else {
+      problems.add(at, `security scheme type ${JSON.stringify(s?.type)} is not supported (http bearer/basic, apiKey, oauth2, openIdConnect are)`)
+      continue
+    }
+    if (s[X] !== undefined) scheme.auth = compileAuth(s[X], `${at}/${X}`, problems, catalogue, auth)
+    out.set(name, scheme)
   }
   return out
 }

@@ -48,6 +48,11 @@ export interface SecurityScheme {
   kind: 'bearer' | 'basic' | 'apiKey'
   in?: 'header' | 'query' | 'cookie'
   parameter?: string
+  /**
+   * The scheme's own failures and key pattern (its `x-standin`), where its credential is not the
+   * API's usual key: a webhook secret answered with its own code. Unset: `x-standin.auth`'s.
+   */
+  auth?: AuthModel
 }
 
 export interface LimitModel {
