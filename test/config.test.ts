@@ -151,6 +151,14 @@ paths:
     ])
   })
 
+  it('refuses an operation that writes a record\'s lifecycle field with set (a transition moves a state)', () => {
+    const spec = file('set-state.yaml', readFileSync('test/fixtures/site-tokens.yaml', 'utf8')
+      .replace("x-standin: { action: transition, resource: token, idParam: id, to: revoked, set: { revokedAt: '{iso(now)}' } }", "x-standin: { action: custom, resource: token, idParam: id, set: { status: revoked } }"))
+    expect(check(spec).problems).toEqual([
+      { file: spec, pointer: '/paths/~1tokens~1{id}~1revoke/post/x-standin/set/status', message: expect.stringMatching(/^set writes token's lifecycle field "status": move the record's state with a transition instead/) },
+    ])
+  })
+
   it('createStandin throws a ConfigError carrying the same problems', async () => {
     const error = await createStandin({ spec: behaviour }).catch((e) => e)
     expect(error).toBeInstanceOf(ConfigError)

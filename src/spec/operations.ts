@@ -329,6 +329,11 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
   if (op.stream) checkStream(op.stream, op.resource, behaviour, problems)
   if (op.transitionTo && lifecycle && !lifecycle.states.has(op.transitionTo)) problems.add(`${at}/to`, `"${op.transitionTo}" is not a state of ${resource!.name}'s lifecycle`)
   if (op.action === 'transition' && !op.transitionTo) problems.add(`${at}/to`, 'a transition names the state it moves the record `to`')
+  // A state is moved by a transition (`to`), which keeps the store's counts and the lifecycle's
+  // timers right; a field written by `set` is only data.
+  if (lifecycle && op.set.some(([field]) => field === lifecycle.field)) {
+    problems.add(`${at}/set/${lifecycle.field}`, `set writes ${resource!.name}'s lifecycle field "${lifecycle.field}": move the record's state with a transition instead (action: transition, to: <state>)`)
+  }
   if (['read', 'update', 'delete', 'transition'].includes(op.action) && !op.idParam) {
     problems.add(at, `operation ${op.id} acts on one ${op.resource ?? 'record'} but no path parameter names it: set x-standin.idParam`)
   }
