@@ -151,10 +151,12 @@ paths:
     ])
   })
 
-  it('refuses an operation that writes a record\'s lifecycle field with set (a transition moves a state)', () => {
+  it('refuses a set or onCreate that writes a record\'s lifecycle field (a transition moves a state)', () => {
     const spec = file('set-state.yaml', readFileSync('test/fixtures/site-tokens.yaml', 'utf8')
-      .replace("x-standin: { action: transition, resource: token, idParam: id, to: revoked, set: { revokedAt: '{iso(now)}' } }", "x-standin: { action: custom, resource: token, idParam: id, set: { status: revoked } }"))
+      .replace("x-standin: { action: transition, resource: token, idParam: id, to: revoked, set: { revokedAt: '{iso(now)}' } }", "x-standin: { action: custom, resource: token, idParam: id, set: { status: revoked } }")
+      .replace('lifecycle: { field: status, initial: active', "onCreate: { status: revoked }\n      lifecycle: { field: status, initial: active"))
     expect(check(spec).problems).toEqual([
+      { file: spec, pointer: '/x-standin/resources/token/onCreate/status', message: expect.stringMatching(/^onCreate computes the lifecycle field "status": a record starts in lifecycle.initial \(active\)/) },
       { file: spec, pointer: '/paths/~1tokens~1{id}~1revoke/post/x-standin/set/status', message: expect.stringMatching(/^set writes token's lifecycle field "status": move the record's state with a transition instead/) },
     ])
   })

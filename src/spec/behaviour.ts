@@ -243,6 +243,9 @@ export function compileResource(name: string, def: any, at: string, registry: Sc
       }
   const lifecycle = def.lifecycle === undefined ? undefined : compileLifecycle(def.lifecycle, `${at}/lifecycle`, problems)
   const onCreate = isPlainObject(def.onCreate) ? Object.entries(def.onCreate).map(([k, v]) => [k, template(v, `${at}/onCreate/${k}`, problems)] as [string, Render]) : []
+  if (lifecycle && onCreate.some(([field]) => field === lifecycle.field)) {
+    problems.add(`${at}/onCreate/${lifecycle.field}`, `onCreate computes the lifecycle field "${lifecycle.field}": a record starts in lifecycle.initial (${lifecycle.initial}) and moves by timers and transitions`)
+  }
   let retentionMs: number | undefined
   if (def.retention !== undefined) {
     retentionMs = parseDuration(def.retention)
