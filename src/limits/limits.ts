@@ -1,9 +1,9 @@
 /**
  * Stage 6, limits: rate limits (sliding windows per tenant, key, record or any request value), count
  * and concurrency caps (records of a resource in given states, per tenant), the request body's size
- * (an upload by tier), and charges against a
- * tenant's balance. Every number may depend on the tenant's tier. Admitted rate slots are released
- * when a limit counts only successful requests and this one fails.
+ * (an upload by tier), and charges against a tenant's balance. Every number may depend on the
+ * tenant's tier. Admitted rate slots are released when a limit counts only successful requests and
+ * this one fails.
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
