@@ -161,6 +161,18 @@ paths:
     ])
   })
 
+  it('checks variants: a state of the lifecycle, on a create only; a status the operation declares', () => {
+    const spec = file('variants.yaml', readFileSync('test/fixtures/site-tokens.yaml', 'utf8')
+      .replace("- { status: 200, state: done }", "- { status: 201, state: finished }\n          - { statsu: 200 }")
+      .replace('operationId: getExport', "operationId: getExport\n      x-standin: { variants: [{ state: done }] }"))
+    expect(check(spec).problems).toEqual([
+      { file: spec, pointer: '/paths/~1exports/post/x-standin/variants/2/statsu', message: expect.stringMatching(/^"statsu" is not a field of a variant .* Did you mean "status"\?/) },
+      { file: spec, pointer: '/paths/~1exports/post/x-standin/variants/1/state', message: expect.stringMatching(/^"finished" is not a state of export's lifecycle/) },
+      { file: spec, pointer: '/paths/~1exports/post/x-standin/variants/1/status', message: expect.stringMatching(/^createExport declares no 201 response/) },
+      { file: spec, pointer: '/paths/~1exports~1{id}/get/x-standin/variants/0/state', message: expect.stringMatching(/^a variant's state is the first state of a record the operation creates; getExport is a read/) },
+    ])
+  })
+
   it('createStandin throws a ConfigError carrying the same problems', async () => {
     const error = await createStandin({ spec: behaviour }).catch((e) => e)
     expect(error).toBeInstanceOf(ConfigError)

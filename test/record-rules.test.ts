@@ -324,6 +324,27 @@ describe('a security scheme with failures of its own', () => {
   })
 })
 
+describe('answers chosen by the request (variants)', () => {
+  it('an export asked for asynchronously is queued (202, where to poll) and done later; else done at once (200)', async () => {
+    const { standin, send, call } = await setUp()
+    const done = await send('key_a', 'POST', '/exports', {})
+    const now = await done.json() as { id: string; status: string }
+    expect([done.status, now.status, done.headers.get('location')]).toEqual([200, 'done', null])
+    // One queued export at a time, counted in the state each export was created in: the one done at
+    // once does not count.
+    const queued = await send('key_a', 'POST', '/exports', { async: true })
+    const job = await queued.json() as { id: string; status: string }
+    expect([queued.status, job.status, queued.headers.get('location')]).toEqual([202, 'queued', `/exports/${job.id}`])
+    expect((await call('key_a', 'POST', '/exports', { async: true })).body.error.code).toBe('export_busy')
+    expect((await call('key_a', 'GET', `/exports/${job.id}`)).body.status).toBe('queued')
+    standin.home().clock.advance('5s')
+    expect((await call('key_a', 'GET', `/exports/${job.id}`)).body.status).toBe('done')
+    expect((await call('key_a', 'GET', `/exports/${now.id}`)).body.status).toBe('done')
+    expect((await call('key_a', 'POST', '/exports', { async: true })).status).toBe(202)
+    standin.home().assertNoViolations()
+  })
+})
+
 describe('a size limit by tier', () => {
   it('refuses a body over its tenant\'s tier\'s size, with the number, and takes one within it', async () => {
     const { standin } = await setUp()

@@ -6,7 +6,7 @@
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
-import type { ResourceModel } from '../spec/model.ts'
+import type { ResourceModel, VariantModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { acceptsField, buildRecord } from './record.ts'
 import { findParent, findRecord } from './lookup.ts'
@@ -25,7 +25,9 @@ export function act(ctx: Context): Outcome {
   const op = ctx.op!
   const world = ctx.world
   const model = op.resource ? world.api.behaviour.resources.get(op.resource) : undefined
-  const status = op.successStatus
+  const variant = op.variants.length > 0 ? pickVariant(ctx) : undefined
+  ctx.variant = variant
+  const status = variant?.status ?? op.successStatus
   if (!model || op.action === 'none') return { status }
   const parentId = findParent(ctx, model)
 
@@ -33,7 +35,7 @@ export function act(ctx: Context): Outcome {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
     const input = isPlainObject(ctx.body) ? ctx.body : {}
     const now = world.clock.now()
-    const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true })
+    const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true, state: variant?.state })
     applySet(ctx, record)
     checkUnique(ctx, model, record)
     world.insert(model, record, now)
@@ -86,6 +88,13 @@ export function act(ctx: Context): Outcome {
     default:
       return { status, record }
   }
+}
+
+/** The first of the operation's variants whose `when` holds for this request (none: the operation's own answer). */
+function pickVariant(ctx: Context): VariantModel | undefined {
+  const vars = varsOf(ctx)
+  for (const variant of ctx.op!.variants) if (!variant.when || variant.when(vars)) return variant
+  return undefined
 }
 
 function applySet(ctx: Context, record: StoredRecord): void {

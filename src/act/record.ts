@@ -23,6 +23,8 @@ export interface BuildOptions {
    * copied, so the scenario stays as written) keeps the values it was given.
    */
   fromRequest?: boolean
+  /** The state a created record starts in, when not the lifecycle's initial one (an operation's variant). */
+  state?: string
 }
 
 export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, input: Record<string, unknown>, options: BuildOptions): StoredRecord {
@@ -49,7 +51,8 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   let state: string | undefined
   if (model.lifecycle) {
     const given = input[model.lifecycle.field]
-    state = !options.fromRequest && typeof given === 'string' && model.lifecycle.states.has(given) ? given : model.lifecycle.initial
+    state = !options.fromRequest && typeof given === 'string' && model.lifecycle.states.has(given) ? given
+      : options.state !== undefined && model.lifecycle.states.has(options.state) ? options.state : model.lifecycle.initial
     data[model.lifecycle.field] = state
   }
   if (model.parent?.field && options.parentId !== undefined) {

@@ -2,7 +2,7 @@
  * What the stages of the pipeline share about one request.
  */
 import type { RouteMatch } from '../route/router.ts'
-import type { OperationModel } from '../spec/model.ts'
+import type { OperationModel, VariantModel } from '../spec/model.ts'
 import type { Tenant, World } from '../world/world.ts'
 import type { StoredRecord } from '../world/store.ts'
 import type { KeyDef } from '../scenario/model.ts'
@@ -41,6 +41,8 @@ export interface Context {
   parent?: StoredRecord
   /** The records the addressed one lives in, by resource name (`ancestors.project`), as found. */
   ancestors?: Record<string, Record<string, unknown>>
+  /** The operation's variant this request's successful answer takes (x-standin.variants), if any. */
+  variant?: VariantModel
   /** A scenario rule's cut of this request's stream. */
   cut?: StreamCut
   /** This request's journal entry, once written (a stream notes its outcome on it later). */

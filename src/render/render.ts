@@ -36,13 +36,15 @@ export { declaredResponse }
 export function renderSuccess(ctx: Context, outcome: Outcome): Prepared {
   const op = ctx.op!
   const declared = declaredResponse(op.responses, outcome.status)
-  const vars = op.response || op.headers.length > 0 ? varsOf(ctx, { record: outcome.record?.data, records: outcome.records?.map((r) => r.data), ...outcome.list }) : undefined
-  const headers = op.headers.length > 0 ? renderHeaders(op.headers, vars!) : []
+  const respond = ctx.variant?.response ?? op.response
+  const headerList = ctx.variant?.headers ?? op.headers
+  const vars = respond || headerList.length > 0 ? varsOf(ctx, { record: outcome.record?.data, records: outcome.records?.map((r) => r.data), ...outcome.list }) : undefined
+  const headers = headerList.length > 0 ? renderHeaders(headerList, vars!) : []
   if (outcome.empty || !declared || declared.contentTypes.size === 0 || outcome.status === 204) {
     return { status: outcome.status, headers }
   }
   const [contentType, media] = pickMedia(declared, ctx.headers.accept)
-  const overrides = op.response ? (op.response(vars!) as Record<string, unknown>) : undefined
+  const overrides = respond ? (respond(vars!) as Record<string, unknown>) : undefined
   const model = op.resource ? ctx.world.api.behaviour.resources.get(op.resource) : undefined
   const body = media.schemaPointer
     ? shapeBody(ctx.world.api, media.schemaPointer, { outcome, resourcePointer: model?.schemaPointer, overrides, example: media.example, random: ctx.world.random })

@@ -80,6 +80,15 @@ export interface LimitModel {
   pointer: string
 }
 
+export interface VariantModel {
+  when?: Predicate
+  status?: number
+  state?: string
+  response?: Render
+  headers?: Array<[string, Render]>
+  pointer: string
+}
+
 export interface GateModel {
   require: Predicate
   error: string
@@ -193,6 +202,12 @@ export interface OperationModel {
   response?: Render
   /** Headers a successful answer carries, as templates (`Location: '/v1/tokens/{record.id}'`). */
   headers: Array<[string, Render]>
+  /**
+   * Successful answers chosen by the request: the first variant whose `when` holds gives the status,
+   * a created record's first state, the body and the headers (each the operation's own when unset).
+   * A job API's `async: true` answered 202 with the job queued, and 200 with it done.
+   */
+  variants: VariantModel[]
   /** Events sent over time (`text/event-stream`), their cost and budget, and the open-stream cap. */
   stream?: StreamModel
   successStatus: number

@@ -5,10 +5,10 @@
  */
 import type { Problems } from '../errors.ts'
 import { suggest } from '../errors.ts'
-import { isPlainObject } from '../util/match.ts'
+import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { escapeToken } from '../util/pointer.ts'
 import { X, asList, checkCode, compileGate, compileHeaders, compileLimit, expression, template } from './behaviour.ts'
-import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel } from './model.ts'
+import type { Action, BehaviourModel, OperationModel, ParameterModel, ResponseModel, VariantModel } from './model.ts'
 import { refToPointer, type SchemaRegistry } from './schemas.ts'
 import { declaredResponse } from './declared.ts'
 import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
@@ -166,12 +166,37 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     limits, gates, charge, idempotency,
     response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
     headers: compileHeaders(x.headers, `${at}/headers`, problems),
+    variants: asList(x.variants, `${at}/variants`, problems).map(([v, p]) => compileVariant(v, p, problems)),
     stream: x.stream === undefined ? undefined : compileStream(x.stream, `${at}/stream`, responses, problems),
     parentStates,
     successStatus: typeof x.status === 'number' ? x.status : successes[0] ?? 200,
     errorCodes: new Set(),
     // Remembered for inference below.
     ...({ explicitAction: action !== 'auto' } as object),
+  }
+}
+
+function compileVariant(def: any, at: string, problems: Problems): VariantModel {
+  if (!isPlainObject(def)) {
+    problems.add(at, 'a variant is an object: {when, status, state, response, headers}')
+    return { pointer: at }
+  }
+  for (const key of Object.keys(def)) {
+    if (!['when', 'status', 'state', 'response', 'headers'].includes(key)) problems.add(`${at}/${key}`, `"${key}" is not a field of a variant (when, status, state, response, headers).${suggest(key, ['when', 'status', 'state', 'response', 'headers'])}`)
+  }
+  let when: VariantModel['when']
+  if (def.when !== undefined) {
+    try { when = compileMatcher(def.when) } catch (error) { problems.add(`${at}/when`, (error as Error).message) }
+  }
+  const status: unknown = def.status
+  if (status !== undefined && !(typeof status === 'number' && Number.isInteger(status) && status >= 200 && status < 400)) problems.add(`${at}/status`, 'a variant\'s status is a success (2xx) or a redirect (3xx): errors come from the catalogue')
+  return {
+    when,
+    status: typeof def.status === 'number' ? def.status : undefined,
+    state: typeof def.state === 'string' ? def.state : undefined,
+    response: def.response === undefined ? undefined : template(def.response, `${at}/response`, problems),
+    headers: def.headers === undefined ? undefined : compileHeaders(def.headers, `${at}/headers`, problems),
+    pointer: at,
   }
 }
 
@@ -329,6 +354,13 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
   if (op.stream) checkStream(op.stream, op.resource, behaviour, problems)
   if (op.transitionTo && lifecycle && !lifecycle.states.has(op.transitionTo)) problems.add(`${at}/to`, `"${op.transitionTo}" is not a state of ${resource!.name}'s lifecycle`)
   if (op.action === 'transition' && !op.transitionTo) problems.add(`${at}/to`, 'a transition names the state it moves the record `to`')
+  for (const variant of op.variants) {
+    if (variant.state !== undefined) {
+      if (op.action !== 'create') problems.add(`${variant.pointer}/state`, `a variant's state is the first state of a record the operation creates; ${op.id} is a ${op.action}`)
+      else if (!lifecycle?.states.has(variant.state)) problems.add(`${variant.pointer}/state`, `"${variant.state}" is not a state of ${resource?.name ?? 'the resource'}'s lifecycle.${lifecycle ? suggest(variant.state, lifecycle.states) : ''}`)
+    }
+    if (variant.status !== undefined && !declaredResponse(op.responses, variant.status, false)) problems.add(`${variant.pointer}/status`, `${op.id} declares no ${variant.status} response`)
+  }
   // A state is moved by a transition (`to`), which keeps the store's counts and the lifecycle's
   // timers right; a field written by `set` is only data.
   if (lifecycle && op.set.some(([field]) => field === lifecycle.field)) {
