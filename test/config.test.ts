@@ -164,12 +164,22 @@ paths:
   it('checks variants: a state of the lifecycle, on a create only; a status the operation declares', () => {
     const spec = file('variants.yaml', readFileSync('test/fixtures/site-tokens.yaml', 'utf8')
       .replace("- { status: 200, state: done }", "- { status: 201, state: finished }\n          - { statsu: 200 }")
-      .replace('operationId: getExport', "operationId: getExport\n      x-standin: { variants: [{ state: done }] }"))
+      .replace('operationId: getExport\n', "operationId: getExport\n      x-standin: { variants: [{ state: done }] }\n"))
     expect(check(spec).problems).toEqual([
       { file: spec, pointer: '/paths/~1exports/post/x-standin/variants/2/statsu', message: expect.stringMatching(/^"statsu" is not a field of a variant .* Did you mean "status"\?/) },
       { file: spec, pointer: '/paths/~1exports/post/x-standin/variants/1/state', message: expect.stringMatching(/^"finished" is not a state of export's lifecycle/) },
       { file: spec, pointer: '/paths/~1exports/post/x-standin/variants/1/status', message: expect.stringMatching(/^createExport declares no 201 response/) },
       { file: spec, pointer: '/paths/~1exports~1{id}/get/x-standin/variants/0/state', message: expect.stringMatching(/^a variant's state is the first state of a record the operation creates; getExport is a read/) },
+    ])
+  })
+
+  it('checks lookupBy: an item operation, with the path parameter that gives the value (idParam)', () => {
+    const spec = file('lookup.yaml', readFileSync('test/fixtures/site-tokens.yaml', 'utf8')
+      .replace('x-standin: { action: read, resource: export, idParam: ticket, lookupBy: ticket }', 'x-standin: { action: read, resource: export, lookupBy: ticket }')
+      .replace('operationId: createExport\n      x-standin:', 'operationId: createExport\n      x-standin:\n        lookupBy: ticket'))
+    expect(check(spec).problems).toEqual([
+      { file: spec, pointer: '/paths/~1exports/post/x-standin/lookupBy', message: 'a create addresses no one record to look up (line 63)' },
+      { file: spec, pointer: '/paths/~1tickets~1{ticket}/get/x-standin', message: expect.stringMatching(/acts on one export but no path parameter names it: set x-standin.idParam/) },
     ])
   })
 

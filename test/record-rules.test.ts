@@ -345,6 +345,20 @@ describe('answers chosen by the request (variants)', () => {
   })
 })
 
+describe('a record found by a field other than its id', () => {
+  it('an export by its ticket, in the caller\'s tenant only; kept up to date in the store\'s index', async () => {
+    const { call } = await setUp()
+    const exports = await Promise.all([1, 2, 3].map(() => call('key_a', 'POST', '/exports', {})))
+    const [a, b] = exports.map((e) => e.body as { id: string; ticket: string })
+    expect(a!.ticket).toBe(`tk_${a!.id}`)
+    expect(await call('key_a', 'GET', `/tickets/${b!.ticket}`)).toMatchObject({ status: 200, body: { id: b!.id, ticket: b!.ticket } })
+    expect((await call('key_b', 'GET', `/tickets/${b!.ticket}`)).body.error.code).toBe('token_not_found')
+    expect((await call('key_a', 'GET', '/tickets/tk_nope')).status).toBe(404)
+    expect((await call('key_a', 'GET', '/tickets/undefined')).status).toBe(404)
+    expect((await call('key_a', 'GET', `/tickets/${b!.id}`)).status).toBe(404)
+  })
+})
+
 describe('a size limit by tier', () => {
   it('refuses a body over its tenant\'s tier\'s size, with the number, and takes one within it', async () => {
     const { standin } = await setUp()

@@ -9,7 +9,7 @@ import { varsOf } from '../core/context.ts'
 import type { ResourceModel, VariantModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { acceptsField, buildRecord } from './record.ts'
-import { findParent, findRecord } from './lookup.ts'
+import { findAddressed, findParent } from './lookup.ts'
 import { isPlainObject } from '../util/match.ts'
 
 export interface Outcome {
@@ -46,7 +46,7 @@ export function act(ctx: Context): Outcome {
     return list(ctx, model, parentId, status)
   }
 
-  const record = findRecord(ctx, model, op.idParam ? ctx.params[op.idParam] : undefined, parentId)
+  const record = findAddressed(ctx, model, parentId)
   ctx.record = record
   const refused = record.state !== undefined ? op.states.get(record.state) : undefined
   if (refused) throw new ApiError(refused, { state: record.state, id: record.id })

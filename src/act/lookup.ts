@@ -20,6 +20,28 @@ import { isPlainObject } from '../util/match.ts'
  */
 export function findRecord(ctx: Context, model: ResourceModel, id: string | undefined, parentId?: string): StoredRecord {
   const record = id === undefined ? undefined : ctx.world.store.get(model.name, id)
+  return checkFound(ctx, model, record, id, parentId)
+}
+
+/**
+ * The record the operation addresses: by the id its `idParam` gives, or — with `lookupBy` — by that
+ * field's value, found in the store's index of it (the tenant's first record with that value).
+ */
+export function findAddressed(ctx: Context, model: ResourceModel, parentId?: string): StoredRecord {
+  const op = ctx.op!
+  const value = op.idParam ? ctx.params[op.idParam] : undefined
+  if (!op.lookup) return findRecord(ctx, model, value, parentId)
+  let record: StoredRecord | undefined
+  if (value !== undefined && ctx.tenant) {
+    for (const r of ctx.world.store.keyed(model.name, op.lookup.index, `${ctx.tenant.id}\u0000${value}`)) {
+      if (parentId === undefined || r.parentId === parentId) { record = r; break }
+    }
+  }
+  if (!record) throw new ApiError(model.notFound, { id: value, resource: model.name })
+  return record
+}
+
+function checkFound(ctx: Context, model: ResourceModel, record: StoredRecord | undefined, id: string | undefined, parentId: string | undefined): StoredRecord {
   if (!record || record.tenant !== ctx.tenant?.id || (parentId !== undefined && record.parentId !== parentId)) {
     const tomb = id === undefined || !model.gone ? undefined : ctx.world.goneAt(model.name, id, ctx.tenant?.id)
     if (tomb !== undefined && model.gone) throw new ApiError(model.gone, { id, resource: model.name })

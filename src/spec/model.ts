@@ -7,7 +7,7 @@ import type { Evaluate } from '../util/expression.ts'
 import type { Render } from '../util/template.ts'
 import type { Predicate } from '../util/match.ts'
 import type { StreamModel } from '../stream/model.ts'
-import type { StoredRecord } from '../world/store.ts'
+import type { KeyedIndex, StoredRecord } from '../world/store.ts'
 
 export interface CatalogueEntry {
   code: string
@@ -189,6 +189,11 @@ export interface OperationModel {
   resource?: string
   /** The path parameter naming the addressed record, for item operations. */
   idParam?: string
+  /**
+   * The field of the record `idParam` names it by, when not its id (`GET /tasks/{task_id}` finds a
+   * run by its `taskId`), with the store index that finds it (keyed by tenant and the field's value).
+   */
+  lookup?: { field: string; index: KeyedIndex }
   transitionTo?: string
   /** Lifecycle states in which the operation is refused, and the error each gets. */
   states: Map<string, string>

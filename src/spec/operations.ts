@@ -160,6 +160,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     action: action === 'auto' ? 'none' : action,
     resource: typeof x.resource === 'string' ? x.resource : undefined,
     idParam: typeof x.idParam === 'string' ? x.idParam : undefined,
+    lookup: typeof x.lookupBy === 'string' ? lookupIndex(x.lookupBy) : undefined,
     transitionTo: typeof x.to === 'string' ? x.to : undefined,
     states,
     set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
@@ -174,6 +175,12 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     // Remembered for inference below.
     ...({ explicitAction: action !== 'auto' } as object),
   }
+}
+
+/** The index a lookup by `field` reads: records by tenant and the field's value (one per operation). */
+function lookupIndex(field: string): OperationModel['lookup'] {
+  // A record without the field is under '' (never a lookup's key, which holds the tenant and a NUL).
+  return { field, index: { keyOf: (record) => (record.data[field] === undefined || record.data[field] === null ? '' : `${record.tenant}\u0000${String(record.data[field])}`) } }
 }
 
 function compileVariant(def: any, at: string, problems: Problems): VariantModel {
@@ -354,6 +361,8 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
   if (op.stream) checkStream(op.stream, op.resource, behaviour, problems)
   if (op.transitionTo && lifecycle && !lifecycle.states.has(op.transitionTo)) problems.add(`${at}/to`, `"${op.transitionTo}" is not a state of ${resource!.name}'s lifecycle`)
   if (op.action === 'transition' && !op.transitionTo) problems.add(`${at}/to`, 'a transition names the state it moves the record `to`')
+  // (An item operation without idParam is said below, lookupBy or not.)
+  if (op.lookup && (op.action === 'create' || op.action === 'list')) problems.add(`${at}/lookupBy`, `a ${op.action} addresses no one record to look up`)
   for (const variant of op.variants) {
     if (variant.state !== undefined) {
       if (op.action !== 'create') problems.add(`${variant.pointer}/state`, `a variant's state is the first state of a record the operation creates; ${op.id} is a ${op.action}`)
