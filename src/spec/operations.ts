@@ -177,11 +177,18 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
   }
 }
 
-/** The index a lookup by `field` reads: records by tenant and the field's value (one per operation). */
+/**
+ * The index a lookup by `field` reads: records by tenant and the field's value. One per field, so
+ * that the operations finding records by the same field share the store's index of it.
+ */
 function lookupIndex(field: string): OperationModel['lookup'] {
+  let lookup = lookups.get(field)
   // A record without the field is under '' (never a lookup's key, which holds the tenant and a NUL).
-  return { field, index: { keyOf: (record) => (record.data[field] === undefined || record.data[field] === null ? '' : `${record.tenant}\u0000${String(record.data[field])}`) } }
+  if (!lookup) lookups.set(field, (lookup = { field, index: { keyOf: (record) => (record.data[field] === undefined || record.data[field] === null ? '' : `${record.tenant}\u0000${String(record.data[field])}`) } }))
+  return lookup
 }
+
+const lookups = new Map<string, NonNullable<OperationModel['lookup']>>()
 
 function compileVariant(def: any, at: string, problems: Problems): VariantModel {
   if (!isPlainObject(def)) {
