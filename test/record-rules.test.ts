@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
+import { MAX_TOMBSTONES } from '../src/world/world.ts'
 
 const BASE = 'https://api.site-tokens.example'
 
@@ -162,6 +163,23 @@ describe('a deleted record', () => {
     expect(await call('key_b', 'GET', `/tokens/${token.id}`)).toEqual({ status: 404, body: { error: { code: 'token_not_found', message: 'No such token.' } } })
     expect((await call('key_a', 'GET', '/tokens/tok_neverexisted')).status).toBe(404)
     expect(standin.home().violations()).toEqual([])
+  })
+
+  it('is remembered as gone for the most recent removals only: memory does not grow without end', async () => {
+    const { standin, call } = await setUp()
+    const first = (await call('key_a', 'POST', '/tokens', { site: 'first.example' })).body
+    expect((await call('key_a', 'DELETE', `/tokens/${first.id}`)).status).toBe(204)
+    // MAX_TOMBSTONES more removals, straight through the world (a request each would take seconds).
+    const world = standin.home().world
+    const model = world.api.behaviour.resources.get('token')!
+    for (let i = 0; i < MAX_TOMBSTONES; i++) {
+      const record = { id: `tok_bulk${i}`, resource: 'token', tenant: 'org_a', data: { id: `tok_bulk${i}`, site: `s${i}`, status: 'active' }, state: 'active', transitions: 0, version: 0 }
+      world.insert(model, record, world.clock.now())
+      world.remove(model, record)
+    }
+    expect((await call('key_a', 'GET', `/tokens/${first.id}`)).status).toBe(404)
+    expect((await call('key_a', 'GET', '/tokens/tok_bulk0')).status).toBe(410)
+    expect((await call('key_a', 'GET', `/tokens/tok_bulk${MAX_TOMBSTONES - 1}`)).status).toBe(410)
   })
 })
 

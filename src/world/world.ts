@@ -96,6 +96,9 @@ class RetentionTimer implements Task<StoredRecord> {
   }
 }
 
+/** Removed ids remembered per resource with `gone` (about 100 bytes each). */
+export const MAX_TOMBSTONES = 100_000
+
 export class World {
   readonly id: string
   readonly scenario: Scenario
@@ -216,7 +219,11 @@ export class World {
     if (model.gone !== undefined) {
       let gone = this.tombstones.get(model.name)
       if (!gone) this.tombstones.set(model.name, (gone = new Map()))
+      gone.delete(record.id)
       gone.set(record.id, { at: this.clock.now(), tenant: record.tenant })
+      // The most recent removals only: past that, the oldest removed id is not found (404) rather
+      // than gone (410), and a long run of creates and deletes does not grow without end.
+      if (gone.size > MAX_TOMBSTONES) gone.delete(gone.keys().next().value!)
     }
     for (const child of this.api.behaviour.resources.values()) {
       if (child.parent?.resource !== model.name) continue
