@@ -1,7 +1,8 @@
 /**
  * The small expression language inside `{…}` placeholders of templates: paths into the request
  * context (`body.ttl`, `record.id`, `tenant.tier`), numbers and 'strings', `+ - * /`, `??`, and a
- * few functions. Expressions are parsed once at start-up into closures.
+ * few functions (`pick` maps a value to another: a price by format, a word by a flag). Expressions
+ * are parsed once at start-up into closures.
  *
  * @example
  * compileExpression('iso(now + (body.ttl ?? 1800) * 1000)')({ now: 0, body: {} })
@@ -26,6 +27,16 @@ const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
   number: (s: unknown) => (s === undefined || s === null || s === '' ? undefined : Number(s)),
   json: (s: unknown) => JSON.stringify(s),
   len: (s: unknown) => (Array.isArray(s) || typeof s === 'string' ? s.length : undefined),
+  /**
+   * `pick(body.format, 'image', 1, 'video', 10, 2)`: the value after the first key equal to the
+   * first argument; the last argument, when it has no pair, is the fallback (else undefined).
+   */
+  pick: (value: unknown, ...pairs: unknown[]) => {
+    for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === value) return pairs[i + 1]
+    return pairs.length % 2 === 1 ? pairs[pairs.length - 1] : undefined
+  },
+  /** `slice(id, 4)`: part of a string (as String.prototype.slice). */
+  slice: (s: unknown, start: unknown, end?: unknown) => (typeof s === 'string' && typeof start === 'number' ? s.slice(start, typeof end === 'number' ? end : undefined) : undefined),
 }
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op'; value: string }
