@@ -166,7 +166,7 @@ function casesFor(api: Api, op: OperationModel, fixtures: Fixtures, options: Pla
     let text: string | undefined
     if (change.body !== null) {
       if (change.body !== undefined) text = change.body
-      else if (body) text = JSON.stringify(body.value)
+      else if (body) text = body.text ?? JSON.stringify(body.value)
     }
     if (text !== undefined) headers['content-type'] = change.contentType ?? body?.contentType ?? 'application/json'
     const qs = query.toString()
@@ -196,7 +196,7 @@ function casesFor(api: Api, op: OperationModel, fixtures: Fixtures, options: Pla
   for (const invalid of invalidBodies(api, op, body?.value)) {
     add('invalid-body', `body breaks the schema: ${invalid.what}`, true, (state) => make(state, main, { body: JSON.stringify(invalid.value), contentType: invalid.contentType }))
   }
-  if (options.malformed !== false && body) add('malformed', 'malformed JSON body', true, (state) => make(state, main, { body: '{"unterminated": ', contentType: body.contentType }))
+  if (options.malformed !== false && body && body.text === undefined) add('malformed', 'malformed JSON body', true, (state) => make(state, main, { body: '{"unterminated": ', contentType: body.contentType }))
   for (const p of op.parameters) {
     if (p.in === 'path' && collectionOf(op.path, p.name)) continue
     const invalid = invalidParamValues(api, p).find((c) => breaksParams(op, values, p, c.value))

@@ -12,6 +12,8 @@ import { isJson } from '../validate/body.ts'
 export interface BodySample {
   contentType: string
   value: unknown
+  /** Sent as it is (a body of a media type other than JSON: an upload's bytes), not as JSON. */
+  text?: string
   /** Where it came from, for the report: `example`, `generated`, `empty`. */
   source: string
 }
@@ -26,7 +28,7 @@ export interface InvalidBody {
 /** A body the spec accepts for the operation, or undefined when it takes none (or none JSON). */
 export function validBody(api: Api, op: OperationModel, random: () => number): BodySample | undefined {
   const media = jsonMedia(op)
-  if (!media) return undefined
+  if (!media) return textBody(op)
   const [contentType, m] = media
   const valid = (value: unknown) => !m.validate || m.validate(structuredClone(value)) === true
   const raw = m.schemaPointer ? get(api.spec.document, m.schemaPointer.replace(/\/schema$/, '')) as any : undefined
@@ -100,6 +102,18 @@ export function invalidParamValues(api: Api, param: ParameterModel): Array<{ val
   if (typeof schema.maxLength === 'number') out.push({ value: 'x'.repeat(schema.maxLength + 1), what: `${param.name} longer than ${schema.maxLength}` })
   if (typeof schema.minLength === 'number' && schema.minLength > 0 && param.in !== 'path') out.push({ value: '', what: `${param.name} shorter than ${schema.minLength}` })
   return out
+}
+
+/**
+ * A body of another media type (an upload, plain text), when its schema takes any string or none: a
+ * few bytes of text, sent as they are.
+ */
+function textBody(op: OperationModel): BodySample | undefined {
+  for (const [contentType, m] of op.body?.contentTypes ?? []) {
+    const text = 'standin sample body'
+    if (!m.validate || m.validate(text) === true) return { contentType, value: text, text, source: 'text' }
+  }
+  return undefined
 }
 
 function jsonMedia(op: OperationModel) {

@@ -84,10 +84,35 @@ export function renderForced(ctx: Context, forced: Extract<Forced, { kind: 'stat
   if (!declared) {
     throw new ApiError(api.behaviour.errors.notFound, { message: `Requested status code ${forced.status} is not defined for operation ${op.id}.` })
   }
-  if (declared.contentTypes.size === 0) return { status: forced.status, headers: forced.headers }
+  const headers = withRequiredHeaders(ctx, declared, forced.headers)
+  if (declared.contentTypes.size === 0) return { status: forced.status, headers }
   const [contentType, media] = pickMedia(declared, ctx.headers.accept)
   const body = media.example ?? (media.schemaPointer ? shapeBody(api, media.schemaPointer, { outcome: { status: forced.status }, random: ctx.world.random }) : undefined)
-  return { status: forced.status, headers: forced.headers, body, contentType }
+  return { status: forced.status, headers, body, contentType }
+}
+
+/**
+ * A forced answer with the headers its declared response requires: the operation's own (rendered
+ * from the record the request names), else the header's example, else a value made from its schema
+ * — a forced 302 has a Location, as the contract says it must.
+ */
+function withRequiredHeaders(ctx: Context, declared: ResponseModel, given: Array<[string, string]>): Array<[string, string]> {
+  let headers = given
+  for (const [name, header] of declared.headers) {
+    if (!header.required || headers.some(([n]) => n.toLowerCase() === name)) continue
+    const api = ctx.world.api
+    const op = ctx.op!
+    // The operation's own header, from the record the request names, when it is the caller's.
+    const template = op.headers.find(([n]) => n.toLowerCase() === name)?.[1]
+    const named = template && op.resource && op.idParam && !op.lookup ? ctx.world.store.get(op.resource, ctx.params[op.idParam] ?? '') : undefined
+    const own = template && named && named.tenant === ctx.tenant?.id ? template(varsOf(ctx, { record: named.data })) : undefined
+    const schema = header.schemaPointer ? api.schemaAt(header.schemaPointer) as { example?: unknown } | undefined : undefined
+    const value = own ?? schema?.example ?? (schema ? api.fake(schema, ctx.world.random) : undefined)
+    if (value === undefined || value === null) continue
+    if (headers === given) headers = [...given]
+    headers.push([name, String(value)])
+  }
+  return headers
 }
 
 /** The catalogue code for a status: one this operation produces itself first, then any. */
