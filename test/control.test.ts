@@ -28,7 +28,7 @@ describeDoors('control API', OPTIONS, (client) => {
     const res = await client().fetch('/__standin/worlds', post({ scenario: 'nope' }))
     expect(res.status).toBe(404)
     expect((await res.json()).error).toMatchObject({ code: 'unknown_scenario' })
-    expect((await client().fetch('/__standin/worlds', { method: 'POST', body: '{nope' })).status).toBe(400)
+    expect((await client().fetch('/__standin/worlds', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' })).status).toBe(400)
     expect((await client().fetch('/__standin/worlds', post([1]))).status).toBe(400)
     expect((await client().fetch('/__standin/worlds/w_none')).status).toBe(404)
   })

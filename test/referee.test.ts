@@ -114,7 +114,7 @@ describe.each(bundledSpecs())('Prism referee over $name', ({ spec, scenarios }) 
 
   async function advance(world: string, by: string): Promise<void> {
     if (by === '0s') return
-    const res = await fetch(`${server.url}/__standin/worlds/${world}/clock`, { method: 'POST', body: JSON.stringify({ advance: by }) })
+    const res = await fetch(`${server.url}/__standin/worlds/${world}/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance: by }) })
     expect(res.status).toBe(200)
   }
 

@@ -21,7 +21,7 @@ describe('standin serve --strict', () => {
     expect(bad.headers.get('x-should-retry')).toBe('false')
     expect(bad.headers.get('x-standin-violation')).toBe('body/ttl: ttl must be >= 60')
     // In a world that is gone by the time standin stops: the run still remembers.
-    const world = await (await fetch(`${serving.url}/__standin/worlds`, { method: 'POST', body: '{}' })).json()
+    const world = await (await fetch(`${serving.url}/__standin/worlds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()
     await post(serving.url, world.tenants[0].keys[0], { ttl: 'long' })
     await fetch(`${serving.url}/__standin/worlds/${world.id}`, { method: 'DELETE' })
     const listed = await (await fetch(`${serving.url}/__standin/violations`)).json()

@@ -22,14 +22,21 @@ import type { World } from '../world/world.ts'
 import type { Incoming } from '../core/incoming.ts'
 import { parseDuration } from '../util/duration.ts'
 import { buildRecord } from '../act/record.ts'
-import { isPlainObject } from '../util/match.ts'
+import { assignOwn, isPlainObject } from '../util/match.ts'
 import { computeCoverage, outcomesOf } from '../contract/coverage.ts'
 
 export const CONTROL_PREFIX = '/__standin'
 
 export interface ControlOptions {
-  /** Required (as `Authorization: Bearer <token>` or `X-Standin-Token`) from non-loopback peers. */
+  /**
+   * When set, required (as `Authorization: Bearer <token>` or `X-Standin-Token`) from every peer,
+   * loopback too: a page in the developer's own browser is a loopback peer.
+   */
   controlToken?: string
+  /** Host names the control API answers to besides loopback ones (`localhost`, 127.0.0.0/8, ::1): the `--host` value, `--allow-host`. */
+  allowedHosts?: string[]
+  /** Origins whose pages may call the control API (CORS), besides the server's own origin. None by default. */
+  allowedOrigins?: string[]
   /** How long a `fault: timeout` rule holds a request before dropping it. */
   faultTimeoutMs?: number
 }
@@ -41,8 +48,19 @@ export function isControlPath(pathname: string): boolean {
 const json = (status: number, body: unknown) => new Response(status === 204 ? null : JSON.stringify(body, null, 2), { status, headers: status === 204 ? {} : { 'content-type': 'application/json' } })
 const problem = (status: number, code: string, message: string) => json(status, { error: { code, message } })
 
+/** The largest control request body: a scenario's records or a state seed, never an upload. */
+export const CONTROL_BODY_LIMIT = 1024 * 1024
+
 export async function handleControl(worlds: Worlds, incoming: Incoming, options: ControlOptions): Promise<Response> {
-  if (!allowed(incoming, options)) return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
+  const refused = refusal(incoming, options)
+  if (refused) return refused
+  const cors = corsHeaders(incoming, options)
+  const response = await answerControl(worlds, incoming)
+  for (const [name, value] of cors) response.headers.set(name, value)
+  return response
+}
+
+async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Response> {
   const url = new URL(incoming.url)
   let parts: string[]
   try {
@@ -52,8 +70,17 @@ export async function handleControl(worlds: Worlds, incoming: Incoming, options:
   }
   const method = incoming.method.toUpperCase()
   let body: any = {}
+  if (method === 'OPTIONS') return json(204, null)
   if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
-    const text = await incoming.toRequest().text()
+    const read = await incoming.body(CONTROL_BODY_LIMIT)
+    if (read === 'tooLarge') return problem(413, 'payload_too_large', `A control request body is at most ${CONTROL_BODY_LIMIT} bytes.`)
+    if (read === 'malformed') return problem(400, 'invalid_body', 'The request body was cut off.')
+    let text: string
+    try {
+      text = read === null ? '' : new TextDecoder('utf-8', { fatal: true }).decode(read)
+    } catch {
+      return problem(400, 'invalid_json', 'The control API takes JSON bodies in UTF-8.')
+    }
     if (text.trim() !== '') {
       try { body = JSON.parse(text) } catch { return problem(400, 'invalid_json', 'The control API takes JSON bodies.') }
       if (!isPlainObject(body)) return problem(400, 'invalid_json', 'The control API takes a JSON object as its body.')
@@ -68,11 +95,78 @@ export async function handleControl(worlds: Worlds, incoming: Incoming, options:
   }
 }
 
-function allowed(incoming: Incoming, options: ControlOptions): boolean {
-  const token = incoming.headers['x-standin-token'] ?? /^Bearer\s+(.+)$/i.exec(incoming.headers.authorization ?? '')?.[1]
-  if (options.controlToken && token === options.controlToken) return true
-  const peer = incoming.remoteAddress
+/**
+ * Who may drive the control API: the developer's tools, never a web page they happen to visit.
+ * - a token, when set, from every peer (a page in the developer's browser is a loopback peer too);
+ * - else loopback peers only;
+ * - a `Host` the server answers to (loopback names, `--host`, `--allow-host`): a DNS-rebound name
+ *   (`rebind.attacker.example` resolving to 127.0.0.1) is refused;
+ * - no cross-origin caller unless its origin is allowed: a page's request carries `Origin` (or
+ *   `Sec-Fetch-Site: cross-site`), and no CORS headers are given that would let it read an answer;
+ * - bodies in JSON only, so a cross-origin "simple" request (text/plain, a form) cannot skip the
+ *   preflight the answer above refuses.
+ */
+function refusal(incoming: Incoming, options: ControlOptions): Response | undefined {
+  const headers = incoming.headers
+  if (options.controlToken) {
+    const token = headers['x-standin-token'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]
+    if (token !== options.controlToken) return problem(401, 'control_unauthorized', 'This standin runs with a control token: send it as X-Standin-Token or Authorization: Bearer.')
+  } else if (!isLoopbackPeer(incoming.remoteAddress)) {
+    return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
+  }
+  // In-process doors (msw, standin.handle) have no peer and no Host to rebind.
+  if (incoming.remoteAddress !== undefined && headers.host !== undefined && !hostAllowed(headers.host, options)) {
+    return problem(403, 'control_forbidden_host', `The control API does not answer to Host "${headers.host}": only loopback names and the host standin serves (add others with --allow-host).`)
+  }
+  const origin = headers.origin
+  if (origin !== undefined ? !originAllowed(origin, headers.host, options) : headers['sec-fetch-site'] === 'cross-site') {
+    return problem(403, 'control_cross_origin', `The control API refuses requests from web pages of other origins${origin ? ` (${origin})` : ''}; allow one with --allow-origin.`)
+  }
+  const type = headers['content-type']
+  if (type !== undefined && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type.trim())) {
+    return problem(415, 'unsupported_media_type', `The control API takes JSON bodies (Content-Type: application/json), not ${type}.`)
+  }
+  return undefined
+}
+
+function isLoopbackPeer(peer: string | undefined): boolean {
   return peer === undefined || peer === '::1' || peer.startsWith('127.') || peer.startsWith('::ffff:127.')
+}
+
+/** `localhost:4010`, `127.0.0.1`, `[::1]:4010` → the name without its port. */
+function hostName(host: string): string {
+  const trimmed = host.trim().toLowerCase()
+  if (trimmed.startsWith('[')) return trimmed.slice(0, trimmed.indexOf(']') + 1)
+  const colon = trimmed.lastIndexOf(':')
+  return colon === -1 ? trimmed : trimmed.slice(0, colon)
+}
+
+function hostAllowed(host: string, options: ControlOptions): boolean {
+  const name = hostName(host)
+  if (name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name)) return true
+  return (options.allowedHosts ?? []).some((allowed) => hostName(allowed) === name || allowed.toLowerCase() === name)
+}
+
+function originAllowed(origin: string, host: string | undefined, options: ControlOptions): boolean {
+  if ((options.allowedOrigins ?? []).includes(origin) || (options.allowedOrigins ?? []).includes('*')) return true
+  // The server's own pages (a dashboard it serves): the origin's host is the one the request was sent to.
+  try {
+    return host !== undefined && new URL(origin).host.toLowerCase() === host.trim().toLowerCase()
+  } catch {
+    return false
+  }
+}
+
+/** CORS headers for an origin the operator allowed explicitly; none for anyone else. */
+function corsHeaders(incoming: Incoming, options: ControlOptions): Array<[string, string]> {
+  const origin = incoming.headers.origin
+  if (origin === undefined || !(options.allowedOrigins ?? []).some((o) => o === origin || o === '*')) return []
+  return [
+    ['access-control-allow-origin', origin],
+    ['vary', 'Origin'],
+    ['access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS'],
+    ['access-control-allow-headers', 'content-type, authorization, x-standin-token'],
+  ]
 }
 
 function route(worlds: Worlds, method: string, parts: string[], body: any, url: URL): Response {
@@ -119,11 +213,11 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
       if (body.advance !== undefined) {
         const ms = parseDuration(body.advance)
         if (ms === undefined) return problem(400, 'invalid_request', 'advance is a duration: 90s, 31m, 2h, 30d, or a number of seconds')
-        world.advance(ms)
+        world.advance(ms) // refuses a move past the last date a clock can show, before anything moves
       } else if (body.set !== undefined) {
-        const at = Date.parse(String(body.set))
+        const at = typeof body.set === 'string' ? Date.parse(body.set) : NaN
         if (Number.isNaN(at)) return problem(400, 'invalid_request', 'set is an ISO 8601 date-time')
-        world.advance(at - world.clock.now() < 0 ? (() => { throw new RangeError('the clock cannot go back') })() : at - world.clock.now())
+        world.advance(at - world.clock.now())
       } else return problem(400, 'invalid_request', 'POST {"advance": "31m"} or {"set": "<date-time>"}')
     } else if (method !== 'GET') return problem(405, 'method_not_allowed', 'GET or POST')
     world.tick()
@@ -136,9 +230,9 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
     const wrong = tenantPatchProblem(body)
     if (wrong) return problem(400, 'invalid_patch', wrong)
     if (typeof body.balance === 'number') tenant.balances.balance = body.balance
-    if (isPlainObject(body.balances)) Object.assign(tenant.balances, body.balances)
+    if (isPlainObject(body.balances)) assignOwn(tenant.balances, body.balances)
     if (typeof body.tier === 'string') tenant.tier = body.tier
-    if (isPlainObject(body.flags)) Object.assign(tenant.flags, body.flags)
+    if (isPlainObject(body.flags)) assignOwn(tenant.flags, body.flags)
     return json(200, tenant)
   }
   if (sub === 'journal' && method === 'GET') {
@@ -176,6 +270,10 @@ function tenantPatchProblem(body: Record<string, unknown>): string | undefined {
   if (body.balances !== undefined && !(isPlainObject(body.balances) && Object.values(body.balances).every((v) => typeof v === 'number'))) return '"balances" must map balance names to numbers.'
   if (body.tier !== undefined && typeof body.tier !== 'string') return '"tier" must be a string.'
   if (body.flags !== undefined && !isPlainObject(body.flags)) return '"flags" must be an object.'
+  for (const group of ['balances', 'flags']) {
+    const bad = isPlainObject(body[group]) ? Object.keys(body[group] as object).find((k) => ['__proto__', 'constructor', 'prototype'].includes(k)) : undefined
+    if (bad) return `"${group}" cannot have a key named "${bad}".`
+  }
   return undefined
 }
 

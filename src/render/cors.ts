@@ -3,17 +3,20 @@
  * are answered for any method and header the spec could need, and every answer to a request with an
  * `Origin` allows that origin and exposes the headers it carries (so a client can read
  * `Retry-After` or a rate-limit header). A wrapper around the core handler, like Prism's `--cors`.
+ * Not for `/__standin/`: a web page the developer happens to visit must not drive the control API.
  */
 import { answerOf, handlerOf, type Answer, type Handler } from '../core/handle.ts'
 import { isOutgoing, type Outgoing } from './response.ts'
+import { isControlPath } from '../control/control.ts'
 
 export function withCors(handle: Handler): Handler {
   // Keeps the core's Incoming/Outgoing form, so the node:http door still needs no Web objects.
   const inner: Answer = answerOf(handle) ?? ((incoming) => handle(incoming.toRequest(), incoming))
   return handlerOf((incoming) => {
     const origin = incoming.headers.origin
-    // Most requests carry no Origin: the core's own promise, nothing added.
-    if (!origin) return inner(incoming)
+    // Most requests carry no Origin: the core's own promise, nothing added. The control API is not
+    // the API a web app calls: it decides for itself which origins (none, unless allowed) may.
+    if (!origin || isControlPath(incoming.path)) return inner(incoming)
     if (incoming.method.toUpperCase() === 'OPTIONS' && incoming.headers['access-control-request-method'] !== undefined) {
       return Promise.resolve<Outgoing>({
         status: 204,

@@ -76,3 +76,16 @@ function looseEquals(a: unknown, b: unknown): boolean {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
+
+/** Keys that would reach an object's prototype rather than the object when assigned. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * `Object.assign` for values a client sent: `JSON.parse` makes `"__proto__"` an own key, and
+ * assigning it replaces the target's prototype (a flag then inherited, never shown). Such keys are
+ * skipped.
+ */
+export function assignOwn<T extends Record<string, unknown>>(target: T, source: Record<string, unknown>): T {
+  for (const key of Object.keys(source)) if (!UNSAFE_KEYS.has(key)) (target as Record<string, unknown>)[key] = source[key]
+  return target
+}

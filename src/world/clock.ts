@@ -17,6 +17,21 @@ export interface ClockOptions {
   wall?: () => number
 }
 
+/**
+ * The latest instant a clock reaches: the end of year 9999. Dates past it have no four-digit ISO
+ * form (`+275760-09-13T…`), and ECMAScript dates end at ±8.64e15 ms: a clock moved there could not be
+ * written into a record, a header or the world list, so a move past it is refused before anything moves.
+ */
+export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/** Why a move to `ms` from `now` cannot be made, or undefined when it can. */
+export function clockMoveProblem(now: number, ms: number): string | undefined {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return 'a clock moves by a finite number of milliseconds'
+  if (ms < 0) return `the clock is at ${new Date(now).toISOString()} and cannot go back`
+  if (now + ms > LATEST_INSTANT) return `the clock is at ${new Date(now).toISOString()} and cannot move past ${new Date(LATEST_INSTANT).toISOString()}`
+  return undefined
+}
+
 export class Clock {
   readonly mode: ClockMode
   private readonly wall: () => number
@@ -36,15 +51,14 @@ export class Clock {
   }
 
   advance(ms: number): number {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('a clock only moves forward')
+    const problem = clockMoveProblem(this.now(), ms)
+    if (problem) throw new RangeError(problem)
     this.offset += ms
     return this.now()
   }
 
   /** Moves the clock to an instant; only forward, since state already moved past earlier ones. */
   set(epochMs: number): number {
-    const delta = epochMs - this.now()
-    if (delta < 0) throw new RangeError(`the clock is at ${new Date(this.now()).toISOString()} and cannot go back`)
-    return this.advance(delta)
+    return this.advance(epochMs - this.now())
   }
 }

@@ -5,7 +5,7 @@
 import type { Api } from '../api.ts'
 import type { ResourceModel } from '../spec/model.ts'
 import type { KeyDef, Scenario } from '../scenario/model.ts'
-import { Clock, type ClockMode } from './clock.ts'
+import { Clock, clockMoveProblem, type ClockMode } from './clock.ts'
 import { MemoryStore, type Store, type StoredRecord } from './store.ts'
 import { TimerQueue, type Task } from './timers.ts'
 import { Journal, type JournalQuery, type Violation } from '../journal/journal.ts'
@@ -180,6 +180,10 @@ export class World {
   }
 
   advance(ms: number): number {
+    // Refused before anything moves: a move that fails half-way would leave timers run for a time
+    // the clock never reached.
+    const problem = clockMoveProblem(this.clock.now(), ms)
+    if (problem) throw new RangeError(problem)
     // Step through due timers in order, so a record's later timers see the time they fire at.
     const target = this.clock.now() + ms
     for (let next = this.timers.peek(); next !== undefined && next <= target; next = this.timers.peek()) {
