@@ -21,7 +21,7 @@ const { listen } = await import('../adapters/node-http.ts')
 const USAGE = `standin — a stateful stand-in for an HTTP API, driven by its OpenAPI spec
 
 Usage:
-  standin serve <spec> [--scenarios <dir>] [--overlay <file>]... [--port 4010] [--host 127.0.0.1] [--seed 1] [--clock real|manual] [--control-token <t>] [--strict]
+  standin serve <spec> [--scenarios <dir>] [--overlay <file>]... [--port 4010] [--host 127.0.0.1] [--seed 1] [--clock real|manual] [--control-token <t>] [--allow-host <name>]... [--allow-origin <origin>]... [--strict]
   standin check <spec> [--scenarios <dir>] [--overlay <file>]...
   standin coverage [--url http://127.0.0.1:4010] [--world <id>] [--min <percent>] [--format table|json|junit] [--json <file>] [--junit <file>]
   standin coverage <spec> --journal <file> [--overlay <file>]... [--min <percent>] [--format …] [--json <file>] [--junit <file>]
@@ -42,6 +42,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   clock: { type: 'string' },
   'control-token': { type: 'string' },
+  'allow-host': { type: 'string', multiple: true },
+  'allow-origin': { type: 'string', multiple: true },
   strict: { type: 'boolean' },
   url: { type: 'string' },
   world: { type: 'string' },
@@ -59,7 +61,7 @@ const OPTIONS = {
 
 /** Which options each command takes; any other is bad usage. */
 const COMMAND_OPTIONS: Record<string, Array<keyof typeof OPTIONS>> = {
-  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'strict'],
+  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'strict'],
   check: ['scenarios', 'overlay'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
@@ -130,6 +132,8 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
       seed: values.seed === undefined ? undefined : Number(values.seed),
       clock: values.clock ?? 'real',
       controlToken: values['control-token'],
+      allowedHosts: [...(values.host ? [values.host] : []), ...(values['allow-host'] ?? [])],
+      allowedOrigins: values['allow-origin'],
       strict: values.strict === true,
       onInternalError: (error) => console.error('standin: internal error (a bug — please report it):', error),
     })
