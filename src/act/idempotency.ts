@@ -34,8 +34,11 @@ export function rememberIdempotent(ctx: Context, prepared: Prepared): void {
   if (stored && now < stored.expiresAt) return
   // Deleted first, so the map stays in the order keys were remembered (see forgetExpired).
   remembered.delete(id)
+  // What this answer alone carries: a replay is a request of its own, with its own request id and
+  // the API's headers of the moment (withCommonHeaders adds them to the replay afresh).
+  const own = new Set([...ctx.world.api.behaviour.headers.map(([name]) => name.toLowerCase()), ...ctx.responseHeaders.map(([name]) => name.toLowerCase())])
   remembered.set(id, {
-    fingerprint: fingerprint(ctx), status: prepared.status, headers: [...prepared.headers],
+    fingerprint: fingerprint(ctx), status: prepared.status, headers: prepared.headers.filter(([name]) => !own.has(name.toLowerCase())),
     body: prepared.body === undefined ? undefined : structuredClone(prepared.body), contentType: prepared.contentType, expiresAt: now + rule.ttlMs,
   })
 }

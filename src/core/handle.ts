@@ -126,12 +126,19 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
       if (forced?.kind === 'fault') return await dropConnection(worlds, ctx, forced.fault, options, started)
       if (forced && forced.kind === 'status') prepared = renderForced(ctx, forced)
       else {
-        // 6. limits
-        applyLimits(ctx)
-        // 7. validate
-        validateRequest(ctx)
-        // 8. act — an operation with a stream is admitted first (at most N open streams per key)
-        prepared = replayIdempotent(ctx) ?? actAndRender(ctx)
+        // 8a. an idempotent replay answers before anything that counts or spends: a retry of a
+        // charged request must not charge again, nor be refused for the credit its first try spent.
+        // From here to rememberIdempotent nothing awaits, so parallel retries replay too.
+        const replayed = replayIdempotent(ctx)
+        if (replayed) prepared = replayed
+        else {
+          // 6. limits
+          applyLimits(ctx)
+          // 7. validate
+          validateRequest(ctx)
+          // 8. act — an operation with a stream is admitted first (at most N open streams per key)
+          prepared = actAndRender(ctx)
+        }
       }
     } catch (error) {
       prepared = failure(ctx, error, options)
