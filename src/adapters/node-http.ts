@@ -31,6 +31,9 @@ export interface Listening {
   close(): Promise<void>
 }
 
+/** How much of a refused (too large) body is read and dropped so its client can read the refusal. */
+const DRAIN_BYTES = 64 * 1024 * 1024
+
 const STREAMING = /^(text\/event-stream|application\/(x-)?ndjson|application\/jsonl)\b/i
 
 /** The core answers every API error itself; reaching here is a bug in standin or a broken socket. */
@@ -266,8 +269,11 @@ function headersFor(req: IncomingMessage, list: Array<[string, string]>, bodyTak
     if (i === -1) flat.push(name, value)
     else flat[i + 1] = `${flat[i + 1]!}, ${value}`
   }
-  // The body was not read to the end (too large): close, so the client stops sending.
-  if (!req.complete && !bodyTaken && req.method !== 'GET' && req.method !== 'HEAD') flat.push('connection', 'close')
+  // The body was not read to the end (too large). Up to DRAIN_BYTES, node:http reads the rest and
+  // drops it once the answer is written (the connection stays usable): a client still sending gets
+  // the API's error, where closing with its bytes unread would reset the connection (EPIPE,
+  // ECONNRESET) before it could read one. Past that, close: the client is told to stop sending.
+  if (!req.complete && !bodyTaken && req.method !== 'GET' && req.method !== 'HEAD' && !(Number(req.headers['content-length'] ?? Infinity) <= DRAIN_BYTES)) flat.push('connection', 'close')
   return flat
 }
 
@@ -310,6 +316,12 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
 /** Starts a server; resolves once it listens. Port 0 picks a free port. */
 export function listen(handle: Handler, options: ListenOptions = {}): Promise<Listening> {
   const server = createServer({ keepAlive: true, requestTimeout: 60_000 }, createNodeHandler(handle))
+  // A client may send its request and half-close at once (`nc -N`, `socket.end(request)`, some
+  // proxies): it still waits for the answer. node:http's default aborts the request at the FIN and
+  // ends the socket, before the door's answer (written a turn later) goes out. With half-open
+  // allowed, the socket ends after the last answer instead. (node:http's own switch: its constructor
+  // sets it false, its socket 'end' handler reads it; not in @types/node.)
+  ;(server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
   const host = options.host ?? '127.0.0.1'
   return new Promise((resolve, reject) => {
     server.once('error', reject)
