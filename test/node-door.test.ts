@@ -113,10 +113,22 @@ describe('the node:http door on a raw socket', () => {
     expect(res.status).toBe(201)
   })
 
-  it('answers a body over the size limit in the API\'s envelope, and closes the connection', async () => {
+  it('answers a body over the size limit in the API\'s envelope, and keeps reading it so the client can read the answer', async () => {
     const socket = await open()
     const next = responses(socket)
     socket.write(head('x'.repeat(2 * 1024 * 1024)) + 'x'.repeat(1000))
+    const a = await next()
+    expect(a.head).toMatch(/^HTTP\/1\.1 4\d\d/)
+    // Closing with the client's bytes unread would reset the connection before it read the answer.
+    expect(a.head.toLowerCase()).not.toContain('connection: close')
+    expect(JSON.parse(a.body)).toHaveProperty('error')
+    socket.destroy()
+  })
+
+  it('closes the connection after refusing a body too large to drain', async () => {
+    const socket = await open()
+    const next = responses(socket)
+    socket.write(`POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer bsk_acme_live_1\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n` + 'x'.repeat(1000))
     const a = await next()
     expect(a.head).toMatch(/^HTTP\/1\.1 4\d\d/)
     expect(a.head.toLowerCase()).toContain('connection: close')
