@@ -75,3 +75,19 @@ describe('a body over the limit', () => {
     expect(res.status).toBe(200)
   })
 })
+
+describe('a path with dot segments', () => {
+  it('is routed as received: it never reaches the control API', async () => {
+    for (const path of ['/v1/sessions/../../__standin/worlds', '/v1/../__standin/scenarios', '/./__standin/worlds', '/v1/sessions/%2e%2e/%2e%2e/__standin/worlds']) {
+      const { text } = await halfClosed(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n\r\n`)
+      expect(text, path).toMatch(/^HTTP\/1\.1 404 /)
+      expect(text, path).not.toContain('"scenario"')
+    }
+  })
+
+  it('still routes a path with a dot in a segment', async () => {
+    const { text } = await halfClosed(`GET /v1/sessions/sess.does.not.exist HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n\r\n`)
+    expect(text).toMatch(/^HTTP\/1\.1 404 /)
+    expect(text).toContain('session_not_found')
+  })
+})

@@ -46,8 +46,9 @@ function failed(res: ServerResponse, error: unknown): void {
 }
 
 /**
- * A request target a URL keeps as it is: an absolute path of URL code points, without dot segments
- * or backslashes. Anything else goes through the URL parser, so routing sees what a URL would hold.
+ * A request target a URL keeps as it is: an absolute path of URL code points, without dots or
+ * backslashes. Other paths are percent-encoded where a URL would encode them, dot segments kept;
+ * anything else (an absolute URL as a proxy gets it) goes through the URL parser.
  */
 const PLAIN_TARGET = /^\/(?!\/)[A-Za-z0-9\-_~!$&'()*+,;=:@%/]*(\?[^#\s]*)?$/
 
@@ -70,10 +71,22 @@ class NodeIncoming implements Incoming {
     this.res = res
     this.method = req.method ?? 'GET'
     const target = req.url ?? '/'
-    if (PLAIN_TARGET.test(target) && !target.includes('/.')) {
+    if (PLAIN_TARGET.test(target)) {
       const q = target.indexOf('?')
       this.path = q === -1 ? target : target.slice(0, q)
       this.search = q === -1 || q === target.length - 1 ? '' : target.slice(q)
+    } else if (target.startsWith('/')) {
+      // Routed as received: dot segments are not resolved (`/v1/x/../../__standin/worlds` is a path
+      // of the API, found nowhere, not the control API), and what a URL would not hold is
+      // percent-encoded, as a URL would encode it.
+      const q = target.indexOf('?')
+      const path = q === -1 ? target : target.slice(0, q)
+      this.path = path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@%/]/gu, (c) => (c === '\\' ? '%5C' : encodeURIComponent(c)))
+      let search = ''
+      if (q !== -1 && q < target.length - 1) {
+        try { search = new URL(target.slice(q), 'http://localhost').search } catch { search = '' }
+      }
+      this.search = search
     } else {
       let url: URL | undefined
       try { url = new URL(target, 'http://localhost') } catch { /* not a URL at all: routed as sent, and found nowhere */ }
