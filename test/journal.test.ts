@@ -26,3 +26,18 @@ describe('journal', () => {
     expect(journal.dropped).toBe(0)
   })
 })
+
+describe('the run tally', () => {
+  it('keeps unknown paths by name up to a bound, and counts the rest together', async () => {
+    const { RunTally, UNMATCHED_PATHS, OTHER_PATHS } = await import('../src/journal/tally.ts')
+    const tally = new RunTally()
+    const entry = (path: string, operation?: string) => ({ seq: 0, at: 0, requestId: 'r', method: 'GET', path, operation, status: 404, code: 'not_found', cause: 'state', violations: [], durationMs: 0 }) as JournalEntry
+    for (let i = 0; i < 20_000; i++) tally.record(entry(`/scan/${i}`), 'w')
+    tally.record(entry('/v1/things', 'listThings'), 'w')
+    const all = tally.all()
+    expect(all.length).toBe(UNMATCHED_PATHS + 2)
+    expect(all.find((o) => o.path === OTHER_PATHS)?.count).toBe(20_000 - UNMATCHED_PATHS)
+    expect(all.find((o) => o.operation === 'listThings')?.count).toBe(1)
+    expect(tally.requests).toBe(20_001)
+  })
+})

@@ -135,4 +135,26 @@ describe('rate windows', () => {
       expect(admitted.length).toBeGreaterThan(0.99 * exactAdmitted)
     } else expect(admitted.length).toBe(traffic.length)
   })
+
+  it('forget keys with nothing left in their window: 100,000 ids once each keep no more than two windows\' worth', () => {
+    const windows = new RateWindows()
+    let most = 0
+    // One new id every millisecond, a one-second window: at most ~1,000 ids are live at once.
+    for (let i = 0; i < 100_000; i++) {
+      expect(windows.take('per-record', `id_${i}`, i, 5, 1000).admitted).toBe(true)
+      most = Math.max(most, windows.keys('per-record'))
+    }
+    expect(most).toBeLessThanOrEqual(2 * 1024 + 2)
+  })
+
+  it('still count a key seen again within its window after a sweep', () => {
+    const windows = new RateWindows()
+    for (let i = 0; i < 3000; i++) windows.take('s', `before_${i}`, i, 2, 1000)
+    expect(windows.take('s', 'kept', 3000, 2, 1000).admitted).toBe(true)
+    expect(windows.take('s', 'kept', 3001, 2, 1000).admitted).toBe(true)
+    // Sweeps run among these (the key count doubles past 1,024): the early ids go, 'kept' stays.
+    for (let i = 0; i < 900; i++) windows.take('s', `after_${i}`, 3002 + i, 2, 1000)
+    expect(windows.keys('s')).toBeLessThan(3000)
+    expect(windows.take('s', 'kept', 3950, 2, 1000).admitted).toBe(false)
+  })
 })

@@ -25,6 +25,10 @@ export interface RunViolation extends Violation {
   status: number
 }
 
+/** How many distinct paths that match no operation are counted by name; the rest under OTHER_PATHS. */
+export const UNMATCHED_PATHS = 1000
+export const OTHER_PATHS = '(other paths that match no operation)'
+
 export class RunTally {
   /** By operation (or method and path, for requests that matched none), then status, then code. */
   private readonly outcomes = new Map<string, Map<number, Map<string, Outcome>>>()
@@ -33,6 +37,8 @@ export class RunTally {
   /** Violations not kept because the list was full; counted, never silent. */
   droppedViolations = 0
   private readonly capacity: number
+  /** Distinct paths that matched no operation, kept by name. */
+  private unmatchedPaths = 0
 
   constructor(capacity = 10_000) {
     this.capacity = capacity
@@ -40,11 +46,21 @@ export class RunTally {
 
   record(entry: JournalEntry, world: string): void {
     this.requests++
-    const path = entry.operation === undefined ? entry.path : undefined
+    let path = entry.operation === undefined ? entry.path : undefined
     // Nested maps on strings the model already holds: no key is built per request.
-    const first = entry.operation ?? `\u0000${entry.method}\u0000${path}`
+    let first = entry.operation ?? `\u0000${entry.method}\u0000${path}`
     let byStatus = this.outcomes.get(first)
-    if (!byStatus) this.outcomes.set(first, (byStatus = new Map()))
+    if (!byStatus && path !== undefined && this.unmatchedPaths >= UNMATCHED_PATHS) {
+      // A client (or a scanner) that calls endless paths of its own: the first ones are kept by
+      // name, the rest counted together, so the tally does not grow with every path ever sent.
+      path = OTHER_PATHS
+      first = `\u0000${entry.method}\u0000${OTHER_PATHS}`
+      byStatus = this.outcomes.get(first)
+    }
+    if (!byStatus) {
+      this.outcomes.set(first, (byStatus = new Map()))
+      if (path !== undefined && path !== OTHER_PATHS) this.unmatchedPaths++
+    }
     let byCode = byStatus.get(entry.status)
     if (!byCode) byStatus.set(entry.status, (byCode = new Map()))
     const outcome = byCode.get(entry.code ?? '')
@@ -71,6 +87,7 @@ export class RunTally {
 
   clear(): void {
     this.outcomes.clear()
+    this.unmatchedPaths = 0
     this.found.length = 0
     this.requests = 0
     this.droppedViolations = 0

@@ -74,6 +74,9 @@ class Slot implements Taken {
   }
 }
 
+/** Below this many keys a limit's logs are never swept. */
+const SWEEP_FROM = 1024
+
 export class RateWindows {
   /** Per limit, then per key (tenant, credential, record…): no key string built per request. */
   private readonly logs = new Map<string, Map<string, Log>>()
@@ -83,7 +86,10 @@ export class RateWindows {
     let logs = this.logs.get(scope)
     if (!logs) this.logs.set(scope, (logs = new Map()))
     let log = logs.get(key)
-    if (!log) logs.set(key, (log = { times: [], counts: [], head: 0, total: 0, coarse: false }))
+    if (!log) {
+      if (logs.size >= (this.sweepAt.get(scope) ?? SWEEP_FROM)) this.sweep(scope, logs, now - windowMs)
+      logs.set(key, (log = { times: [], counts: [], head: 0, total: 0, coarse: false }))
+    }
     expire(log, now - windowMs)
     const count = log.total
     if (count >= limit) {
@@ -107,6 +113,27 @@ export class RateWindows {
     return new Slot(true, { limit, remaining, retryAfter: 0, reset }, log, now)
   }
 
+  /** Per limit, the number of keys at which its logs are next swept. */
+  private readonly sweepAt = new Map<string, number>()
+
+  /**
+   * Forgets the keys with nothing left in their window: a key is kept only while it has requests
+   * to count (a client calling endless ids of its own, each once, leaves nothing behind). Run when
+   * the number of keys has doubled since the last sweep, so its cost per request stays constant.
+   */
+  private sweep(scope: string, logs: Map<string, Log>, cutoff: number): void {
+    for (const [key, log] of logs) {
+      expire(log, cutoff)
+      if (log.total === 0) logs.delete(key)
+    }
+    this.sweepAt.set(scope, Math.max(SWEEP_FROM, logs.size * 2))
+  }
+
+  /** How many keys the logs of a limit hold (for tests: the memory they take). */
+  keys(scope: string): number {
+    return this.logs.get(scope)?.size ?? 0
+  }
+
   /** How many entries the log of `key` under `scope` keeps (for tests: the memory it takes). */
   entries(scope: string, key: string): number {
     const log = this.logs.get(scope)?.get(key)
@@ -115,6 +142,7 @@ export class RateWindows {
 
   clear(): void {
     this.logs.clear()
+    this.sweepAt.clear()
   }
 }
 
