@@ -55,3 +55,18 @@ describeDoors('idempotent replays', OPTIONS, (client) => {
   })
 })
 
+
+describeDoors('idempotency keys and JSON', OPTIONS, (client) => {
+  it('the same JSON value with its keys in another order is the same request: replayed, not 409', async () => {
+    const world = await freshWorld(client())
+    const key = world.tenants[0]!.keys[0]!
+    const first = await client().fetch('/v1/runs', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'order-1' }, body: '{"format":"image","prompt":"A lighthouse at dusk"}' })
+    const again = await client().fetch('/v1/runs', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'order-1' }, body: '{ "prompt": "A lighthouse at dusk",  "format": "image" }' })
+    expect(first.status).toBe(200)
+    expect(again.status).toBe(200)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect((await again.json()).run_id).toBe((await first.json()).run_id)
+    const other = await client().fetch('/v1/runs', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'order-1' }, body: '{"prompt":"Another","format":"image"}' })
+    expect(other.status).toBe(409)
+  })
+})
