@@ -4,10 +4,17 @@
 // loaded, records created under load) and stay committed: shorter collection pauses under load, and
 // ~50 MB less resident with 100,000 records. Measured in bench/ (README, Performance).
 // The standin command. Plain JavaScript, so that Node starts it without loading its TypeScript
-// stripper; with the compile cache on, standin's own modules then load already stripped and
-// compiled from the second run on (about a quarter of start-up). See src/cli/main.ts.
-import { enableCompileCache } from 'node:module'
+// stripper; with the compile cache on, standin's modules then load already compiled from the second
+// run on (about a quarter of start-up). See src/cli/main.ts.
+//
+// Installed from the package, it runs the built JavaScript in dist/ (`npm run build`, run by
+// prepack): Node does not strip types under node_modules, and the package ships no src/. In this
+// repo, where src/ is present and Node strips types, it runs the TypeScript sources themselves, so
+// `npm start`, the bench and a linked checkout never run a stale build.
+import module from 'node:module'
+import { existsSync } from 'node:fs'
 
-enableCompileCache?.()
-const { run } = await import('../src/cli/main.ts')
+module.enableCompileCache?.()
+const source = new URL('../src/cli/main.ts', import.meta.url)
+const { run } = await import(existsSync(source) && process.features.typescript ? source.href : '../dist/cli/main.js')
 await run(process.argv.slice(2))

@@ -5,8 +5,9 @@
  */
 import { parseArgs } from 'node:util'
 import { existsSync } from 'node:fs'
-import { enableCompileCache } from 'node:module'
+import { createRequire, enableCompileCache } from 'node:module'
 import type { Standin } from '../index.ts'
+import { commandHelp, overview, parseOptions, type CommandSpec, type OptionSpec } from './help.ts'
 
 // Node keeps compiled (and type-stripped) code on disk after the first run, in its own cache
 // folder (NODE_COMPILE_CACHE, or the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off):
@@ -18,49 +19,75 @@ enableCompileCache?.()
 const { createStandin, check, ConfigError, formatProblem } = await import('../index.ts')
 const { listen } = await import('../adapters/node-http.ts')
 
-const USAGE = `standin — a stateful stand-in for an HTTP API, driven by its OpenAPI spec
+/** The package's version (package.json is two folders up from src/cli/ and from dist/cli/ alike). */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 
-Usage:
-  standin serve <spec> [--scenarios <dir>] [--overlay <file>]... [--port 4010] [--host 127.0.0.1] [--seed 1] [--clock real|manual] [--control-token <t>] [--allow-host <name>]... [--allow-origin <origin>]... [--strict]
-  standin check <spec> [--scenarios <dir>] [--overlay <file>]...
-  standin coverage [--url http://127.0.0.1:4010] [--world <id>] [--min <percent>] [--format table|json|junit] [--json <file>] [--junit <file>]
-  standin coverage <spec> --journal <file> [--overlay <file>]... [--min <percent>] [--format …] [--json <file>] [--junit <file>]
-  standin verify <spec> --target <url> [--scenarios <dir> [--scenario <name>]] [--auth "<Header>: <value>"]... [--overlay <file>]... [--json <file>] [--junit <file>] [--timeout 10s] [--quiet]
-
-serve --strict: a request that breaks the spec is refused (4xx no client retries, x-should-retry: false,
-x-standin-violation), and the run's violations, listed when standin stops (SIGINT or SIGTERM), make it exit 1.
-
-Exit codes: 0 fine; 1 problems found (check: problems; serve --strict: violations; coverage: below --min;
-verify: the target breaks the contract); 2 could not run (bad usage, unreadable input, unreachable
-server, or verify tested nothing).`
-
+/** Every option: how parseArgs reads it, and its line in `standin <command> --help` (src/cli/help.ts). */
 const OPTIONS = {
-  scenarios: { type: 'string', short: 's' },
-  overlay: { type: 'string', multiple: true },
-  port: { type: 'string', short: 'p' },
-  host: { type: 'string' },
-  seed: { type: 'string' },
-  clock: { type: 'string' },
-  'control-token': { type: 'string' },
-  'allow-host': { type: 'string', multiple: true },
-  'allow-origin': { type: 'string', multiple: true },
-  strict: { type: 'boolean' },
-  url: { type: 'string' },
-  world: { type: 'string' },
-  journal: { type: 'string' },
-  min: { type: 'string' },
-  format: { type: 'string' },
-  json: { type: 'string' },
-  junit: { type: 'string' },
-  target: { type: 'string' },
-  scenario: { type: 'string' },
-  auth: { type: 'string', multiple: true },
-  timeout: { type: 'string' },
-  quiet: { type: 'boolean', short: 'q' },
-} as const
+  scenarios: { type: 'string', short: 's', arg: '<dir>', help: 'the scenario files (a folder of YAML, or one file): the worlds to start', helpFor: { check: 'scenario files to check with the spec (a folder of YAML, or one file)', verify: 'scenario files: one of them (--scenario) gives the keys and records to verify with' } },
+  overlay: { type: 'string', multiple: true, arg: '<file>', help: 'an OpenAPI Overlay applied to the spec first' },
+  port: { type: 'string', short: 'p', arg: '<port>', help: 'the port to listen on (default 4010; 0 picks a free one)' },
+  host: { type: 'string', arg: '<address>', help: 'the address to listen on (default 127.0.0.1)' },
+  seed: { type: 'string', arg: '<n>', help: 'the seed for generated ids and fake values (default 1): the same seed, the same answers' },
+  clock: { type: 'string', arg: 'real|manual', help: 'real time (default), or manual: time moves only when the control API moves it' },
+  'control-token': { type: 'string', arg: '<token>', help: 'require this token on the control API (X-Standin-Token or Authorization: Bearer)', helpFor: { coverage: 'the token of a standin started with --control-token' } },
+  'allow-host': { type: 'string', multiple: true, arg: '<name>', help: 'a Host name the control API answers to besides loopback ones' },
+  'allow-origin': { type: 'string', multiple: true, arg: '<origin>', help: 'an origin whose pages may call the control API (CORS); * allows any' },
+  strict: { type: 'boolean', help: 'refuse requests that break the spec, and exit 1 when stopped if any did', helpFor: { check: 'treat warnings as problems; exit 1' } },
+  url: { type: 'string', arg: '<url>', help: 'the running standin to ask (default http://127.0.0.1:4010)' },
+  world: { type: 'string', arg: '<id>', help: 'one world\'s coverage (default: the whole run, every world)' },
+  journal: { type: 'string', arg: '<file>', help: 'a saved journal (GET /__standin/journal) to count, instead of asking a running standin' },
+  min: { type: 'string', arg: '<percent>', help: 'exit 1 when coverage is below this (90 or 90%)' },
+  format: { type: 'string', arg: 'table|json|junit', help: 'what to print (default table)' },
+  json: { type: 'string', arg: '<file>', help: 'also write the report as JSON to this file' },
+  junit: { type: 'string', arg: '<file>', help: 'also write the report as JUnit XML to this file' },
+  target: { type: 'string', arg: '<url>', help: 'the server to verify (http or https), required' },
+  scenario: { type: 'string', arg: '<name>', help: 'which scenario of --scenarios (default: the spec\'s default scenario)' },
+  auth: { type: 'string', multiple: true, arg: '"<Header>: <value>"', help: 'a header sent with every request, such as credentials' },
+  timeout: { type: 'string', arg: '<duration>', help: 'how long to wait for each answer (default 10s)' },
+  quiet: { type: 'boolean', short: 'q', help: 'print only the requests that broke the contract, and the summary' },
+} as const satisfies Record<string, OptionSpec>
+
+/** Every command: what `standin --help` and `standin <command> --help` say of it. */
+const COMMANDS = {
+  serve: {
+    forms: ['<spec>'],
+    summary: 'run the API described by <spec> as a local server',
+    notes: [
+      'Scenario keys select worlds; the control API is under /__standin/. Stop with SIGINT or SIGTERM:',
+      'the run\'s violations are listed. With --strict a request that breaks the spec is refused (4xx no',
+      'client retries, x-should-retry: false, x-standin-violation) and any violation makes standin exit 1.',
+    ],
+    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010'],
+    exits: '0 stopped; 1 the spec cannot be served, or (--strict) a request broke it; 2 bad usage.',
+  },
+  check: {
+    forms: ['<spec>'],
+    summary: 'lint a spec, its behaviour model (x-standin) and its scenarios',
+    examples: ['standin check spec/my-api.yaml --scenarios scenarios/my-api'],
+    exits: '0 sound (warnings are listed); 1 problems found, each with file, JSON pointer and line; 2 bad usage.',
+  },
+  coverage: {
+    forms: ['', '<spec> --journal <file>'],
+    summary: 'which declared statuses and error codes a client\'s requests reached',
+    examples: ['standin coverage --url http://127.0.0.1:4010 --min 80 --junit reports/standin-coverage.xml', 'standin coverage spec/my-api.yaml --journal journal.json --format json'],
+    exits: '0 fine; 1 below --min; 2 standin unreachable, unreadable journal, or bad usage.',
+  },
+  verify: {
+    forms: ['<spec> --target <url>'],
+    summary: 'send requests to a running server and check its answers against <spec>',
+    examples: ['standin verify spec/my-api.yaml --target http://127.0.0.1:8080 --auth "Authorization: Bearer sk_test_1" --junit reports/verify.xml'],
+    exits: '0 every answer kept the spec; 1 an answer broke it; 2 bad usage, unreachable target, or nothing tested.',
+  },
+} satisfies Record<string, CommandSpec>
+type Command = keyof typeof COMMANDS
+
+const USAGE = overview(`standin ${VERSION} — a stateful stand-in for an HTTP API, driven by its OpenAPI spec`, COMMANDS, `Exit codes: 0 fine; 1 problems found (check: problems; serve --strict: violations; coverage: below --min;
+verify: the target breaks the contract); 2 could not run (bad usage, unreadable input, unreachable
+server, or verify tested nothing).`)
 
 /** Which options each command takes; any other is bad usage. */
-const COMMAND_OPTIONS: Record<string, Array<keyof typeof OPTIONS>> = {
+const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
   serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'strict'],
   check: ['scenarios', 'overlay'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
@@ -69,34 +96,42 @@ const COMMAND_OPTIONS: Record<string, Array<keyof typeof OPTIONS>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(VERSION)
+    return 0
+  }
+  if (command === 'help' && rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0])) return main([rest[0], '--help'])
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE)
     return command ? 0 : 2
   }
-  const allowed = COMMAND_OPTIONS[command]
+  // Own keys only: "toString" is no command.
+  const allowed = Object.hasOwn(COMMANDS, command) ? COMMAND_OPTIONS[command as Command] : undefined
   if (!allowed) {
     console.error(`standin: unknown command "${command}"\n\n${USAGE}`)
     return 2
   }
+  const badUsage = (message: string) => {
+    console.error(`standin ${command}: ${message}\nRun "standin ${command} --help" for its options and an example.`)
+    return 2
+  }
   let parsed
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: Object.fromEntries(allowed.map((o) => [o, OPTIONS[o]])) as typeof OPTIONS })
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: parseOptions(OPTIONS, allowed) as typeof OPTIONS & { help: { type: 'boolean' } } })
   } catch (error) {
-    console.error(`standin ${command}: ${(error as Error).message}\n\n${USAGE}`)
-    return 2
+    // parseArgs's own advice on positionals that start with '-' is noise here: no positional does.
+    return badUsage((error as Error).message.replace(/ To specify a positional argument .*$/s, ''))
   }
   const { values, positionals } = parsed
-  const spec = positionals[0]
-  if (positionals.length > 1) {
-    console.error(`standin ${command}: one spec file, got ${positionals.join(' ')}\n\n${USAGE}`)
-    return 2
+  if (values.help) {
+    console.log(commandHelp(command, COMMANDS[command as Command], OPTIONS, allowed))
+    return 0
   }
+  const spec = positionals[0]
+  if (positionals.length > 1) return badUsage(`one spec file, got ${positionals.join(' ')}`)
   // Loaded only for their own commands: `serve` starts without them.
   if (command === 'coverage') return (await import('./coverage.ts')).runCoverage(spec, values)
-  if (!spec) {
-    console.error(`standin ${command}: name the spec file\n\n${USAGE}`)
-    return 2
-  }
+  if (!spec) return badUsage('name the spec file')
   if (command === 'check') return runCheck(spec, values.scenarios, values.overlay)
   if (command === 'verify') return (await import('./verify.ts')).runVerify(spec, values)
   return serve(spec, values)

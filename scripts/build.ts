@@ -1,0 +1,33 @@
+/**
+ * Builds the package: src/ compiled to JavaScript and declaration files in dist/ (tsconfig.build.json),
+ * plus every file under src/ that is not TypeScript (scenario.schema.json, which the scenario loader
+ * reads at run time relative to its own module), at the same relative path. dist/ starts empty, so a
+ * module deleted from src/ never lingers in the package. Run by `npm run build` and by prepack, so
+ * `npm pack` and `npm publish` always ship JavaScript built from the current sources.
+ */
+import { cpSync, readdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { join, relative, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..')
+const src = join(root, 'src')
+const dist = join(root, 'dist')
+
+rmSync(dist, { recursive: true, force: true })
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
+if (compiled.status !== 0) {
+  console.error('build: tsc failed')
+  process.exit(1)
+}
+
+let assets = 0
+for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || entry.name.endsWith('.ts')) continue
+  const from = join(entry.parentPath, entry.name)
+  const to = join(dist, relative(src, from))
+  cpSync(from, to)
+  assets++
+}
+console.log(`build: ${relative(root, dist)}/ from ${relative(root, src)}/ (${assets} asset file(s) copied)`)
