@@ -36,6 +36,8 @@ function expectRateLimited(reply: Reply, retryAfter: number): void {
     status: 429,
     body: { error: { code: 'rate_limit_exceeded', message: `Too many requests. Please retry after ${retryAfter} seconds.`, status: 429, retryAfter } },
   })
+  // The same wait in the header HTTP clients and retry libraries read.
+  expect(reply.headers.get('retry-after')).toBe(String(retryAfter))
 }
 
 it('standin check passes on the spec and its scenarios', () => {
@@ -183,6 +185,13 @@ describeDoors('agent sandbox', OPTIONS, (client) => {
       expectRateLimited(await run(world.key, THREAD, { input: 'one more' }), 60)
       const other = await call(client(), 'POST', '/v1/threads', world.key, { sandboxId: SANDBOX })
       expect((await run(world.key, other.body.id, { input: 'another thread' })).status).toBe(201)
+    })
+
+    it('rate_limit_exceeded: only runs that start count toward the ten; refusals do not', async () => {
+      const world = await freshWorld(client())
+      for (let i = 0; i < 15; i++) expect((await run(world.key, THREAD, { input: 42 })).status).toBe(400)
+      for (let i = 0; i < 10; i++) expect((await run(world.key, THREAD, { input: `run ${i}` })).status).toBe(201)
+      expectRateLimited(await run(world.key, THREAD, { input: 'one more' }), 60)
     })
 
     it('sandbox_error (500): a run or a new thread in a sandbox whose runtime crashed', async () => {
