@@ -111,7 +111,20 @@ class NodeIncoming implements Incoming {
       const controller = (this.controller = new AbortController())
       const res = this.res
       if (res.closed) { if (!res.writableFinished) controller.abort() }
-      else res.once('close', () => { if (!res.writableFinished) controller.abort() })
+      else {
+        res.once('close', () => { if (!res.writableFinished) controller.abort() })
+        // The server allows half-open sockets (a request sent with its FIN is still answered; see
+        // listen), so a client's FIN no longer aborts by itself. Once an answer has begun (a stream's
+        // head is out), a FIN is the client leaving: a fetch whose body is cancelled ends its side.
+        const socket = this.req.socket
+        const onEnd = () => { if (res.headersSent && !res.writableFinished) controller.abort() }
+        // (A client that sent its FIN with the request is answered in full, a stream too: it said
+        // nothing after it began.)
+        if (!socket.readableEnded) {
+          socket.once('end', onEnd)
+          res.once('close', () => socket.off('end', onEnd))
+        }
+      }
     }
     return this.controller.signal
   }
