@@ -9,6 +9,8 @@ import { loadScenarios } from './scenario/load.ts'
 export interface CheckResult {
   ok: boolean
   problems: ConfigProblem[]
+  /** Sound but worth a look: a built-in role answered with a code chosen by closeness, a rule forcing an undeclared status. */
+  warnings: ConfigProblem[]
   operations: number
   scenarios: string[]
 }
@@ -18,18 +20,21 @@ export function check(spec: string, options: { scenarios?: string; overlays?: st
   try {
     api = compileApi(spec, { overlays: options.overlays })
   } catch (error) {
-    if (error instanceof ConfigError) return { ok: false, problems: error.problems, operations: 0, scenarios: [] }
+    if (error instanceof ConfigError) return { ok: false, problems: error.problems, warnings: [], operations: 0, scenarios: [] }
     throw error
   }
   const problems: ConfigProblem[] = []
+  const warnings: ConfigProblem[] = api.behaviour.errors.warnings.map((w) => ({ file: api.spec.file, ...w }))
   let names: string[] = []
   if (options.scenarios) {
     try {
-      names = loadScenarios(options.scenarios, api).map((s) => s.name)
+      const scenarios = loadScenarios(options.scenarios, api)
+      names = scenarios.map((s) => s.name)
+      for (const s of scenarios) for (const w of s.warnings ?? []) warnings.push({ file: s.file, ...w })
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems)
       else throw error
     }
   }
-  return { ok: problems.length === 0, problems, operations: api.operations.length, scenarios: names }
+  return { ok: problems.length === 0, problems, warnings, operations: api.operations.length, scenarios: names }
 }

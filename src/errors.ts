@@ -11,7 +11,9 @@ export class ApiError extends Error {
   readonly code: string
   readonly vars: Record<string, unknown>
   readonly headers: Record<string, string>
-  constructor(code: string, vars: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  /** The status answered, when not the code's own: a forced status, a built-in code mapped to the API's. */
+  readonly status?: number
+  constructor(code: string, vars: Record<string, unknown> = {}, headers: Record<string, string> = {}, status?: number) {
     // An API's refusal is an answer, not a bug: a stack trace would say nothing, and capturing one
     // cost more than the rest of a 429 (a fifth of the server's time under a stream of them).
     const limit = Error.stackTraceLimit
@@ -22,6 +24,7 @@ export class ApiError extends Error {
     this.code = code
     this.vars = vars
     this.headers = headers
+    if (status !== undefined) this.status = status
   }
 }
 

@@ -34,15 +34,17 @@ describeDoors('consumer violations', browserSessions, (client) => {
     expect(client().standin.worlds.get(world.id)!.violations()).toEqual([expect.objectContaining({ side: 'request', location: 'path' })])
   })
 
-  it('answers Prefer: code=402 on an operation that does not declare 402 with 404, as Prism does', async () => {
+  it('answers Prefer: code=402 on an operation that does not declare 402 in the API\'s shape, journalled as forced-undeclared, not a violation', async () => {
     const world = await freshWorld(client())
     const api = typedClient<paths>(client(), world.key)
     const created = await api.POST('/v1/sessions', { body: { ttl: 120 } })
     const id = created.data!.id
     const res = await client().fetch(`/v1/sessions/${id}`, bearer(world.key, { headers: { prefer: 'code=402' } }))
-    expect(res.status).toBe(404)
-    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } })
-    expect(client().standin.worlds.get(world.id)!.violations()).toEqual([expect.objectContaining({ side: 'request', location: 'trigger' })])
+    expect(res.status).toBe(402)
+    expect(await res.json()).toMatchObject({ error: { code: 'payment_required' } })
+    const journalled = client().standin.worlds.get(world.id)!
+    expect(journalled.violations()).toEqual([])
+    expect(journalled.journal.query({ status: 402 })).toEqual([expect.objectContaining({ cause: 'trigger', finding: expect.objectContaining({ kind: 'forced-undeclared' }) })])
     const declared = await client().fetch(`/v1/sessions/${id}`, bearer(world.key, { headers: { prefer: 'code=409' } }))
     expect(declared.status).toBe(409)
   })

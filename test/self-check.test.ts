@@ -27,7 +27,6 @@ describe('self-check of every response standin sends', () => {
     ['a required header it cannot fill', {}, '/widgets', { location: 'header', pointer: '/x-total', message: /required header x-total is missing/ }],
     ['a body that does not match the schema', { 'x-case': 'body' }, '/widgets', { location: 'body', pointer: '/data', message: /data is required/ }],
     ['a header value that does not match its schema', { 'x-case': 'header' }, '/widgets', { location: 'header', pointer: '/retry-after', message: /"soon" does not match/ }],
-    ['a status the operation does not declare (500; a literal 400 or 4XX does not cover it)', { 'x-case': 'status' }, '/widgets', { location: 'status', pointer: '', message: /status 500 is not declared for listWidgets \(declared: 200, 429, 4XX\)/ }],
     ['a content type the response does not declare', { 'x-case': 'content-type' }, '/report', { location: 'content-type', pointer: '', message: /application\/json is not declared for getReport 200/ }],
   ]
   for (const [name, headers, path, want] of cases) {
@@ -43,10 +42,22 @@ describe('self-check of every response standin sends', () => {
     expect(violations).toEqual([])
   })
 
-  it('holds nothing against the answer to a request that itself broke the contract', async () => {
-    const { res, violations } = await sent(offContract, '/report', { prefer: 'code=418' })
-    expect(res.status).toBe(404)
-    expect(violations).toEqual([])
+  it('holds a forced status the operation does not declare (500; a literal 400 or 4XX does not cover it) as a finding, not a violation', async () => {
+    const standin = await createStandin(offContract)
+    const res = await standin.handle(new Request('http://x/widgets', { headers: { 'x-case': 'status' } }))
+    expect(res.status).toBe(500)
+    expect(await res.json()).toEqual({ error: { code: 'internal_error', message: 'Internal server error.' } })
+    const [entry] = standin.worlds.default.journal.all()
+    expect(entry).toMatchObject({ status: 500, cause: 'rule', violations: [], finding: { kind: 'forced-undeclared', message: expect.stringMatching(/listWidgets does not declare 500/) } })
+  })
+
+  it('answers Prefer: code=418 on an operation that does not declare it, in the API\'s error shape, as a finding', async () => {
+    const standin = await createStandin(offContract)
+    const res = await standin.handle(new Request('http://x/report', { headers: { prefer: 'code=418' } }))
+    expect(res.status).toBe(418)
+    expect(await res.json()).toEqual({ error: { code: 'i_m_a_teapot', message: "I'm a teapot." } })
+    expect(standin.worlds.default.violations()).toEqual([])
+    expect(standin.worlds.default.journal.all()[0]!.finding?.kind).toBe('forced-undeclared')
   })
 
   it('reports response violations to the test suite gate, which fails the test that caused them', async () => {

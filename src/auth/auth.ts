@@ -6,7 +6,7 @@
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
-import { credentialFor } from './credentials.ts'
+import { anyCredential, credentialFor } from './credentials.ts'
 import type { AuthFailure, AuthModel } from '../spec/model.ts'
 import type { KeyDef } from '../scenario/model.ts'
 
@@ -79,6 +79,14 @@ function resolveOptional(ctx: Context): void {
       ctx.tenant = ctx.world.tenants.get(key.tenant)
       return
     }
+  }
+  // A key of the world sent some other way (the spec declares no scheme, or not this one).
+  const token = anyCredential(ctx.headers, ctx.query, (t) => ctx.world.keys.has(t))
+  const key = token ? ctx.world.keys.get(token) : undefined
+  if (key && !key.revoked) {
+    ctx.key = key
+    ctx.tenant = ctx.world.tenants.get(key.tenant)
+    return
   }
   // An operation open to all still acts in a tenant: the world's first, so that what an anonymous
   // client creates it can read back.

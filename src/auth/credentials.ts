@@ -28,6 +28,61 @@ export function credentialFor(scheme: SecurityScheme, headers: Record<string, st
   return undefined
 }
 
+/** Query parameters that commonly carry an API key, tried before any other. */
+const QUERY_KEYS = ['api_key', 'apikey', 'apiKey', 'key', 'access_token', 'token']
+/** Headers that commonly carry an API key besides Authorization. */
+const HEADER_KEYS = ['x-api-key', 'api-key']
+
+/**
+ * A known key wherever a client may have put it, whatever the spec's security schemes say: after
+ * any scheme word in Authorization (`Bearer x`, `token x`), either half of Basic credentials, a
+ * common key header or query parameter (`api_key`, `key`, `access_token`, `token`), then any query
+ * parameter or cookie whose value is a known key. `known` says which tokens are keys.
+ */
+export function anyCredential(headers: Record<string, string>, query: Record<string, unknown>, known: (token: string) => boolean): string | undefined {
+  const authorization = headers.authorization
+  if (authorization) {
+    const space = authorization.search(/\s/)
+    const scheme = space === -1 ? '' : authorization.slice(0, space).toLowerCase()
+    const rest = space === -1 ? authorization.trim() : authorization.slice(space + 1).trim()
+    if (scheme === 'basic') {
+      let decoded = ''
+      try { decoded = atob(rest) } catch { /* not base64: not a key */ }
+      const colon = decoded.indexOf(':')
+      const user = colon === -1 ? decoded : decoded.slice(0, colon)
+      const password = colon === -1 ? '' : decoded.slice(colon + 1)
+      if (user && known(user)) return user
+      if (password && known(password)) return password
+    } else if (rest && known(rest)) return rest
+  }
+  for (const name of HEADER_KEYS) {
+    const value = headers[name]
+    if (value && known(value)) return value
+  }
+  for (const name of QUERY_KEYS) {
+    const token = first(query[name])
+    if (token && known(token)) return token
+  }
+  for (const value of Object.values(query)) {
+    const token = first(value)
+    if (token && known(token)) return token
+  }
+  const cookie = headers.cookie
+  if (cookie) {
+    for (const part of cookie.split(';')) {
+      const eq = part.indexOf('=')
+      const token = eq === -1 ? '' : decodeCookie(part.slice(eq + 1).trim())
+      if (token && known(token)) return token
+    }
+  }
+  return undefined
+}
+
+function first(value: unknown): string | undefined {
+  const token = Array.isArray(value) ? value[0] : value
+  return typeof token === 'string' && token !== '' ? token : undefined
+}
+
 /** A cookie value percent-decoded; one that is not valid percent-encoding is taken as sent. */
 function decodeCookie(value: string): string {
   try {

@@ -60,6 +60,18 @@ export interface Context {
   refusal?: Refusal
   cause: 'state' | 'rule' | 'trigger' | 'control'
   rule?: number
+  /**
+   * A rule or trigger forces this answer (an error or a status): it carries Retry-After and the
+   * declared rate-limit headers; `retryAfter` is the rule's or the request's (`Prefer: retry-after=7`).
+   */
+  forced?: { retryAfter?: number }
+  /** A finding for the client team's review, not a violation: a forced status the operation does not declare. */
+  finding?: Finding
+}
+
+export interface Finding {
+  kind: 'forced-undeclared'
+  message: string
 }
 
 /** The variables templates and matchers see. */

@@ -107,7 +107,7 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
         // Calling what the spec does not have is the client breaking the contract.
         ctx.violations.push({ side: 'request', location: 'path', pointer: '', message: routed ? `${ctx.method} is not an operation of ${path} (allowed: ${routed.allowed.join(', ')})` : `no operation of the spec matches ${ctx.method} ${path}` })
         if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path })
-        throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', ') }, { Allow: routed.allowed.join(', ') })
+        throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', '), path }, { Allow: routed.allowed.join(', ') })
       }
       ctx.route = routed.match
       ctx.op = routed.match.operation
@@ -213,5 +213,5 @@ function failure(ctx: Context, error: unknown, options: HandlerOptions): Prepare
     apiError = new ApiError(api.behaviour.errors.internal)
   }
   const rendered = renderError(api, ctx, apiError, options.strict ? strictStatus(ctx, apiError) : undefined)
-  return { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: api.behaviour.errors.contentType, code: rendered.code }
+  return { status: rendered.status, headers: rendered.headers, body: rendered.body, contentType: rendered.contentType, code: rendered.code }
 }

@@ -27,6 +27,11 @@ export interface JournalEntry {
   cause: 'state' | 'rule' | 'trigger' | 'control'
   rule?: number
   violations: Violation[]
+  /**
+   * A finding for the client team's review, not a violation (not standin's bug, not the client's):
+   * `forced-undeclared`, a status a rule or trigger forced that the operation does not declare.
+   */
+  finding?: { kind: 'forced-undeclared'; message: string }
   durationMs: number
   /** For a streamed answer: how many events went out and how it ended (noted when it ends). */
   stream?: { events: number; outcome: string; code?: string }

@@ -22,5 +22,6 @@ export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' 
     // entry keeps its own, as violations found later are added to it.
     violations: ctx.violations.length > 0 || ctx.op?.stream ? ctx.violations : NO_VIOLATIONS,
     durationMs,
+    ...(ctx.finding ? { finding: ctx.finding } : {}),
   })
 }

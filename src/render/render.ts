@@ -65,25 +65,22 @@ function renderHeaders(list: Array<[string, Render]>, vars: Record<string, unkno
   return headers
 }
 
-/** A status asked for by `Prefer: code=NNN` or forced by a rule. Error statuses use the catalogue. */
+/**
+ * A status asked for by `Prefer: code=NNN` or forced by a rule. An error status is the API's error
+ * (a code of its catalogue for that status, in its shape, with Retry-After and its rate-limit
+ * headers); any other is the declared response's example or a body made from its schema. A status
+ * the operation does not declare is answered all the same: the finding is journalled (selfCheck, below).
+ */
 export function renderForced(ctx: Context, forced: Extract<Forced, { kind: 'status' }>): Prepared {
   const op = ctx.op!
   const api = ctx.world.api
-  if (forced.body !== undefined) return { status: forced.status, headers: forced.headers, body: forced.body, contentType: api.behaviour.errors.contentType }
-  if (ctx.cause === 'trigger' && !declaredResponse(op.responses, forced.status, false)) {
-    // As Prism answers `Prefer: code=NNN` for a status the operation does not declare: not found. The
-    // request asked for something outside the contract, so it is the request that broke it.
-    ctx.violations.push({ side: 'request', location: 'trigger', pointer: '', message: `asked for status ${forced.status}, which ${op.id} does not declare` })
-    throw new ApiError(api.behaviour.errors.notFound, { message: `Requested status code ${forced.status} is not defined for operation ${op.id}.` })
-  }
+  if (forced.body !== undefined) return { status: forced.status, headers: forced.headers, body: forced.body, contentType: api.behaviour.errors.contentType ?? 'application/json' }
   if (forced.status >= 400) {
     const code = preferredCode(ctx, forced.status)
-    if (code) throw new ApiError(code, {}, Object.fromEntries(forced.headers))
+    throw new ApiError(code ?? '', ctx.forced?.retryAfter !== undefined ? { retryAfter: ctx.forced.retryAfter } : {}, Object.fromEntries(forced.headers), forced.status)
   }
-  const declared = op.responses.find((r) => r.status === forced.status)
-  if (!declared) {
-    throw new ApiError(api.behaviour.errors.notFound, { message: `Requested status code ${forced.status} is not defined for operation ${op.id}.` })
-  }
+  const declared = declaredResponse(op.responses, forced.status)
+  if (!declared) return { status: forced.status, headers: forced.headers }
   const headers = withRequiredHeaders(ctx, declared, forced.headers)
   if (declared.contentTypes.size === 0) return { status: forced.status, headers }
   const [contentType, media] = pickMedia(declared, ctx.headers.accept)
@@ -115,10 +112,13 @@ function withRequiredHeaders(ctx: Context, declared: ResponseModel, given: Array
   return headers
 }
 
-/** The catalogue code for a status: one this operation produces itself first, then any. */
+/**
+ * The catalogue code for a status: one this operation produces itself first, then any; for an API
+ * with a catalogue of its own, else its code closest by status (only its codes are answered).
+ */
 function preferredCode(ctx: Context, status: number): string | undefined {
   const op = ctx.op!
-  const { catalogue, validation } = ctx.world.api.behaviour.errors
+  const { catalogue, validation, declared } = ctx.world.api.behaviour.errors
   const auth = ctx.world.api.behaviour.auth.errors
   const resource = op.resource ? ctx.world.api.behaviour.resources.get(op.resource) : undefined
   const own = [
@@ -129,7 +129,15 @@ function preferredCode(ctx: Context, status: number): string | undefined {
   ]
   for (const code of own) if (code && catalogue.get(code)?.status === status) return code
   for (const entry of catalogue.values()) if (entry.status === status) return entry.code
-  return undefined
+  if (!declared) return undefined
+  let closest: string | undefined
+  let distance = Infinity
+  for (const entry of catalogue.values()) {
+    // Within the status's class first (a 418 is a 4xx), then any.
+    const d = Math.abs(entry.status - status) + (Math.floor(entry.status / 100) === Math.floor(status / 100) ? 0 : 1000)
+    if (d < distance) { distance = d; closest = entry.code }
+  }
+  return closest
 }
 
 /** The media type to answer in: the first the Accept header names, else JSON, else the first declared. */
@@ -160,6 +168,12 @@ export function selfCheck(ctx: Context, prepared: Prepared): void {
   }
   let requestBroke = false
   for (let i = 0; i < ctx.violations.length; i++) if (ctx.violations[i]!.side === 'request') requestBroke = true
+  // A status a rule or trigger forced, though the operation does not declare it, is a finding of
+  // its own (journalled as forced-undeclared), never standin's violation.
+  if (ctx.forced && !declaredResponse(op.responses, prepared.status, false)) {
+    ctx.finding = { kind: 'forced-undeclared', message: `${op.id} does not declare ${prepared.status}; it was forced (${ctx.cause === 'rule' ? `scenario rule ${(ctx.rule ?? 0) + 1}` : 'a trigger on the request'}) and answered in the API's shape` }
+    requestBroke = true
+  }
   const found = responseViolations(op, facts, { requestBroke, knownValid: new KnownRecords(ctx) })
   for (let i = 0; i < found.length; i++) ctx.violations.push(found[i]!)
 }

@@ -2,7 +2,9 @@
  * Stage 5, rules: outcomes a scenario forces — an error code, a status, headers, a delay or a fault —
  * for requests that match (operation, method, path, tenant, headers, body), on the Nth matching call,
  * for N times. One-off triggers ride on a single request: `Prefer: code=429` (as Prism reads it) and
- * a header naming an error code of the catalogue (`X-Standin-Error: rate_limited`).
+ * a header naming an error code of the catalogue (`X-Standin-Error: rate_limited`). A forced 429 or
+ * 503 says when to retry: the rule's `retryAfter`, the request's `Prefer: retry-after=7`, else the
+ * catalogue's or a default (render/forced-headers.ts).
  *
  * A rule with `afterEvents` cuts a stream instead: the request is answered as usual, and its stream
  * ends after that many events with the rule's error (sent as an error event) or fault (`drop`: the
@@ -12,7 +14,6 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { RuleModel } from '../scenario/model.ts'
-import { declaredResponse } from '../spec/declared.ts'
 import type { StreamCut } from '../stream/model.ts'
 
 /** What a rule or trigger asks of the rest of the pipeline. */
@@ -54,7 +55,8 @@ function fire(ctx: Context, rule: RuleModel, vars: Record<string, unknown>): For
   if (rule.afterEvents !== undefined) return { kind: 'cut', afterEvents: rule.afterEvents, error: rule.error, fault: rule.fault, vars: { ...rule.vars } }
   if (rule.fault) return { kind: 'fault', fault: rule.fault }
   const headers = rule.headers.map(([name, render]) => [name, String(render(vars) ?? '')] as [string, string])
-  if (rule.error) throw new ApiError(rule.error, { ...rule.vars }, Object.fromEntries(headers))
+  if (rule.error || rule.status !== undefined) ctx.forced = { retryAfter: rule.retryAfter }
+  if (rule.error) throw new ApiError(rule.error, { ...rule.vars, ...(rule.retryAfter !== undefined ? { retryAfter: rule.retryAfter } : {}) }, Object.fromEntries(headers))
   if (rule.status !== undefined) return { kind: 'status', status: rule.status, headers, body: rule.body?.(vars) }
   // A delay alone: the request goes on as usual, only later.
   ctx.cause = 'state'
@@ -72,28 +74,38 @@ function matches(rule: RuleModel, ctx: Context, vars: Record<string, unknown>): 
   return true
 }
 
+/** The answer to a trigger naming a code the API does not have: standin's consumer, not the API, erred. */
+export const REFUSED_HEADER = 'x-standin-refused'
+
 function applyTriggers(ctx: Context): Forced | undefined {
   const { triggers, errors } = ctx.world.api.behaviour
   const named = ctx.headers[triggers.header]
+  const prefer = triggers.prefer ? ctx.headers.prefer : undefined
+  // `Prefer: code=429, retry-after=7`: how long a forced 429 or 503 says to wait.
+  const wait = prefer ? /(?:^|[,;\s])retry-after=(\d+)/i.exec(prefer)?.[1] : undefined
+  const retryAfter = wait === undefined ? undefined : Number(wait)
   if (named) {
     ctx.cause = 'trigger'
     if (!errors.catalogue.has(named)) {
+      // Not an answer of the API's: refused as a mistake in the test's use of standin, clearly marked
+      // as such, in the API's own shape (its bad-request code) so that no client chokes on it.
+      const codes = [...errors.catalogue.keys()].join(', ')
       ctx.violations.push({ side: 'request', location: 'trigger', pointer: `/${triggers.header}`, message: `"${named}" is not an error code of this API` })
-      throw new ApiError(errors.validation.parameter.code, { field: triggers.header, message: `${triggers.header}: "${named}" is not an error code of this API (${[...errors.catalogue.keys()].join(', ')})` })
+      throw new ApiError(errors.validation.parameter.code, { field: triggers.header, message: `${triggers.header}: "${named}" is not an error code of this API (${codes})` }, {
+        [REFUSED_HEADER]: `"${named}" is not in this API's error catalogue`, 'x-should-retry': 'false',
+      })
     }
-    // Any code of the catalogue is sent as asked. One whose status the operation does not declare is an
-    // answer off the contract the client asked for: journalled as the request's violation, not standin's.
-    const status = errors.catalogue.get(named)!.status
-    if (!declaredResponse(ctx.op!.responses, status, false)) {
-      ctx.violations.push({ side: 'request', location: 'trigger', pointer: `/${triggers.header}`, message: `asked for ${named} (${status}), a status ${ctx.op!.id} does not declare` })
-    }
-    throw new ApiError(named)
+    // Any code of the catalogue is sent as asked; one whose status the operation does not declare is
+    // journalled as a finding (forced-undeclared), not as anyone's violation.
+    ctx.forced = { retryAfter }
+    throw new ApiError(named, retryAfter !== undefined ? { retryAfter } : {})
   }
   if (!triggers.prefer) return undefined
-  const prefer = /(?:^|[,;\s])code=(\d{3})/.exec(ctx.headers.prefer ?? '')?.[1] ?? first(ctx.query.__code)
-  if (!prefer) return undefined
+  const code = (prefer ? /(?:^|[,;\s])code=([2-5]\d\d)(?!\d)/.exec(prefer)?.[1] : undefined) ?? first(ctx.query.__code)
+  if (!code || !/^[2-5]\d\d$/.test(code)) return undefined
   ctx.cause = 'trigger'
-  return { kind: 'status', status: Number(prefer), headers: [] }
+  ctx.forced = { retryAfter }
+  return { kind: 'status', status: Number(code), headers: [] }
 }
 
 function first(value: string | string[] | undefined): string | undefined {

@@ -37,6 +37,8 @@ export interface RuleModel {
   body?: Render
   vars: Record<string, unknown>
   delayMs?: number
+  /** Seconds a forced 429 / 503 says to wait (Retry-After, and `retryAfter` in the catalogue's templates). */
+  retryAfter?: number
   fault?: 'drop' | 'timeout'
   /** Cut the stream after this many events, with `error` or `fault`, instead of refusing up front. */
   afterEvents?: number
@@ -52,4 +54,6 @@ export interface Scenario {
   rules: RuleModel[]
   /** Limit numbers overridden by limit id. */
   limits: Map<string, number>
+  /** What `check` warns about: rules forcing a status their operation does not declare. */
+  warnings?: Array<{ pointer: string; message: string }>
 }

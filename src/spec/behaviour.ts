@@ -14,18 +14,9 @@ import type {
 } from './model.ts'
 import type { SchemaRegistry } from './schemas.ts'
 import type { StoredRecord } from '../world/store.ts'
+import { BUILTIN_ERRORS } from './builtin-errors.ts'
 
 export const X = 'x-standin'
-
-const DEFAULT_CATALOGUE: Record<string, { status: number; message: string }> = {
-  invalid_request: { status: 400, message: 'The request is not valid.' },
-  unauthorized: { status: 401, message: 'Missing or invalid credentials.' },
-  forbidden: { status: 403, message: 'Access denied.' },
-  not_found: { status: 404, message: 'Not found.' },
-  method_not_allowed: { status: 405, message: 'Method not allowed.' },
-  rate_limited: { status: 429, message: 'Too many requests.' },
-  internal_error: { status: 500, message: 'Internal server error.' },
-}
 
 /** A compiled template, or a reported problem and a fallback. */
 export function template(value: unknown, at: string, problems: Problems): Render {
@@ -63,7 +54,7 @@ export function durationExpression(value: unknown, at: string, problems: Problem
 export function compileBehaviour(doc: any, registry: SchemaRegistry, problems: Problems): BehaviourModel {
   const x: any = isPlainObject(doc[X]) ? doc[X] : {}
   if (doc[X] !== undefined && !isPlainObject(doc[X])) problems.add(`/${X}`, 'x-standin must be an object')
-  const errors = compileErrors(x.errors, `/${X}/errors`, problems)
+  const errors = compileErrors(x.errors, `/${X}/errors`, problems, namedInBehaviour(doc))
   const auth = compileAuth(x.auth, `/${X}/auth`, problems, errors)
   const schemes = compileSchemes(doc, auth, errors, problems)
   const resources = new Map<string, ResourceModel>()
@@ -97,7 +88,7 @@ export function asList(value: unknown, at: string, problems: Problems): Array<[a
   return value.map((item, i) => [item, `${at}/${i}`])
 }
 
-function compileErrors(def: any, at: string, problems: Problems): ErrorModel {
+function compileErrors(def: any, at: string, problems: Problems, named: Set<string>): ErrorModel {
   if (def !== undefined && !isPlainObject(def)) problems.add(at, 'errors must be an object with envelope and catalogue')
   const d: any = isPlainObject(def) ? def : {}
   const catalogue = new Map<string, CatalogueEntry>()
@@ -109,14 +100,18 @@ function compileErrors(def: any, at: string, problems: Problems): ErrorModel {
     catalogue.set(code, {
       code,
       status: entry.status,
-      message: template(entry.message ?? code, `${p}/message`, problems),
+      message: typeof entry.message === 'function' ? entry.message as Render : template(entry.message ?? code, `${p}/message`, problems),
       headers: compileHeaders(entry.headers, `${p}/headers`, problems),
       body: entry.body === undefined ? undefined : template(entry.body, `${p}/body`, problems),
     })
   }
-  for (const [code, entry] of Object.entries(DEFAULT_CATALOGUE)) add(code, entry, `${at}/catalogue`)
   if (d.catalogue !== undefined && !isPlainObject(d.catalogue)) problems.add(`${at}/catalogue`, 'catalogue must map error codes to {status, message}')
-  for (const [code, entry] of Object.entries(isPlainObject(d.catalogue) ? d.catalogue : {})) add(code, entry, `${at}/catalogue/${code}`)
+  const own = isPlainObject(d.catalogue) ? Object.entries(d.catalogue) : []
+  // An API with a catalogue of its own answers only its own codes: standin's built-in ones join it
+  // only where its x-standin names them (`missing: unauthorized`); the others are mapped below.
+  const declared = own.some(([, e]) => isPlainObject(e) && typeof e.status === 'number' && e.status >= 100 && e.status <= 599)
+  for (const [code, entry] of Object.entries(BUILTIN_ERRORS)) if (!declared || named.has(code)) add(code, entry, `${at}/catalogue`)
+  for (const [code, entry] of own) add(code, entry, `${at}/catalogue/${code}`)
 
   const validation = {} as ErrorModel['validation']
   const v: any = isPlainObject(d.validation) ? d.validation : {}
@@ -131,24 +126,104 @@ function compileErrors(def: any, at: string, problems: Problems): ErrorModel {
     }
   }
   const model: ErrorModel = {
-    envelope: template(d.envelope ?? { error: { code: '{code}', message: '{message}' } }, `${at}/envelope`, problems),
-    contentType: typeof d.contentType === 'string' ? d.contentType : 'application/json',
+    envelope: d.envelope === undefined ? undefined : template(d.envelope, `${at}/envelope`, problems),
+    contentType: typeof d.contentType === 'string' ? d.contentType : undefined,
     catalogue,
+    declared,
+    aliases: new Map(),
+    warnings: [],
     validation,
     notFound: typeof d.notFound === 'string' ? d.notFound : 'not_found',
     methodNotAllowed: typeof d.methodNotAllowed === 'string' ? d.methodNotAllowed : 'method_not_allowed',
     internal: typeof d.internal === 'string' ? d.internal : 'internal_error',
   }
+  const roles: Array<[string, string]> = [
+    [model.notFound, `${at}/notFound`], [model.methodNotAllowed, `${at}/methodNotAllowed`], [model.internal, `${at}/internal`],
+    ...causes.map((cause): [string, string] => [model.validation[cause].code, `${at}/validation/${cause}`]),
+  ]
+  mapBuiltins(model, roles)
   for (const cause of causes) checkCode(model, model.validation[cause].code, `${at}/validation/${cause}`, problems)
   checkCode(model, model.notFound, `${at}/notFound`, problems)
+  checkCode(model, model.methodNotAllowed, `${at}/methodNotAllowed`, problems)
   checkCode(model, model.internal, `${at}/internal`, problems)
   return model
+}
+
+/**
+ * The built-in codes a catalogue of the API's own lacks, each mapped to the catalogue's code closest
+ * by status in the same class (a 405 to a 404, never a 500 to a 429), answered with the built-in
+ * code's own status. A role (not found, wrong method, a bug, a bad request) whose class has no code
+ * at all keeps standin's own (a bug is still a 500). Either way `check` warns, naming where to say
+ * which code the API uses.
+ */
+function mapBuiltins(model: ErrorModel, roles: Array<[string, string]>): void {
+  if (!model.declared) return
+  const own = [...model.catalogue.values()]
+  for (const [code, builtin] of Object.entries(BUILTIN_ERRORS)) {
+    if (model.catalogue.has(code)) continue
+    let best: CatalogueEntry | undefined
+    for (const e of own) {
+      if (Math.floor(e.status / 100) !== Math.floor(builtin.status / 100)) continue
+      if (!best || Math.abs(e.status - builtin.status) < Math.abs(best.status - builtin.status)) best = e
+    }
+    if (best) model.aliases.set(code, { code: best.code, status: builtin.status })
+  }
+  const warned = new Set<string>()
+  for (const [code, pointer] of roles) {
+    const builtin = BUILTIN_ERRORS[code]
+    if (!builtin || model.catalogue.has(code) || warned.has(code)) continue
+    warned.add(code)
+    const alias = model.aliases.get(code)
+    if (alias) {
+      const target = model.catalogue.get(alias.code)!
+      model.warnings.push({ pointer, message: `the catalogue has no code for standin's "${code}" (${builtin.status}): answered with "${alias.code}" (${target.status}), the closest by status, at status ${builtin.status}. Add a code to x-standin.errors.catalogue or name one here.` })
+    } else {
+      add(model, code, builtin)
+      model.warnings.push({ pointer, message: `the catalogue has no ${Math.floor(builtin.status / 100)}xx code: standin's own "${code}" (${builtin.status}) is answered. Add a code to x-standin.errors.catalogue or name one here.` })
+    }
+  }
+}
+
+function add(model: ErrorModel, code: string, builtin: { status: number; message: Render }): void {
+  model.catalogue.set(code, { code, status: builtin.status, message: builtin.message, headers: [] })
+}
+
+/**
+ * Every string value written anywhere under an `x-standin` of the document (its own, an operation's,
+ * a security scheme's): a built-in code named there is one the API's catalogue takes as its own.
+ */
+function namedInBehaviour(doc: any): Set<string> {
+  const named = new Set<string>()
+  const walk = (node: unknown, depth: number) => {
+    if (typeof node === 'string') named.add(node)
+    else if (depth < 12 && Array.isArray(node)) for (const n of node) walk(n, depth + 1)
+    else if (depth < 12 && isPlainObject(node)) for (const n of Object.values(node)) walk(n, depth + 1)
+  }
+  walk(doc?.[X], 0)
+  for (const item of Object.values<any>(isPlainObject(doc?.paths) ? doc.paths : {})) {
+    if (!isPlainObject(item)) continue
+    walk(item[X], 0)
+    for (const op of Object.values<any>(item)) if (isPlainObject(op)) walk(op[X], 0)
+  }
+  for (const scheme of Object.values<any>(isPlainObject(doc?.components?.securitySchemes) ? doc.components.securitySchemes : {})) {
+    if (isPlainObject(scheme)) walk(scheme[X], 0)
+  }
+  return named
+}
+
+/** The catalogue's entry for a code and the status it is answered with: a built-in code mapped to the catalogue's closest keeps its own status. */
+export function entryOf(errors: ErrorModel, code: string): { entry: CatalogueEntry; status: number } | undefined {
+  const entry = errors.catalogue.get(code)
+  if (entry) return { entry, status: entry.status }
+  const alias = errors.aliases.get(code)
+  const mapped = alias && errors.catalogue.get(alias.code)
+  return mapped ? { entry: mapped, status: alias.status } : undefined
 }
 
 /** Reports a code that the catalogue does not hold. */
 export function checkCode(errors: ErrorModel, code: unknown, at: string, problems: Problems): void {
   if (typeof code !== 'string') problems.add(at, `expected an error code of the catalogue, got ${JSON.stringify(code)}`)
-  else if (!errors.catalogue.has(code)) {
+  else if (!errors.catalogue.has(code) && !errors.aliases.has(code)) {
     problems.add(at, `error code "${code}" is not in x-standin.errors.catalogue.${suggest(code, errors.catalogue.keys())}`)
   }
 }

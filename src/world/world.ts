@@ -11,7 +11,6 @@ import { TimerQueue, type Task } from './timers.ts'
 import { Journal, type JournalQuery, type Violation } from '../journal/journal.ts'
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
-import { seedFromExamples } from '../act/seed.ts'
 import { seededRandom } from '../util/random.ts'
 
 export interface Tenant {
@@ -173,7 +172,6 @@ export class World {
         }
       }
     }
-    seedFromExamples(this, now)
   }
 
   /** Runs what the clock has made due. Called before every request and after every clock move. */
