@@ -9,7 +9,7 @@ import { varsOf } from '../core/context.ts'
 import type { ResourceModel, VariantModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { acceptsField, buildRecord } from './record.ts'
-import { findAddressed, findParent } from './lookup.ts'
+import { findAddressed, findByAddress, findParent } from './lookup.ts'
 import { isPlainObject } from '../util/match.ts'
 
 export interface Outcome {
@@ -29,7 +29,9 @@ export function act(ctx: Context): Outcome {
   ctx.variant = variant
   const status = variant?.status ?? op.successStatus
   if (!model || op.action === 'none') return { status }
-  const parentId = findParent(ctx, model)
+  // An inferred address names every record on the path by its key (src/spec/implicit.ts).
+  const addressed = op.address ? findByAddress(ctx) : undefined
+  const parentId = addressed ? addressed.parentId : findParent(ctx, model)
 
   if (op.action === 'create') {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
@@ -46,7 +48,7 @@ export function act(ctx: Context): Outcome {
     return list(ctx, model, parentId, status)
   }
 
-  const record = findAddressed(ctx, model, parentId)
+  const record = addressed?.record ?? findAddressed(ctx, model, parentId)
   ctx.record = record
   const refused = record.state !== undefined ? op.states.get(record.state) : undefined
   if (refused) throw new ApiError(refused, { state: record.state, id: record.id })
@@ -126,17 +128,22 @@ function list(ctx: Context, model: ResourceModel, parentId: string | undefined, 
   if (tenant === undefined) return { status, records: [], list: { total: 0, hasMore: false } }
   const shape = ctx.world.api.resourceShape(model.name)
   const filters = Object.entries(ctx.query).filter(([name]) => Object.hasOwn(shape.properties, name) && name !== model.idField)
-  const limitParam = Number(ctx.query.limit ?? ctx.query.page_size ?? ctx.query.pageSize ?? NaN)
+  const limitParam = Number(ctx.query.limit ?? ctx.query.page_size ?? ctx.query.pageSize ?? ctx.query.per_page ?? NaN)
   const limit = Number.isFinite(limitParam) && limitParam > 0 ? limitParam : Infinity
+  // Numbered pages (`?page=2&per_page=30`): the records before the page are skipped.
+  const pageParam = Number(ctx.query.page ?? NaN)
+  let skip = Number.isInteger(pageParam) && pageParam > 1 && limit !== Infinity ? (pageParam - 1) * limit : 0
   const cursor = [ctx.query.starting_after, ctx.query.after, ctx.query.cursor].find((c) => typeof c === 'string') as string | undefined
   const records: StoredRecord[] = []
   let total = 0
   let passedCursor = cursor === undefined
   let more = false
   for (const r of ctx.world.store.list(model.name, tenant, parentId)) {
-    if (!filters.every(([name, value]) => String(r.data[name]) === String(value))) continue
+    // A filter on a field holding an object or a list (`labels=bug` against the labels) is not one a plain value can answer.
+    if (!filters.every(([name, value]) => (typeof r.data[name] === 'object' && r.data[name] !== null) || String(r.data[name]) === String(value))) continue
     total++
     if (!passedCursor) { if (r.id === cursor) passedCursor = true; continue }
+    if (skip > 0) { skip--; continue }
     if (records.length < limit) records.push(r)
     else more = true
   }

@@ -90,3 +90,43 @@ function parentIdOf(ctx: Context, param: string): string | undefined {
   }
   return undefined
 }
+
+/**
+ * An inferred address (src/spec/implicit.ts): each record the path names, found by its key fields'
+ * values under the record before it (an issue by its number in its repository), 404 for the first
+ * that is not there. Returns the record an item operation acts on, and the parent a create or list
+ * puts its records in (the step `parentAt` names: a record's id, or a scope's values).
+ */
+export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?: string } {
+  const op = ctx.op!
+  const { steps, parentAt } = op.address!
+  const resources = ctx.world.api.behaviour.resources
+  const tenant = ctx.tenant?.id
+  let scope: string | undefined
+  let parentId: string | undefined
+  let record: StoredRecord | undefined
+  const ancestors: Record<string, Record<string, unknown>> = {}
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!
+    let values = ''
+    for (let j = 0; j < step.params.length; j++) values += `\u0000${ctx.params[step.params[j]!] ?? ''}`
+    if (step.resource === undefined || !step.index) {
+      // A scope: records under it are kept apart by its values.
+      scope = `${scope ?? ''}\u0001${values}`
+    } else {
+      const model = resources.get(step.resource)!
+      record = undefined
+      if (tenant !== undefined) for (const r of ctx.world.store.keyed(step.resource, step.index, `${tenant}\u0000${scope ?? ''}${values}`)) { record = r; break }
+      if (!record) throw new ApiError(model.notFound, { id: step.params.map((p) => ctx.params[p]).join('/'), resource: model.name })
+      if (i < steps.length - 1) ancestors[step.resource] ??= record.data
+      scope = record.id
+    }
+    if (i === parentAt) {
+      parentId = scope
+      if (record && step.resource !== undefined) ctx.parent = record
+    }
+  }
+  ctx.ancestors = ancestors
+  const item = op.action !== 'create' && op.action !== 'list'
+  return item ? { record } : { parentId }
+}

@@ -32,10 +32,14 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   const layout = layoutOf(shape, model.idField)
   // The id first, then the schema's own order: records read back the way the API documents them.
   const data: Record<string, unknown> = { ...layout.draft }
+  // Examples first: a record created from a request starts as the spec's example of one.
+  const example = options.fromRequest ? model.example : undefined
+  if (example) for (const name of Object.keys(example)) if (acceptsField(shape, name)) data[name] = structuredClone(example[name])
   // Indexed loops: a world is seeded by the 100,000, and for…of over an array allocates as it goes
   // until the optimizing compiler gets to the loop.
   for (let i = 0; i < shape.defaults.length; i++) {
     const [name, value] = shape.defaults[i]!
+    if (example && data[name] !== undefined) continue
     data[name] = typeof value === 'object' && value !== null ? structuredClone(value) : value
   }
   const given = Object.keys(input)
@@ -46,8 +50,18 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     data[name] = options.fromRequest || typeof value !== 'object' || value === null ? value : copyData(value)
   }
   const givenId = input[model.idField]
-  const id = (typeof givenId === 'string' && givenId !== '') || typeof givenId === 'number' ? (options.fromRequest ? model.newId(world.random) : String(givenId)) : model.newId(world.random)
+  const sequence = model.key?.sequence
+  const hasId = (typeof givenId === 'string' && givenId !== '') || typeof givenId === 'number'
+  // An integer key numbered in sequence: an id per resource, any other field per parent (issue 1, 2, … of each repository).
+  const id = sequence === model.idField
+    ? String(world.store.number(model.name, '', hasId && !options.fromRequest && Number.isInteger(Number(givenId)) ? Number(givenId) : undefined))
+    : hasId ? (options.fromRequest ? model.newId(world.random) : String(givenId)) : model.newId(world.random)
   data[model.idField] = model.idType === 'integer' ? Number(id) : id
+  if (sequence !== undefined && sequence !== model.idField) {
+    const taken = input[sequence]
+    data[sequence] = world.store.number(model.name, options.parentId ?? '', !options.fromRequest && Number.isInteger(taken) ? (taken as number) : undefined)
+  }
+  if (example) retarget(world, model, data, example, options.parentId)
   let state: string | undefined
   if (model.lifecycle) {
     const given = input[model.lifecycle.field]
@@ -84,6 +98,48 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     id, resource: model.name, tenant: tenant.id, parentId: options.parentId, data: finish(data, layout), state,
     transitions: 0, version: 0,
   }
+}
+
+/**
+ * A record made from an example names itself as the example did (`"url": ".../issues/1347"`,
+ * `"full_name": "octocat/Hello-World"`): its own key values, and its parent's, are put in place of
+ * the example's wherever a string field holds them. Values under three characters are left alone:
+ * too likely to be part of something else.
+ */
+function retarget(world: World, model: ResourceModel, data: Record<string, unknown>, example: Record<string, unknown>, parentId: string | undefined): void {
+  const pairs: Array<[string, string]> = []
+  const add = (fields: string[][], from: Record<string, unknown>, to: Record<string, unknown>) => {
+    for (const path of fields) {
+      const before = valueAt(from, path)
+      const after = valueAt(to, path)
+      if ((typeof before === 'string' || typeof before === 'number') && (typeof after === 'string' || typeof after === 'number') && String(before).length >= 3 && before !== after) pairs.push([String(before), String(after)])
+    }
+  }
+  add([...(model.key?.fields ?? []), [model.idField]], example, data)
+  const parentModel = model.parent ? world.api.behaviour.resources.get(model.parent.resource) : undefined
+  const parent = parentModel && parentId !== undefined ? world.store.get(parentModel.name, parentId) : undefined
+  if (parentModel?.example && parent) add([...(parentModel.key?.fields ?? []), [parentModel.idField]], parentModel.example, parent.data)
+  if (pairs.length === 0) return
+  const patterns = pairs.map(([before, after]) => [new RegExp(`(?<![A-Za-z0-9_-])${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_-])`, 'g'), after] as const)
+  const walk = (value: unknown, top: boolean): unknown => {
+    if (typeof value === 'string') return patterns.reduce((s, [re, after]) => s.replace(re, () => after), value)
+    if (Array.isArray(value)) return value.map((v) => walk(v, false))
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = walk(v, false)
+      return value
+    }
+    void top
+    return value
+  }
+  // Only what came from the example: the key fields themselves stay as they are.
+  const keep = new Set([...(model.key?.fields ?? []).map((p) => p[0]), model.idField])
+  for (const name of Object.keys(data)) if (data[name] !== undefined && !keep.has(name) && Object.hasOwn(example, name)) data[name] = walk(data[name], true)
+}
+
+function valueAt(data: Record<string, unknown>, path: string[]): unknown {
+  let value: unknown = data
+  for (const name of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined
+  return value
 }
 
 /** A field a record takes from a client: one its schema names (own, not inherited: no `__proto__`). */

@@ -7,6 +7,7 @@ import type { Api } from '../api.ts'
 import type { Outcome } from '../act/act.ts'
 import { isPlainObject } from '../util/match.ts'
 import { refToPointer } from '../spec/schemas.ts'
+import { seededRandom } from '../util/random.ts'
 
 export interface ShapeInput {
   outcome: Outcome
@@ -25,7 +26,40 @@ export function shapeBody(api: Api, schemaPointer: string, input: ShapeInput): u
   if (input.outcome.record && !input.overrides && input.resourcePointer !== undefined && isResourceSchema(api, schemaPointer, input.resourcePointer)) {
     return input.outcome.record.data
   }
-  return shape(api, { $ref: `#${schemaPointer}` }, input, 0)
+  // Examples first: an answer that is not made of records (state holds nothing it shows) is the
+  // spec's example where it has one. So is an answer about an inferred resource's record that is
+  // not the record (a repository's topics): its fields are not the record's.
+  const { outcome } = input
+  const aboutRecord = outcome.record !== undefined && !(input.resourcePointer !== undefined && isImplicit(api, input.resourcePointer) && !holdsResource(api, schemaPointer, input.resourcePointer))
+  if (input.example !== undefined && !input.overrides && !aboutRecord && !outcome.records && !outcome.list) return input.example
+  // Faked values are the same for the same schema every time: seeded by where the schema is.
+  const stable = { ...input, random: stableRandom(schemaPointer), ...(aboutRecord || !outcome.record ? {} : { outcome: { status: outcome.status } }) }
+  return shape(api, { $ref: `#${schemaPointer}` }, stable, 0)
+}
+
+/** A random source seeded by a string: the same fake for the same schema on every request. */
+function stableRandom(key: string): () => number {
+  let hash = 2166136261
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 16777619)
+  return seededRandom(hash >>> 0)
+}
+
+const implicitPointers = new WeakMap<Api, Set<string>>()
+
+function isImplicit(api: Api, resourcePointer: string): boolean {
+  let pointers = implicitPointers.get(api)
+  if (!pointers) implicitPointers.set(api, (pointers = new Set([...api.behaviour.resources.values()].filter((r) => r.implicit).map((r) => r.schemaPointer))))
+  return pointers.has(resourcePointer)
+}
+
+/** Whether a response schema is the resource's, holds it (allOf, oneOf), or lists it. */
+function holdsResource(api: Api, schemaPointer: string, resourcePointer: string, depth = 0): boolean {
+  if (depth > 3) return false
+  if (isResourceSchema(api, schemaPointer, resourcePointer)) return true
+  const s = api.registry.resolve({ $ref: `#${schemaPointer}` }).schema
+  if (!isPlainObject(s)) return false
+  const parts = [...(Array.isArray(s.allOf) ? s.allOf : []), ...(Array.isArray(s.oneOf) ? s.oneOf : []), ...(Array.isArray(s.anyOf) ? s.anyOf : [])]
+  return parts.some((p) => isPlainObject(p) && typeof p.$ref === 'string' && holdsResource(api, refToPointer(p.$ref), resourcePointer, depth + 1))
 }
 
 /** Per api, response schema pointer, resource schema pointer: the model's own strings, no key built per request. */
@@ -47,6 +81,11 @@ function shape(api: Api, schema: unknown, input: ShapeInput, depth: number): unk
   const s = resolved.schema
   const isResource = (x: unknown) => resourcePointer !== undefined && isPlainObject(x) && typeof x.$ref === 'string' && sameSchema(api, refToPointer(x.$ref), resourcePointer)
   if (isResource(schema) && outcome.record) return withOverrides(outcome.record.data, depth === 0 ? input.overrides : undefined)
+  // The record with more beside it (`allOf: [issue, {…}]`), or one of several (`oneOf: [customer, deleted_customer]`).
+  if (outcome.record && isPlainObject(s) && !isPlainObject(s.properties)) {
+    const parts = [...(Array.isArray(s.allOf) ? s.allOf : []), ...(Array.isArray(s.oneOf) ? s.oneOf : []), ...(Array.isArray(s.anyOf) ? s.anyOf : [])]
+    if (parts.some(isResource)) return withOverrides(outcome.record.data, depth === 0 ? input.overrides : undefined)
+  }
   if (depth === 0 && input.overrides && !isPlainObject(s?.properties)) return input.overrides
   if (isPlainObject(s) && (s.type === 'array' || s.items) && isResource(s.items) && outcome.records) return outcome.records.map((r) => r.data)
   if (isPlainObject(s) && isPlainObject(s.properties)) {

@@ -145,6 +145,30 @@ export interface ResourceModel {
   parent?: { resource: string; param: string; field?: string }
   /** Duplicates refused; `keyOf` keys the store's index of them (tenant, parent, the fields' values). */
   unique: Array<{ fields: string[]; states?: Set<string>; error: string; keyOf(record: StoredRecord): string }>
+  /**
+   * Inferred resources: the record fields the path parameters of its item path name it by (an
+   * issue's `number`, a repository's `owner.login` and `name`), each a path into the record;
+   * `sequence`, the integer key field numbered 1, 2, … per parent record (per resource when it is the id).
+   */
+  key?: { fields: string[][]; sequence?: string }
+  /** Inferred resources: the spec's example of one record, which a created record starts from. */
+  example?: Record<string, unknown>
+  /** Inferred resources: the records the spec's examples show, which every world starts with. */
+  examples?: Array<Record<string, unknown>>
+}
+
+/**
+ * One record (or scope) a path names, outermost first: `/repos/{owner}/{repo}/issues/{issue_number}`
+ * is a repository by `owner.login` and `name`, then an issue of it by `number`.
+ */
+export interface AddressStep {
+  /** The resource named; unset: the parameters only keep records apart (no record is looked up). */
+  resource?: string
+  params: string[]
+  /** The record fields the parameters are matched to, each a path (`owner.login`). */
+  fields: string[][]
+  /** The store index of those fields' values (with the tenant and the parent record). */
+  index?: KeyedIndex
 }
 
 export type Action = 'create' | 'read' | 'list' | 'update' | 'delete' | 'transition' | 'custom' | 'none'
@@ -202,6 +226,12 @@ export interface OperationModel {
    * run by its `taskId`), with the store index that finds it (keyed by tenant and the field's value).
    */
   lookup?: { field: string; index: KeyedIndex }
+  /**
+   * Inferred: the records the path names, outermost first (each must exist: 404 otherwise). An item
+   * operation acts on the last one; a create or list puts its records in (lists them from) the
+   * record of step `parentAt` (-1: no parent), which is where the resource's own item path keeps them.
+   */
+  address?: { steps: AddressStep[]; parentAt: number }
   transitionTo?: string
   /** Lifecycle states in which the operation is refused, and the error each gets. */
   states: Map<string, string>

@@ -100,7 +100,8 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       if (schemaPointer) {
         try { validate = registry.compileAt('response', schemaPointer) } catch (error) { problems.add(schemaPointer, `schema does not compile: ${(error as Error).message}`) }
       }
-      const example = media?.example ?? (isPlainObject(media?.examples) ? (Object.values<any>(media.examples)[0]?.value) : undefined)
+      // The first of `examples`, through its $ref (`#/components/examples/issue`).
+      const example = media?.example ?? (isPlainObject(media?.examples) ? registry.resolve(Object.values<any>(media.examples)[0]).schema?.value : undefined)
       contentTypes.set(type.toLowerCase(), { schemaPointer, example, validate })
     }
     const headers: ResponseModel['headers'] = new Map()
@@ -293,6 +294,8 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
     return undefined
   }
   for (const op of [...operations].sort((a, b) => a.path.split('/').length - b.path.split('/').length)) {
+    // What src/spec/implicit.ts inferred from the path is settled.
+    if (op.address) continue
     const lastIsParam = /\}$/.test(op.path)
     const r = op.resource ? { resource: op.resource, list: op.action === 'list' } : returns(op)
     if (!r.resource || lastIsParam || !(op.method === 'POST' || (op.method === 'GET' && r.list))) continue
@@ -300,6 +303,7 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
     collections.set(op.path, r.resource)
   }
   for (const op of operations) {
+    if (op.address) continue
     const explicit = (op as any).explicitAction as boolean
     const addressed = addressedBy(op.path)
     const collectionHere = collections.get(op.path)

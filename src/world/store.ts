@@ -41,6 +41,12 @@ export interface Store {
    * to a record counts once `update` is told of it — so finding them does not scan.
    */
   keyed(resource: string, index: KeyedIndex, key: string): Iterable<StoredRecord>
+  /**
+   * Numbers records by a sequence of a scope (an issue's number in its repository): the next one
+   * (1 more than the highest given out or taken), or — given `taken`, a number a record already
+   * has — notes it and returns it.
+   */
+  number(resource: string, scope: string, taken?: number): number
   size(resource?: string): number
   resources(): string[]
   clear(): void
@@ -89,6 +95,8 @@ class Collection {
   readonly counts = new Map<string, Map<string, number>>()
   /** Keyed indexes, made on first use; most collections have none. */
   readonly indexes: KeyIndex[] = []
+  /** The highest number given out per scope (Store.number). */
+  readonly sequences = new Map<string, number>()
 
   bump(tenant: string, state: string | undefined, delta: number): void {
     let perTenant = this.counts.get(tenant)
@@ -228,6 +236,14 @@ export class MemoryStore implements Store {
     if (states) for (const s of states) total += perTenant.get(s) ?? 0
     else for (const n of perTenant.values()) total += n
     return total
+  }
+
+  number(resource: string, scope: string, taken?: number): number {
+    const sequences = this.collection(resource).sequences
+    const last = sequences.get(scope) ?? 0
+    const n = taken ?? last + 1
+    if (n > last) sequences.set(scope, n)
+    return n
   }
 
   keyed(resource: string, index: KeyedIndex, key: string): Iterable<StoredRecord> {

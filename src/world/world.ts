@@ -11,6 +11,7 @@ import { TimerQueue, type Task } from './timers.ts'
 import { Journal, type JournalQuery, type Violation } from '../journal/journal.ts'
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
+import { seedFromExamples } from '../act/seed.ts'
 import { seededRandom } from '../util/random.ts'
 
 export interface Tenant {
@@ -172,6 +173,7 @@ export class World {
         }
       }
     }
+    seedFromExamples(this, now)
   }
 
   /** Runs what the clock has made due. Called before every request and after every clock move. */

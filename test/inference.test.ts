@@ -1,0 +1,83 @@
+/**
+ * REST inference on a spec with no x-standin, in the shapes real APIs have: records found by the
+ * field their path parameter names (an issue by its number, a repository by owner and name), scoped
+ * by every parent, readable through another path that names the same resource, made from the spec's
+ * examples, and the same every time they are read.
+ */
+import { describe, expect, it } from 'vitest'
+import { createStandin, type Standin } from '../src/index.ts'
+
+const TRACKER = 'test/fixtures/rest/tracker.yaml'
+
+function client(standin: Standin, world = standin.world()) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await standin.handle(new Request(`http://localhost${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-standin-world': world.id },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }))
+    const text = await res.text()
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
+  }
+}
+
+describe('a code host\'s REST shape, inferred', () => {
+  it('starts with the records the examples show, and 404s a repository nobody made', async () => {
+    const call = client(await createStandin({ spec: TRACKER }))
+    const seeded = await call('GET', '/repos/octocat/Hello-World')
+    expect(seeded).toMatchObject({ status: 200, body: { name: 'Hello-World', full_name: 'octocat/Hello-World', watchers: 80, language: 'Ruby' } })
+    expect((await call('GET', '/repos/octocat/nothing-here')).status).toBe(404)
+    expect((await call('GET', '/repos/octocat/nothing-here/issues')).status).toBe(404)
+    expect((await call('GET', '/repos/octocat/nothing-here/topics')).status).toBe(404)
+    expect((await call('GET', '/repos/octocat/Hello-World/issues/1347')).body).toMatchObject({ number: 1347, title: 'Found a bug' })
+  })
+
+  it('reads back a repository made through another path, by owner and name, made from the example', async () => {
+    const call = client(await createStandin({ spec: TRACKER }))
+    const created = await call('POST', '/user/repos', { name: 'sprocket', description: 'Gears.' })
+    expect(created.status).toBe(201)
+    // The request body over the example, the example's names of itself retargeted; not random fakes.
+    expect(created.body).toMatchObject({ name: 'sprocket', description: 'Gears.', full_name: 'octocat/sprocket', url: 'https://api.example.com/repos/octocat/sprocket', watchers: 80, language: 'Ruby', owner: { login: 'octocat' } })
+    expect(created.body.id).not.toBe(1296269)
+    const read = await call('GET', `/repos/${created.body.owner.login}/sprocket`)
+    expect(read).toMatchObject({ status: 200, body: created.body })
+    expect((await call('GET', '/repos/octocat/sprocket')).body).toEqual(read.body)
+    expect((await call('DELETE', '/repos/octocat/sprocket')).status).toBe(204)
+    expect((await call('GET', '/repos/octocat/sprocket')).status).toBe(404)
+  })
+
+  it('numbers issues per repository, finds them by number, and keeps them in their repository', async () => {
+    const call = client(await createStandin({ spec: TRACKER }))
+    await call('POST', '/user/repos', { name: 'one' })
+    await call('POST', '/user/repos', { name: 'two' })
+    const first = await call('POST', '/repos/octocat/one/issues', { title: 'First' })
+    const second = await call('POST', '/repos/octocat/one/issues', { title: 'Second' })
+    const other = await call('POST', '/repos/octocat/two/issues', { title: 'Elsewhere' })
+    expect([first.status, first.body.number, second.body.number, other.body.number]).toEqual([201, 1, 2, 1])
+    expect(first.body).toMatchObject({ title: 'First', url: 'https://api.example.com/repos/octocat/one/issues/1', repository_url: 'https://api.example.com/repos/octocat/one' })
+    // After the example's issue 1347, the example repository's next is 1348.
+    expect((await call('POST', '/repos/octocat/Hello-World/issues', { title: 'Next' })).body.number).toBe(1348)
+
+    expect((await call('GET', '/repos/octocat/one/issues/2')).body).toEqual(second.body)
+    expect((await call('GET', '/repos/octocat/two/issues/2')).status).toBe(404)
+    const updated = await call('PATCH', '/repos/octocat/one/issues/1', { title: 'First, edited', state: 'closed' })
+    expect(updated).toMatchObject({ status: 200, body: { number: 1, title: 'First, edited', state: 'closed' } })
+    expect((await call('GET', '/repos/octocat/one/issues/1')).body).toEqual(updated.body)
+
+    const titles = async (repo: string, query = '') => ((await call('GET', `/repos/octocat/${repo}/issues${query}`)).body as Array<{ title: string }>).map((i) => i.title)
+    expect(await titles('one')).toEqual(['Second'])
+    expect(await titles('one', '?state=closed')).toEqual(['First, edited'])
+    expect(await titles('two')).toEqual(['Elsewhere'])
+    expect(await titles('two', '?per_page=1&page=2')).toEqual([])
+    expect((await call('POST', '/repos/octocat/missing/issues', { title: 'Lost' })).status).toBe(404)
+  })
+
+  it('answers what state does not hold with the example, the same on every read', async () => {
+    const call = client(await createStandin({ spec: TRACKER }))
+    const topics = await call('GET', '/repos/octocat/Hello-World/topics')
+    expect(topics).toMatchObject({ status: 200, body: { names: ['octocat', 'atom'] } })
+    const created = await call('POST', '/repos/octocat/Hello-World/issues', { title: 'Stable' })
+    const reads = await Promise.all([1, 2, 3].map(() => call('GET', `/repos/octocat/Hello-World/issues/${created.body.number}`)))
+    for (const read of reads) expect(read.body).toEqual(created.body)
+  })
+})
