@@ -6,8 +6,8 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Faker } from '@faker-js/faker'
 import type { generateSync as GenerateSync } from 'json-schema-faker'
-import { ConfigError, Problems } from './errors.ts'
-import { loadSpec, type LoadedSpec } from './spec/load.ts'
+import { ConfigError, Problems, type ConfigProblem } from './errors.ts'
+import { loadSpec, locateProblem, type LoadedSpec } from './spec/load.ts'
 import { SchemaRegistry } from './spec/schemas.ts'
 import { compileBehaviour } from './spec/behaviour.ts'
 import { compileOperations } from './spec/operations.ts'
@@ -46,6 +46,12 @@ export interface ResourceShape {
 
 export interface Api {
   spec: LoadedSpec
+  /**
+   * What standin works around to serve this spec — each one check left out (a pattern no engine
+   * here compiles, a schema Ajv refuses), named by file, JSON pointer and line. `standin check`
+   * lists them; `--strict` counts them as problems.
+   */
+  warnings: ConfigProblem[]
   registry: SchemaRegistry
   behaviour: BehaviourModel
   operations: OperationModel[]
@@ -67,18 +73,15 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
   const problems = new Problems(spec.file)
   let registry: SchemaRegistry
   try {
-    registry = new SchemaRegistry(spec.document, spec.version)
+    registry = new SchemaRegistry(spec.document, spec.version, { formats: spec.formats })
   } catch (error) {
-    throw new ConfigError([{ file: spec.file, pointer: '', message: `the document's schemas do not load: ${(error as Error).message}` }])
+    throw new ConfigError([{ file: spec.file, pointer: '', message: `the document's schemas do not load: ${(error as Error).message}` }], spec.warnings)
   }
   const behaviour = compileBehaviour(spec.document, registry, problems)
   const operations = compileOperations(spec.document, registry, behaviour, problems)
-  if (problems.list.length > 0) {
-    throw new ConfigError(problems.list.map((p) => {
-      const line = p.file === spec.file ? spec.line(p.pointer) : undefined
-      return line ? { ...p, message: `${p.message} (line ${line})` } : p
-    }))
-  }
+  // Once each: a shared parameter's schema is met by every operation using it.
+  const warnings = [...new Map([...spec.warnings, ...problems.warnings.map((w) => locateProblem(spec, w))].map((w) => [`${w.file}#${w.pointer} ${w.message}`, w])).values()]
+  if (problems.list.length > 0) throw new ConfigError(problems.list.map((p) => locateProblem(spec, p)), warnings)
   registry.persist()
   const basePaths = (Array.isArray(spec.document.servers) ? spec.document.servers : [])
     .map((s: any) => {
@@ -94,7 +97,7 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
   }
   const shapes = new Map<string, ResourceShape>()
   return {
-    spec, registry, behaviour, operations, router, schemaAt,
+    spec, warnings, registry, behaviour, operations, router, schemaAt,
     operationsById: new Map(operations.map((o) => [o.id, o])),
     resourceShape(name) {
       let shape = shapes.get(name)

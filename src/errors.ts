@@ -28,20 +28,29 @@ export class ApiError extends Error {
   }
 }
 
-/** One problem in a spec, overlay or scenario file. */
+/**
+ * One problem in a spec, overlay or scenario file. A problem stops standin from serving; a
+ * `warning` does not: it says which one check is off (a schema keyword standin cannot compile was
+ * dropped) and why. `standin check` lists both, and `--strict` counts warnings as problems.
+ */
 export interface ConfigProblem {
   file: string
   pointer: string
   message: string
+  /** Set on warnings only. */
+  severity?: 'warning'
 }
 
 /** standin is misconfigured: every problem names its file and JSON pointer. */
 export class ConfigError extends Error {
   readonly problems: ConfigProblem[]
-  constructor(problems: ConfigProblem[]) {
+  /** Warnings found before the problems stopped the compilation, for check to list as well. */
+  readonly warnings: ConfigProblem[]
+  constructor(problems: ConfigProblem[], warnings: ConfigProblem[] = []) {
     super(problems.map(formatProblem).join('\n'))
     this.name = 'ConfigError'
     this.problems = problems
+    this.warnings = warnings
   }
 }
 
@@ -52,6 +61,7 @@ export function formatProblem(p: ConfigProblem): string {
 /** Collects problems while compiling so that `standin check` can list every one, not just the first. */
 export class Problems {
   readonly list: ConfigProblem[] = []
+  readonly warnings: ConfigProblem[] = []
   readonly file: string
   constructor(file: string) {
     this.file = file
@@ -59,8 +69,12 @@ export class Problems {
   add(pointer: string, message: string, file = this.file): void {
     this.list.push({ file, pointer, message })
   }
+  /** Something standin works around by leaving one check out: it still serves. */
+  warn(pointer: string, message: string, file = this.file): void {
+    this.warnings.push({ file, pointer, message, severity: 'warning' })
+  }
   throwIfAny(): void {
-    if (this.list.length > 0) throw new ConfigError(this.list)
+    if (this.list.length > 0) throw new ConfigError(this.list, this.warnings)
   }
 }
 

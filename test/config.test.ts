@@ -31,7 +31,7 @@ paths:
       responses: { '201': { description: ok } }
 components: { schemas: {} }
 `)
-const swagger = file('swagger.json', '{ "swagger": "2.0", "info": {} }')
+const swagger = file('swagger.json', '{ "swagger": "1.2", "info": {} }')
 const scenarios = join(dir, 'scenarios')
 file('scenarios/typo.yaml', 'tenants:\n  - id: t1\n    balanse: 4\n    keys: [{ token: k1 }]\nrules:\n  - { nth: 0, error: unauthorized }\n')
 file('scenarios/unknown.yaml', 'tenants:\n  - id: t2\n    keys: [{ token: k2 }]\nrules:\n  - { operation: createSesion, error: rate_limitd }\n')
@@ -55,8 +55,8 @@ describe('check()', () => {
     expect(problems).toHaveLength(5)
   })
 
-  it('refuses what is not OpenAPI 3, and a file that is not there', () => {
-    expect(check(swagger).problems[0]).toMatchObject({ file: swagger, pointer: '/openapi', message: expect.stringMatching(/Swagger 2\.0/) })
+  it('refuses what is not OpenAPI 3 or Swagger 2.0, and a file that is not there', () => {
+    expect(check(swagger).problems[0]).toMatchObject({ file: swagger, pointer: '/swagger', message: expect.stringMatching(/OpenAPI 3\.0 and 3\.1 documents, and Swagger 2\.0; this one says swagger: "1\.2"/) })
     expect(check(join(dir, 'missing.yaml')).problems).toEqual([{ file: join(dir, 'missing.yaml'), pointer: '', message: 'cannot read the file (ENOENT)' }])
   })
 

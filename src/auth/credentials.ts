@@ -5,7 +5,7 @@
 import type { SecurityScheme } from '../spec/model.ts'
 
 export function credentialFor(scheme: SecurityScheme, headers: Record<string, string>, query: Record<string, unknown>): string | undefined {
-  if (scheme.kind === 'bearer') return afterScheme(headers.authorization, 'bearer')
+  if (scheme.kind === 'bearer') return afterScheme(headers.authorization, scheme.httpScheme ?? 'bearer')
   if (scheme.kind === 'basic') {
     const m = /^Basic\s+(.+)$/i.exec(headers.authorization ?? '')
     if (!m) return undefined

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs'
 import { createRequire, enableCompileCache } from 'node:module'
 import type { Standin } from '../index.ts'
 import { commandHelp, overview, parseOptions, type CommandSpec, type OptionSpec } from './help.ts'
-import { tryCommand } from './try-command.ts'
 
 // Node keeps compiled (and type-stripped) code on disk after the first run, in its own cache
 // folder (NODE_COMPILE_CACHE, or the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off):
@@ -90,7 +89,7 @@ server, or verify tested nothing).`)
 /** Which options each command takes; any other is bad usage. */
 const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
   serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'strict'],
-  check: ['scenarios', 'overlay'],
+  check: ['scenarios', 'overlay', 'strict'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
 }
@@ -133,17 +132,22 @@ async function main(argv: string[]): Promise<number> {
   // Loaded only for their own commands: `serve` starts without them.
   if (command === 'coverage') return (await import('./coverage.ts')).runCoverage(spec, values)
   if (!spec) return badUsage('name the spec file')
-  if (command === 'check') return runCheck(spec, values.scenarios, values.overlay)
+  if (command === 'check') return runCheck(spec, values.scenarios, values.overlay, values.strict === true)
   if (command === 'verify') return (await import('./verify.ts')).runVerify(spec, values)
   return serve(spec, values)
 }
 
-function runCheck(spec: string, scenarios: string | undefined, overlays: string[] | undefined): number {
-  const result = check(spec, { scenarios, overlays })
+function runCheck(spec: string, scenarios: string | undefined, overlays: string[] | undefined, strict: boolean): number {
+  const result = check(spec, { scenarios, overlays, strict })
   for (const w of result.warnings) console.error(`warning: ${formatProblem(w)}`)
+  const warned = result.warnings.length > 0 ? ` (${result.warnings.length} warning(s): each leaves one check out; --strict fails on them)` : ''
   if (result.ok) {
-    console.log(`ok: ${spec} — ${result.operations} operations${scenarios ? `, ${result.scenarios.length} scenarios (${result.scenarios.join(', ')})` : ''}`)
+    console.log(`ok: ${spec} — ${result.operations} operations${scenarios ? `, ${result.scenarios.length} scenarios (${result.scenarios.join(', ')})` : ''}${warned}`)
     return 0
+  }
+  if (result.problems.length === 0) {
+    console.error(`${result.warnings.length} warning(s), and --strict counts them as problems`)
+    return 1
   }
   console.error(`${result.problems.length} problem(s):`)
   for (const p of result.problems) console.error(`- ${formatProblem(p)}`)
@@ -194,9 +198,11 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   console.log(`standin: serving ${title} on ${server.url}`)
   console.log(`  default scenario "${world.scenario}": ${world.tenants.map((t) => `${t.id} key ${t.keys[0] ?? '(none)'}`).join('; ')}`)
   console.log(`  scenarios: ${[...standin.worlds.scenarios.keys()].join(', ')} (their keys: GET ${server.url}/__standin/scenarios)`)
-  const command = tryCommand(standin.api, world.key, server.url)
-  if (command) console.log(`  try: ${command}`)
+  const first = standin.api.operations.find((o) => o.method === 'GET' && !o.path.includes('{')) ?? standin.api.operations[0]
+  if (first && world.key) console.log(`  try: curl -H 'Authorization: Bearer ${world.key}' ${server.url}${first.path}`)
   if (values.strict) console.log('  strict: requests that break the spec are refused, and make standin exit 1 when it stops')
+  const warnings = standin.api.warnings.length
+  if (warnings > 0) console.log(`  ${warnings} warning(s) about the spec: a check left out for each (see them: standin check ${spec})`)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)

@@ -262,13 +262,23 @@ function compileSchemes(doc: any, auth: AuthModel, catalogue: ErrorModel, proble
   for (const [name, s] of Object.entries<any>(isPlainObject(schemes) ? schemes : {})) {
     const at = `/components/securitySchemes/${name}`
     let scheme: SecurityScheme
-    if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'bearer') scheme = { name, kind: 'bearer' }
-    else if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'basic') scheme = { name, kind: 'basic' }
-    else if (s?.type === 'apiKey' && ['header', 'query', 'cookie'].includes(s.in) && typeof s.name === 'string') scheme = { name, kind: 'apiKey', in: s.in, parameter: s.name }
+    const http = String(s?.scheme ?? '').toLowerCase()
+    if (s?.type === 'http' && http === 'basic') scheme = { name, kind: 'basic' }
+    // Bearer, and any other HTTP authentication scheme (Digest, HOBA, AWS4-HMAC-SHA256 …): the
+    // credential is what follows the scheme's name in Authorization.
+    else if (s?.type === 'http' && /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(http)) scheme = http === 'bearer' ? { name, kind: 'bearer' } : { name, kind: 'bearer', httpScheme: http }
+    else if (s?.type === 'apiKey' && ['header', 'query', 'cookie'].includes(s.in) && typeof s.name === 'string' && s.name !== '') scheme = { name, kind: 'apiKey', in: s.in, parameter: s.name }
     else if (s?.type === 'oauth2' || s?.type === 'openIdConnect') scheme = { name, kind: 'bearer' }
     else {
-      problems.add(at, `security scheme type ${JSON.stringify(s?.type)} is not supported (http bearer/basic, apiKey, oauth2, openIdConnect are)`)
-      continue
+      // Nothing in a request shows a client certificate (mutualTLS), and a scheme this document
+      // describes wrongly cannot be read as written: a key in Authorization: Bearer stands for either.
+      const why = s?.type === 'mutualTLS'
+        ? 'mutualTLS: standin sees no client certificate'
+        : s?.type === 'http' ? `an http scheme names its HTTP authentication scheme (scheme: bearer, basic, digest …); got ${JSON.stringify(s?.scheme ?? null)}`
+          : s?.type === 'apiKey' ? 'an apiKey scheme names its `name` and where it is sent (`in`: header, query or cookie)'
+            : `type ${JSON.stringify(s?.type ?? null)} is not an OpenAPI security scheme type (http, apiKey, oauth2, openIdConnect, mutualTLS)`
+      problems.warn(at, `${why}; a key in Authorization: Bearer <key> stands for this scheme's credential`)
+      scheme = { name, kind: 'bearer' }
     }
     if (s[X] !== undefined) scheme.auth = compileAuth(s[X], `${at}/${X}`, problems, catalogue, auth)
     out.set(name, scheme)

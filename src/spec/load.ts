@@ -1,13 +1,16 @@
 /**
- * Loading a spec: the root file (YAML or JSON), every external `$ref` bundled into one document, and
- * Overlay files applied on top. Everything after this works on one document with local refs only, so
- * validators can be registered once and compiled by JSON pointer.
+ * Loading a spec: the root file (YAML or JSON; Swagger 2.0 converted to OpenAPI 3.0), every
+ * external `$ref` bundled into one document, Overlay files applied on top, and the whole made into
+ * schemas Ajv compiles (./normalize.ts). Everything after this works on one document with local refs
+ * only, so validators can be registered once and compiled by JSON pointer.
  */
 import { dirname, resolve } from 'node:path'
 import { ConfigError, Problems, type ConfigProblem } from '../errors.ts'
 import { readStructuredFile, type ParsedFile } from './read-file.ts'
 import { applyOverlay } from './overlay.ts'
-import { escapeToken } from '../util/pointer.ts'
+import { normalizeDocument } from './normalize.ts'
+import { convertSwagger, isSwagger2 } from './swagger.ts'
+import { escapeToken, unescapeToken } from '../util/pointer.ts'
 import { isPlainObject } from '../util/match.ts'
 
 export interface LoadedSpec {
@@ -16,6 +19,30 @@ export interface LoadedSpec {
   version: '3.0' | '3.1'
   /** Line of a pointer in the root file, for messages. */
   line(pointer: string): number | undefined
+  /** Where a pointer of the document was written: its file (a bundled one's own), its pointer there (a Swagger file's, for a converted one), and its line when the file has lines. */
+  locate(pointer: string): Location
+  /** What loading worked around: each names the keyword it dropped or changed. */
+  warnings: ConfigProblem[]
+  /** Every schema `format` the document names. */
+  formats: string[]
+  /** Set when the file is Swagger 2.0, converted to OpenAPI 3.0 to load. */
+  convertedFrom?: 'swagger 2.0'
+}
+
+export interface Location {
+  file: string
+  pointer: string
+  line?: number
+  /** Said when the pointer has no counterpart in the file as written. */
+  note?: string
+}
+
+/** A problem at a pointer of the loaded document, told where the user wrote it (file, pointer, line). */
+export function locateProblem(spec: LoadedSpec, problem: ConfigProblem): ConfigProblem {
+  if (problem.file !== spec.file) return problem
+  const at = spec.locate(problem.pointer)
+  const where = at.line !== undefined ? ` (line ${at.line})` : at.note ? ` (${at.note})` : ''
+  return { ...problem, file: at.file, pointer: at.pointer, message: problem.message + where }
 }
 
 /** Where bundled external documents live inside the root document. */
@@ -28,17 +55,25 @@ export interface LoadOptions {
 /** Loads, bundles and overlays a spec; throws ConfigError listing every problem found. */
 export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   const root = readStructuredFile(resolve(file))
-  const doc = root.value
+  let doc: any = root.value
   const problems = new Problems(root.file)
   if (!isPlainObject(doc)) throw new ConfigError([{ file: root.file, pointer: '', message: 'a spec must be an OpenAPI document (an object with `openapi`, `info` and `paths`)' }])
+  let toOriginal: ((pointer: string) => string | undefined) | undefined
+  if (isSwagger2(doc)) {
+    if (!isPlainObject(doc.paths)) problems.add('/paths', 'the document has no `paths` object')
+    problems.throwIfAny()
+    const converted = convertSwagger(doc)
+    doc = converted.document as Record<string, any>
+    toOriginal = converted.toOriginal
+  }
   const version = String(doc.openapi ?? '')
   if (!/^3\.[01]\.\d+/.test(version)) {
-    problems.add('/openapi', `standin reads OpenAPI 3.0 and 3.1 documents; this one says openapi: ${JSON.stringify(doc.openapi ?? null)}${doc.swagger ? ' (Swagger 2.0: convert it to OpenAPI 3 first)' : ''}`)
+    problems.add(doc.swagger !== undefined ? '/swagger' : '/openapi', `standin reads OpenAPI 3.0 and 3.1 documents, and Swagger 2.0; this one says ${doc.swagger !== undefined ? `swagger: ${JSON.stringify(doc.swagger)}` : `openapi: ${JSON.stringify(doc.openapi ?? null)}`}`)
   }
   if (!isPlainObject(doc.paths)) problems.add('/paths', 'the document has no `paths` object')
   problems.throwIfAny()
 
-  bundleExternalRefs(doc, root.file, problems)
+  const bundles = bundleExternalRefs(doc, root.file, problems)
   let document: any = doc
   for (const overlayFile of options.overlays ?? []) {
     const overlay = readStructuredFile(resolve(overlayFile))
@@ -47,15 +82,37 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
     problems.list.push(...overlayProblems.list)
   }
   problems.throwIfAny()
-  return { file: root.file, document, version: version.startsWith('3.1') ? '3.1' : '3.0', line: (p) => root.line(p) }
+
+  const locate = (pointer: string): Location => {
+    const bundled = new RegExp(`^/${BUNDLE_KEY}/([^/]+)(.*)$`).exec(pointer)
+    if (bundled) {
+      const parsed = bundles.get(unescapeToken(bundled[1]!))
+      if (parsed) return { file: parsed.file, pointer: bundled[2]!, line: parsed.line(bundled[2]!) }
+    }
+    if (toOriginal) {
+      const original = toOriginal(pointer)
+      if (original === undefined) return { file: root.file, pointer, note: 'a pointer in the document as converted from Swagger 2.0 to OpenAPI 3.0' }
+      return { file: root.file, pointer: original, line: root.line(original) }
+    }
+    return { file: root.file, pointer, line: root.line(pointer) }
+  }
+  const loaded: LoadedSpec = {
+    file: root.file, document, version: version.startsWith('3.1') ? '3.1' : '3.0', line: (p) => locate(p).line, locate,
+    warnings: [], formats: [], ...(toOriginal ? { convertedFrom: 'swagger 2.0' as const } : {}),
+  }
+  const { formats } = normalizeDocument(document, loaded.version, (pointer, message) => problems.warn(pointer, message))
+  loaded.formats = formats
+  loaded.warnings = problems.warnings.map((w) => locateProblem(loaded, w))
+  return loaded
 }
 
 /**
  * Replaces `$ref: other.yaml#/x` with `$ref: '#/x-standin-bundled/<n>/x'` and stores each external
  * document (its own local refs rewritten) under the root's `x-standin-bundled`.
  */
-function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems: Problems): void {
+function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems: Problems): Map<string, ParsedFile> {
   const bundled = new Map<string, string>() // absolute file -> bundle id
+  const files = new Map<string, ParsedFile>() // bundle id -> its file
   const store: Record<string, unknown> = {}
   const visit = (node: any, file: string, base: string, ptr: string): void => {
     if (Array.isArray(node)) return node.forEach((item, i) => visit(item, file, base, `${ptr}/${i}`))
@@ -68,7 +125,9 @@ function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems
       if (target === '') {
         if (base) node.$ref = `#${base}${fragment}`
       } else if (/^[a-z]+:\/\//i.test(target)) {
-        problems.add(`${ptr}/$ref`, `remote $ref ${JSON.stringify(ref)} is not supported: save the document beside the spec and refer to it by path`, file)
+        // Degraded, not refused: what the remote document says is not checked here.
+        problems.warn(`${ptr}/$ref`, `remote $ref ${JSON.stringify(ref)} is not fetched: anything is accepted here (save the document beside the spec and refer to it by path)`, file)
+        delete node.$ref
       } else {
         const abs = resolve(dirname(file), target)
         let id = bundled.get(abs)
@@ -84,6 +143,7 @@ function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems
             return
           }
           store[id] = parsed.value
+          files.set(id, parsed)
           visit(parsed.value, abs, `/${BUNDLE_KEY}/${escapeToken(id)}`, '')
         }
         node.$ref = `#/${BUNDLE_KEY}/${escapeToken(id)}${fragment}`
@@ -93,4 +153,5 @@ function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems
   }
   visit(doc, rootFile, '', '')
   if (bundled.size > 0) doc[BUNDLE_KEY] = store
+  return files
 }

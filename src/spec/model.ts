@@ -54,6 +54,8 @@ export interface AuthModel {
 export interface SecurityScheme {
   name: string
   kind: 'bearer' | 'basic' | 'apiKey'
+  /** For an http scheme other than bearer and basic (`digest`): the scheme's name, lower-cased, before the credential in Authorization. */
+  httpScheme?: string
   in?: 'header' | 'query' | 'cookie'
   parameter?: string
   /**

@@ -82,7 +82,8 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       const schemaPointer = media?.schema !== undefined ? `${rbPointer}/content/${escapeToken(type)}/schema` : undefined
       let validate
       if (schemaPointer) {
-        try { validate = registry.compileAt('body', schemaPointer) } catch (error) { problems.add(schemaPointer, `schema does not compile: ${(error as Error).message}`) }
+        // A schema Ajv refuses (what normalisation did not mend) leaves that one body unchecked.
+        try { validate = registry.compileAt('body', schemaPointer) } catch (error) { problems.warn(schemaPointer, `schema does not compile (${(error as Error).message}): request bodies of this type are not validated`) }
       }
       contentTypes.set(type.toLowerCase(), { schemaPointer, validate })
     }
@@ -98,7 +99,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       const schemaPointer = media?.schema !== undefined ? `${respPointer}/content/${escapeToken(type)}/schema` : undefined
       let validate
       if (schemaPointer) {
-        try { validate = registry.compileAt('response', schemaPointer) } catch (error) { problems.add(schemaPointer, `schema does not compile: ${(error as Error).message}`) }
+        try { validate = registry.compileAt('response', schemaPointer) } catch (error) { problems.warn(schemaPointer, `schema does not compile (${(error as Error).message}): answers of this type are not checked against it`) }
       }
       // The first of `examples`, through its $ref (`#/components/examples/issue`).
       const example = media?.example ?? (isPlainObject(media?.examples) ? registry.resolve(Object.values<any>(media.examples)[0]).schema?.value : undefined)
@@ -215,7 +216,7 @@ function compileVariant(def: any, at: string, problems: Problems): VariantModel 
   }
 }
 
-function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPointer?: string }>, registry: SchemaRegistry, problems: Problems, pointer: string) {
+function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPointer?: string }>, registry: SchemaRegistry, problems: Problems, pointer: string, skip = new Set<string>()) {
   const groups: Record<string, { type: 'object'; properties: Record<string, unknown>; required: string[] }> = {}
   for (const { model, schemaPointer } of params) {
     const group = (groups[model.in] ??= { type: 'object', properties: {}, required: [] })
@@ -223,7 +224,7 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
     const name = model.in === 'header' ? model.name.toLowerCase() : model.name
     // A default beside the reference: Ajv fills in defaults a property's own schema names, not ones
     // behind its $ref.
-    const schema = schemaPointer ? registry.ref(schemaPointer) : {}
+    const schema = schemaPointer && !skip.has(schemaPointer) ? registry.ref(schemaPointer) : {}
     group.properties[name] = model.default !== undefined ? { ...schema, default: model.default } : schema
     if (model.required) group.required.push(name)
   }
@@ -231,7 +232,20 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
   try {
     return registry.compileSchema('params', { type: 'object', properties: groups })
   } catch (error) {
-    problems.add(`${pointer}/parameters`, `parameter schemas do not compile: ${(error as Error).message}`)
+    if (skip.size === 0) {
+      // The parameter whose schema Ajv refuses is left unchecked; the others still are.
+      for (const { schemaPointer } of params) {
+        if (!schemaPointer) continue
+        try {
+          registry.compileSchema('params', { type: 'object', properties: { value: registry.ref(schemaPointer) } })
+        } catch (one) {
+          skip.add(schemaPointer)
+          problems.warn(schemaPointer, `parameter schema does not compile (${(one as Error).message}): this parameter is not validated`)
+        }
+      }
+      if (skip.size > 0) return buildParamsValidator(params, registry, problems, pointer, skip)
+    }
+    problems.warn(`${pointer}/parameters`, `parameter schemas do not compile (${(error as Error).message}): this operation's parameters are not validated`)
     return undefined
   }
 }
@@ -251,7 +265,7 @@ function headerValidator(registry: SchemaRegistry, schemaPointer: string, proble
     known.set(schemaPointer, check)
     return check
   } catch (error) {
-    problems.add(schemaPointer, `header schema does not compile: ${(error as Error).message}`)
+    problems.warn(schemaPointer, `header schema does not compile (${(error as Error).message}): this header is not checked`)
     return undefined
   }
 }

@@ -63,6 +63,10 @@ function parse(text: string) {
  * its syntax tree kept for the life of the process.
  */
 function lineFinder(text: string): ParsedFile['line'] {
+  // A document on one or two lines (minified JSON): every line would be 1, which says nothing.
+  const second = text.indexOf('\n')
+  const third = second === -1 ? -1 : text.indexOf('\n', second + 1)
+  if (third === -1 || text.slice(third + 1).trim() === '') return () => undefined
   let parsed: ReturnType<typeof parse> | undefined
   return (pointer) => {
     const { doc, lineCounter } = (parsed ??= parse(text))

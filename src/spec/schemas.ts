@@ -40,7 +40,12 @@ export class SchemaRegistry {
   readonly document: any
   private readonly validators: Validators<Purpose>
 
-  constructor(document: any, version: '3.0' | '3.1') {
+  /**
+   * @param named.formats every `format` the document names (src/spec/normalize.ts): those Ajv has
+   *   no check for pass (OpenAPI lets a provider name its own, `phone-number`), without Ajv's
+   *   "unknown format ignored" on the console for each
+   */
+  constructor(document: any, version: '3.0' | '3.1', named: { formats?: string[] } = {}) {
     this.document = document
     const make = (source: boolean): Record<Purpose, Ajv> => {
       const { Ajv } = require('ajv') as typeof import('ajv')
@@ -50,6 +55,7 @@ export class SchemaRegistry {
         const all: Options = { ...BASE, ...options, ...(source ? { code: { source: true } } : {}) }
         const ajv = version === '3.1' ? new Ajv2020(all) : new Ajv(all)
         addFormats(ajv, { mode: formats })
+        for (const name of named.formats ?? []) if (!ajv.formats[name]) ajv.addFormat(name, true)
         for (const keyword of KEYWORDS) if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword })
         if (version === '3.0' && !ajv.getKeyword('nullable')) ajv.addKeyword({ keyword: 'nullable' })
         ajv.addSchema(prepare(document, hidden), DOC_ID)
