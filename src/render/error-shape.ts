@@ -1,7 +1,8 @@
 /**
  * An error answer in the shape the API declares, for a spec that gives no envelope of its own (a
  * provider's published spec): the schema the operation declares for the status (else its range,
- * else `default`, else the error schema the document uses most for that status, else for any error),
+ * else `default`, else its other error responses', else the error schema the document uses most for
+ * that status, its class, or any error),
  * filled from the spec's example, with the message written into the field the schema has for it and
  * a code, a status, a title where the schema has fields for them. Fields are found by their names and
  * types (`message`, `error.message`, `detail`, `error_description`, `errors[0].message` …), never by
@@ -38,6 +39,17 @@ export function errorTarget(api: Api, op: OperationModel | undefined, status: nu
     const declared = declaredResponse(op.responses, status)
     const own = declared && jsonMedia(declared)
     if (own) return own
+    // A status the operation does not declare: the shape of its other errors, of the same class first.
+    let other: ErrorTarget | undefined
+    for (const response of op.responses) {
+      const s = response.status
+      if (s !== 'default' && s < 400) continue
+      const target = jsonMedia(response)
+      if (!target) continue
+      if (s !== 'default' && Math.floor(s / 100) === Math.floor(status / 100)) return target
+      other ??= target
+    }
+    if (other) return other
   }
   const usual = usualErrors(api)
   return usual.byStatus.get(status) ?? usual.byClass.get(Math.floor(status / 100)) ?? usual.any

@@ -33,7 +33,10 @@ export function renderError(api: Api, ctx: Context | undefined, error: ApiError,
   const found = entryOf(errors, error.code)
   // A forced status no code of a built-in catalogue has (a 418): answered with its reason phrase.
   const entry: CatalogueEntry = found?.entry ?? (error.status !== undefined && !errors.declared ? statusEntry(error.status) : entryOf(errors, errors.internal)!.entry)
-  const answered = status ?? error.status ?? found?.status ?? entry.status
+  let answered = status ?? error.status ?? found?.status ?? entry.status
+  // A bad request where the operation declares 422 and not 400 (as some APIs answer validation
+  // failures): answered 422, with standin's own catalogue; a catalogue of the API's says its own.
+  if (answered === 400 && status === undefined && error.status === undefined && !errors.declared && ctx?.op && !declaredResponse(ctx.op.responses, 400, false) && declaredResponse(ctx.op.responses, 422, false)) answered = 422
   const base: Record<string, unknown> = ctx ? varsOf(ctx) : {}
   const vars: Record<string, unknown> = { ...base, ...error.vars, code: entry.code, status: answered }
   const forced = ctx?.forced
