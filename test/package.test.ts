@@ -1,0 +1,184 @@
+/**
+ * The package as a consumer gets it, not the repo: `npm pack` (which builds dist/), the tarball
+ * installed into a fresh project, then `npx standin --version`, every `--help`, `check` and `serve`
+ * on a bundled spec, and the README's install example as plain Node ESM — on the lowest Node
+ * package.json's engines claims (test/node-floor) and on the Node the repo runs on (24).
+ * What works in the repo but breaks once installed (a bin or an export pointing at TypeScript, a
+ * file the build leaves out, a run-time import of a devDependency) fails here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { join } from 'node:path'
+import { install, manifest, pack, remove, repo, run, startServe, withNode, workDir, type Consumer, type Packed } from './support/packed.ts'
+
+const floorNode = join(repo, 'test', 'node-floor', 'node_modules', 'node', 'bin', 'node')
+const floor = /^>=\s*(\d+\.\d+\.\d+)$/.exec(manifest.engines?.node ?? '')?.[1]
+const nodes = [
+  { label: `the lowest supported Node (${floor})`, path: floorNode },
+  { label: `Node ${process.versions.node} (the repo's)`, path: process.execPath },
+]
+const LONG = 300_000
+
+let work: string
+let packed: Packed
+let consumer: Consumer
+
+beforeAll(() => {
+  work = workDir()
+  packed = pack(work)
+  consumer = install(work, packed.tarball, ['msw'], floorNode)
+}, 2 * LONG)
+
+afterAll(() => {
+  if (work) remove(work)
+})
+
+describe('the tarball', () => {
+  it('holds the built JavaScript, its declarations and the bundled APIs — no sources, tests or bench', () => {
+    const files = new Set(packed.files)
+    for (const target of exportTargets()) expect(files, target).toContain(target)
+    for (const bin of Object.values(manifest.bin ?? {})) expect(files, bin).toContain(bin.replace(/^\.\//, ''))
+    expect(files).toContain('dist/scenario/scenario.schema.json')
+    expect(files).toContain('spec/browser-sessions.yaml')
+    expect(files).toContain('scenarios/browser-sessions/default.yaml')
+    expect(packed.files.filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([])
+  })
+
+  it('points every export and the bin at JavaScript, each entry with its types', () => {
+    for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+      if (subpath === './package.json') continue
+      expect(target, subpath).toEqual({ types: expect.stringMatching(/^\.\/dist\/.*\.d\.ts$/), default: expect.stringMatching(/^\.\/dist\/.*\.js$/) })
+    }
+    for (const bin of Object.values(manifest.bin ?? {})) expect(bin).toMatch(/\.m?js$/)
+  })
+
+  it('imports at run time only Node built-ins, its dependencies and its peers', () => {
+    const allowed = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), manifest.name])
+    const root = join(consumer.dir, 'node_modules', manifest.name)
+    const stray: string[] = []
+    for (const file of packed.files.filter((f) => /\.m?js$/.test(f))) {
+      const code = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '')
+      for (const [, specifier] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\.meta\.resolve\s*\(\s*)['"]([^'"]+)['"]/g)) {
+        if (specifier!.startsWith('.') || specifier!.startsWith('node:') || builtinModules.includes(specifier!)) continue
+        const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!
+        if (!allowed.has(name)) stray.push(`${file}: ${specifier}`)
+      }
+    }
+    expect(stray).toEqual([])
+  })
+})
+
+describe('installed in a fresh project', () => {
+  it(`is tested on the Node engines claims as its lowest (${manifest.engines?.node})`, () => {
+    expect(floor, 'engines.node is ">=x.y.z"').toBeDefined()
+    expect(run(floorNode, ['--version'], { cwd: repo }).stdout.trim()).toBe(`v${floor}`)
+    // The floor's own `node` must not have become the repo's (node_modules/.bin/node).
+    expect(process.versions.node).not.toBe(floor)
+  })
+
+  it('installs on the lowest supported Node with no engine warning', () => {
+    expect(consumer.installLog).not.toMatch(/EBADENGINE/)
+  })
+
+  it('type-checks a consumer\'s TypeScript against the declarations', () => {
+    writeFileSync(join(consumer.dir, 'types.ts'), `
+      import { createStandin, check, type Standin } from 'standin'
+      import { handlersFor } from 'standin/msw'
+      import { listen } from 'standin/node'
+      const standin: Standin = await createStandin({ spec: 'spec.yaml' })
+      const handlers: unknown[] = handlersFor(standin)
+      const ok: boolean = check('spec.yaml').ok
+      const count: number = standin.world('default').journal.count({ status: 429 })
+      // @ts-expect-error an option createStandin does not have
+      await createStandin({ spek: 'spec.yaml' })
+      export { handlers, ok, count, listen }
+    `)
+    writeFileSync(join(consumer.dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2023', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+      files: ['types.ts'],
+    }))
+    const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: consumer.dir })
+    expect(tsc.stdout + tsc.stderr).toBe('')
+    expect(tsc.code).toBe(0)
+  }, LONG)
+
+  describe.each(nodes)('on $label', ({ path }) => {
+    const env = () => withNode(path)
+    const bin = () => join(consumer.dir, 'node_modules', '.bin', 'standin')
+    const standin = (...args: string[]) => run(bin(), args, { cwd: consumer.dir, env: env() })
+    const spec = `node_modules/${manifest.name}/spec/browser-sessions.yaml`
+    const scenarios = `node_modules/${manifest.name}/scenarios/browser-sessions`
+
+    it('npx standin --version prints the package version', () => {
+      // --offline: the installed bin or nothing, never a download.
+      const result = run('npx', ['--offline', 'standin', '--version'], { cwd: consumer.dir, env: env() })
+      expect(result.stderr).toBe('')
+      expect(result.stdout.trim()).toBe(manifest.version)
+      expect(result.code).toBe(0)
+    }, LONG)
+
+    it('prints its help and every command\'s, each with its options and an example; refuses an unknown option', () => {
+      const top = standin('--help')
+      expect(top.code).toBe(0)
+      const commands = [.../^Commands:\n((?: {2}.*\n)+)/m.exec(top.stdout)![1]!.matchAll(/^ {2}(\w+)\b/gm)].map((m) => m[1]!)
+      expect(commands).toEqual(expect.arrayContaining(['serve', 'check', 'coverage', 'verify']))
+      for (const command of commands) {
+        const help = standin(command, '--help')
+        expect(help.code, `${command} --help`).toBe(0)
+        expect(help.stdout).toMatch(new RegExp(`^Usage:\\n {2}standin ${command}\\b`, 'm'))
+        expect(help.stdout).toMatch(/^Options:\n( {2}.*--[a-z-]+.* {2}\S.*\n)+/m)
+        expect(help.stdout).toMatch(new RegExp(`^Examples?:\\n {2}standin ${command} `, 'm'))
+      }
+      expect(standin('check', '-h').stdout).toBe(standin('check', '--help').stdout)
+      expect(standin('check', '--help').stdout).toMatch(/--strict +treat warnings as problems; exit 1/)
+      const bad = standin('serve', spec, '--no-such-option')
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toMatch(/^standin serve: Unknown option '--no-such-option'/)
+    }, LONG)
+
+    it('checks a bundled spec and its scenarios', () => {
+      const result = standin('check', spec, '--scenarios', scenarios)
+      expect(result.stdout).toMatch(new RegExp(`^ok: ${spec} — \\d+ operations, \\d+ scenarios`))
+      expect(result.code).toBe(0)
+    }, LONG)
+
+    it('serves a bundled spec on loopback, answers, and stops cleanly on SIGTERM', async () => {
+      const served = await startServe(bin(), [spec, '--scenarios', scenarios], { cwd: consumer.dir, env: env(), timeoutMs: LONG / 2 })
+      let stopped
+      try {
+        const res = await fetch(`${served.url}/v1/sessions`, { headers: { authorization: 'Bearer bsk_acme_live_1' } })
+        expect(res.status).toBe(200)
+        expect(await res.json()).toMatchObject({ data: expect.any(Array) })
+      } finally {
+        stopped = await served.stop()
+      }
+      expect(stopped.stderr).toBe('')
+      expect(stopped.stdout).toMatch(/standin: stopped after 1 request\(s\); no contract violations/)
+      expect(stopped.code).toBe(0)
+    }, LONG)
+
+    it('runs the README\'s install example as plain Node ESM', () => {
+      writeFileSync(join(consumer.dir, 'example.mjs'), readmeExample())
+      const result = run(path, ['example.mjs'], { cwd: consumer.dir, env: env() })
+      expect(result.stderr).toBe('')
+      expect(result.stdout).toBe('429 concurrency_limit\n201\n')
+      expect(result.code).toBe(0)
+    }, LONG)
+  })
+})
+
+/** Every file the exports map names. */
+function exportTargets(): string[] {
+  return Object.values(manifest.exports ?? {}).flatMap((t) => typeof t === 'string' ? [t] : Object.values(t)).map((t) => t.replace(/^\.\//, ''))
+}
+
+/** The README's install section's library example (the block that imports standin/msw). */
+function readmeExample(): string {
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8')
+  const install = readme.slice(readme.indexOf('\n## Install'), readme.indexOf('\n## ', readme.indexOf('\n## Install') + 1))
+  const block = [...install.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes("from 'standin/msw'"))
+  if (!block) throw new Error('README.md: no ```js block importing standin/msw under ## Install')
+  return block
+}
+
