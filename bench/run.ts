@@ -1,14 +1,16 @@
 /**
  * standin's benchmarks, side by side with Prism and a bare node:http server, in one run.
  *
- *   npm run bench                                   everything (about five minutes)
+ *   npm run bench                                   everything (about ten minutes, half of it big-spec)
  *   npm run bench -- --duration 3 --rounds 2        shorter measurements
  *   npm run bench -- --only throughput,cold         some sections (the others keep their last results)
  *   npm run bench -- --markdown                     also print the tables as Markdown
  *
  * Sections: throughput (GET, create, 429 against each system), cold (process start to first
  * answer), scale (100,000 sessions in one world), inprocess (msw handlers), store (MemoryStore
- * against @msw/data). Results go to bench/results.json; every section records the machine and its
+ * against @msw/data), big-spec (GitHub's published description, plain and dereferenced: cold and
+ * warm start, memory, first requests; bench/big-spec.ts). The corpus run is a script of its own
+ * (`npm run bench:corpus`, bench/corpus.ts). Results go to bench/results.json; every section records the machine and its
  * load average, since the machine may be shared. Ratios are taken between runs made back to back
  * in the same round, so a slow minute slows both sides of a ratio.
  */
@@ -20,13 +22,14 @@ import { drive, type LoadResult } from './lib/load.ts'
 import { start, stopAll, freePort, until } from './lib/processes.ts'
 import { machine, load, type Machine } from './lib/machine.ts'
 import { median, sig } from './lib/stats.ts'
+import { BIG_SPEC_HEADER, bigSpec, bigSpecRows, bigSpecTargets } from './big-spec.ts'
 import { markdown as mdTable, num, ratio, text, type Row } from './lib/table.ts'
 import {
   PRISM_FLAGS, SCENARIOS, SPEC, STANDIN_COMMAND, STANDIN_NODE_FLAGS, WORKLOADS, ok, prismEntry, startBare, startPrism, startStandin,
   type System, type SystemName, type WorkloadName,
 } from './lib/systems.ts'
 
-const SECTIONS = ['throughput', 'cold', 'scale', 'inprocess', 'store'] as const
+const SECTIONS = ['throughput', 'cold', 'scale', 'inprocess', 'store', 'big-spec'] as const
 type Section = (typeof SECTIONS)[number]
 const RESULTS = 'bench/results.json'
 const CONNECTIONS = 10
@@ -259,6 +262,7 @@ function targets(r: any): Target[] {
       if (m && m.unexpected > total * 0.001) list.push({ name: `${name}: ${sys} answered as expected`, want: '≥ 99.9%', got: `${m.unexpected} of ${total} unexpected`, met: false })
     }
   }
+  list.push(...bigSpecTargets(r.bigSpec))
   return list
 }
 
@@ -314,6 +318,11 @@ function report(r: any, md: boolean): string {
       row('@msw/data, 1,000', st.mswData[1000]), row('@msw/data, 100,000', st.mswData[100000]),
     ])
   }
+  const bs = r.bigSpec
+  if (bs) {
+    out.push(`Big spec — ${bs.package}, standin beside Prism on the same document; load average ${bs.load.before} → ${bs.load.after} on ${bs.machine.cpus} cores`, '')
+    t(BIG_SPEC_HEADER, bigSpecRows(bs))
+  }
   t(['target', 'wanted', 'measured', ''], targets(r).map((x) => [x.name, x.want, x.got, x.met === undefined ? '–' : x.met ? 'met' : 'MISSED']))
   return out.join('\n')
 }
@@ -333,6 +342,7 @@ async function main(): Promise<void> {
   if (s.sections.includes('scale')) results.scale = await stamped(scale)
   if (s.sections.includes('inprocess')) results.inProcess = await stamped(inProcess)
   if (s.sections.includes('store')) results.store = await stamped(store)
+  if (s.sections.includes('big-spec')) results.bigSpec = await stamped(() => bigSpec(progress))
   results.targets = targets(results)
   writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n')
   console.log('\n' + report(results, false))

@@ -10,7 +10,7 @@ import { loadScenarios } from './scenario/load.ts'
 export interface CheckResult {
   ok: boolean
   problems: ConfigProblem[]
-  /** What standin works around to serve the spec: one check left out for each. */
+  /** Sound but worth a look: a built-in role answered with a code chosen by closeness, a rule forcing an undeclared status. */
   warnings: ConfigProblem[]
   operations: number
   scenarios: string[]
@@ -32,11 +32,13 @@ export function check(spec: string, options: CheckOptions = {}): CheckResult {
     throw error
   }
   const problems: ConfigProblem[] = []
-  const warnings: ConfigProblem[] = [...api.warnings]
+  const warnings: ConfigProblem[] = [...api.warnings, ...api.behaviour.errors.warnings.map((w) => ({ file: api.spec.file, ...w }))]
   let names: string[] = []
   if (options.scenarios) {
     try {
-      names = loadScenarios(options.scenarios, api).map((s) => s.name)
+      const scenarios = loadScenarios(options.scenarios, api)
+      names = scenarios.map((s) => s.name)
+      for (const s of scenarios) for (const w of s.warnings ?? []) warnings.push({ file: s.file, ...w })
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems)
       else throw error

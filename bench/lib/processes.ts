@@ -15,6 +15,10 @@ export interface Child {
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray>
   /** Resolves with everything the child wrote to stdout, once it exits with code 0. */
   result(timeoutMs: number): Promise<string>
+  /** Resolves with the exit code (or the signal), or 'timeout' after stopping it; never rejects. */
+  exit(timeoutMs: number): Promise<number | string>
+  /** The first MB written to stdout and stderr (where `output` has only the last few KB). */
+  everything(): string
   stop(): Promise<void>
 }
 
@@ -27,11 +31,14 @@ export function start(name: string, command: string, args: string[], options: { 
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
   let tail = ''
   let stdout = ''
+  let all = ''
   const listeners = new Set<() => void>()
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  let signal: string | null = null
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, sig) => { signal = sig; resolve(code) }))
   const collect = (chunk: Buffer, isStdout: boolean) => {
     const text = chunk.toString()
     if (isStdout) stdout += text
+    if (all.length < 2 ** 20) all += text
     tail = (tail + text).slice(-8192)
     for (const l of listeners) l()
   }
@@ -67,6 +74,19 @@ export function start(name: string, command: string, args: string[], options: { 
       running.delete(handle)
       if (code !== 0) throw new Error(`${name} exited with code ${code}; output:\n${tail}`)
       return stdout
+    },
+    everything: () => all,
+    async exit(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
+      const code = await Promise.race([exited, timeout])
+      clearTimeout(timer)
+      if (code === 'timeout') {
+        await handle.stop()
+        return 'timeout'
+      }
+      running.delete(handle)
+      return code ?? signal ?? 'unknown'
     },
     async stop() {
       running.delete(handle)

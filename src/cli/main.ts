@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { createRequire, enableCompileCache } from 'node:module'
 import type { Standin } from '../index.ts'
 import { commandHelp, overview, parseOptions, type CommandSpec, type OptionSpec } from './help.ts'
+import { tryCommand } from './try-command.ts'
 
 // Node keeps compiled (and type-stripped) code on disk after the first run, in its own cache
 // folder (NODE_COMPILE_CACHE, or the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off):
@@ -198,8 +199,8 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   console.log(`standin: serving ${title} on ${server.url}`)
   console.log(`  default scenario "${world.scenario}": ${world.tenants.map((t) => `${t.id} key ${t.keys[0] ?? '(none)'}`).join('; ')}`)
   console.log(`  scenarios: ${[...standin.worlds.scenarios.keys()].join(', ')} (their keys: GET ${server.url}/__standin/scenarios)`)
-  const first = standin.api.operations.find((o) => o.method === 'GET' && !o.path.includes('{')) ?? standin.api.operations[0]
-  if (first && world.key) console.log(`  try: curl -H 'Authorization: Bearer ${world.key}' ${server.url}${first.path}`)
+  const command = tryCommand(standin.api, world.key, server.url)
+  if (command) console.log(`  try: ${command}`)
   if (values.strict) console.log('  strict: requests that break the spec are refused, and make standin exit 1 when it stops')
   const warnings = standin.api.warnings.length
   if (warnings > 0) console.log(`  ${warnings} warning(s) about the spec: a check left out for each (see them: standin check ${spec})`)
