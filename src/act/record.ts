@@ -91,8 +91,12 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   let missing: string[] | undefined
   for (let i = 0; i < shape.required.length; i++) if (data[shape.required[i]!] === undefined) (missing ??= []).push(shape.required[i]!)
   if (missing) {
-    const fake = world.api.fake(shape.schema, world.random) as Record<string, unknown> | undefined
-    for (const name of missing) if (fake && fake[name] !== undefined) data[name] = fake[name]
+    // Each missing field faked alone: faking the whole schema of a large resource (Stripe's
+    // customer) costs seconds, for the two or three fields it is needed for.
+    for (const name of missing) {
+      const value = shape.properties[name] === undefined ? undefined : world.api.fake(shape.properties[name], world.random)
+      if (value !== undefined) data[name] = value
+    }
   }
   return {
     id, resource: model.name, tenant: tenant.id, parentId: options.parentId, data: finish(data, layout), state,

@@ -28,13 +28,13 @@ export function shapeBody(api: Api, schemaPointer: string, input: ShapeInput): u
   }
   // Examples first: an answer that is not made of records (state holds nothing it shows) is the
   // spec's example where it has one. So is an answer about an inferred resource's record that is
-  // not the record (a repository's topics): its fields are not the record's.
+  // not the record (a repository's topics), where the spec has an example of it; without one, the
+  // fields it shares with the record (a deleted customer's id) are the record's.
   const { outcome } = input
   const aboutRecord = outcome.record !== undefined && !(input.resourcePointer !== undefined && isImplicit(api, input.resourcePointer) && !holdsResource(api, schemaPointer, input.resourcePointer))
   if (input.example !== undefined && !input.overrides && !aboutRecord && !outcome.records && !outcome.list) return input.example
   // Faked values are the same for the same schema every time: seeded by where the schema is.
-  const stable = { ...input, random: stableRandom(schemaPointer), ...(aboutRecord || !outcome.record ? {} : { outcome: { status: outcome.status } }) }
-  return shape(api, { $ref: `#${schemaPointer}` }, stable, 0)
+  return shape(api, { $ref: `#${schemaPointer}` }, { ...input, random: stableRandom(schemaPointer) }, 0)
 }
 
 /** A random source seeded by a string: the same fake for the same schema on every request. */
@@ -103,8 +103,11 @@ function shape(api: Api, schema: unknown, input: ShapeInput, depth: number): unk
       else if (outcome.list && CURSOR.has(name)) { if (outcome.list.nextCursor !== undefined || !required.has(name)) out[name] = outcome.list.nextCursor ?? null }
       else if (record && name in record) out[name] = record[name]
       else if (required.has(name)) {
-        faked ??= (exampleObject(input.example) ?? (api.fake(api.registry.dereference(s), input.random) as Record<string, unknown>)) ?? {}
-        if (faked[name] !== undefined) out[name] = faked[name]
+        // The example's value, else a fake of this one property (not of the whole object: a list's
+        // envelope would fake every record schema inside it, on every request).
+        faked ??= exampleObject(input.example) ?? {}
+        const value = faked[name] !== undefined ? faked[name] : api.fake(api.registry.dereference(prop), input.random)
+        if (value !== undefined) out[name] = value
       }
     }
     for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k]
