@@ -150,8 +150,9 @@ function pickMedia(declared: ResponseModel, accept: string | undefined) {
 
 /**
  * The self-check: what standin is about to send, against the operation's declared responses. A
- * failure is a standin bug (or a scenario forcing an outcome the spec does not declare): it is
- * journalled as a response-side violation.
+ * failure is a standin bug (or a scenario rule's own body or headers breaking the spec): it is
+ * journalled as a response-side violation. A status a rule or trigger forced that the operation
+ * does not declare is not one: it is a finding (forced-undeclared).
  */
 export function selfCheck(ctx: Context, prepared: Prepared): void {
   const op = ctx.op
