@@ -9,6 +9,7 @@ import type { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import type { Prepared } from './render.ts'
 import { declaredResponse } from '../spec/declared.ts'
+import { entryOf } from '../spec/behaviour.ts'
 
 export const VIOLATION_HEADER = 'x-standin-violation'
 const RETRIED = new Set([408, 409, 413, 425, 429])
@@ -20,7 +21,7 @@ export function isRetriedStatus(status: number): boolean {
 /** The status for a refused request in strict mode, when the catalogue's would be retried. */
 export function strictStatus(ctx: Context, error: ApiError): number | undefined {
   if (!ctx.violations.some((v) => v.side === 'request')) return undefined
-  const catalogued = ctx.world.api.behaviour.errors.catalogue.get(error.code)?.status
+  const catalogued = error.status ?? entryOf(ctx.world.api.behaviour.errors, error.code)?.status
   if (catalogued === undefined || !isRetriedStatus(catalogued)) return undefined
   const responses = ctx.op?.responses ?? []
   return [400, 422].find((s) => declaredResponse(responses, s, false)) ?? 400
