@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createStandin, type Standin } from '../src/index.ts'
+import { runCli } from './support/cli.ts'
 
 const TRACKER = 'test/fixtures/rest/tracker.yaml'
 
@@ -79,5 +80,30 @@ describe('a code host\'s REST shape, inferred', () => {
     const created = await call('POST', '/repos/octocat/Hello-World/issues', { title: 'Stable' })
     const reads = await Promise.all([1, 2, 3].map(() => call('GET', `/repos/octocat/Hello-World/issues/${created.body.number}`)))
     for (const read of reads) expect(read.body).toEqual(created.body)
+  })
+})
+
+describe('what standin infers, shown and changed', () => {
+  it('standin infer prints each resource, its key, its parent and its operations', async () => {
+    const run = await runCli(['infer', TRACKER])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Tracker: 2 resource(s), 2 inferred from REST shape')
+    expect(run.stdout).toMatch(/^repository {2}#\/components\/schemas\/repository {2}\(inferred\)\n {2}key: owner\.login \+ name; id: id \(integer\)$/m)
+    expect(run.stdout).toMatch(/^ {2}key: number, numbered 1, 2, … per repository; id: id \(integer\)\n {2}parent: repository$/m)
+    expect(run.stdout).toMatch(/^ {4}create +POST \/user\/repos +createRepo$/m)
+    expect(run.stdout).toMatch(/read +GET \/repos\/\{owner\}\/\{repo\}\/issues\/\{issue_number\} +getIssue {2}\[\{owner\}\/\{repo\} → repository\.owner\.login \+ name, \{issue_number\} → issue\.number\]/)
+    const json = JSON.parse((await runCli(['infer', TRACKER, '--format', 'json'])).stdout)
+    expect(json.resources.find((r: { name: string }) => r.name === 'issue')).toMatchObject({ key: ['number'], sequence: 'number', parent: 'repository', examples: 1 })
+  })
+
+  it('follows an overlay\'s x-standin: a key of its own, an operation with no state', async () => {
+    const call = client(await createStandin({ spec: TRACKER, overlays: ['test/fixtures/rest/tracker-overlay.yaml'] }))
+    // Found by id now: the example issue's id is 1 (its number 1347).
+    expect((await call('GET', '/repos/octocat/Hello-World/issues/1')).body).toMatchObject({ id: 1, number: 1347 })
+    expect((await call('GET', '/repos/octocat/Hello-World/issues/1347')).status).toBe(404)
+    expect(await call('GET', '/repos/octocat/nothing-here/topics')).toMatchObject({ status: 200, body: { names: ['octocat', 'atom'] } })
+    const run = await runCli(['infer', TRACKER, '--overlay', 'test/fixtures/rest/tracker-overlay.yaml'])
+    expect(run.stdout).toContain('key: id, numbered 1, 2, … per resource; id: id (integer)')
+    expect(run.stdout).toContain('1 operation(s) act on no resource')
   })
 })

@@ -39,7 +39,7 @@ const OPTIONS = {
   world: { type: 'string', arg: '<id>', help: 'one world\'s coverage (default: the whole run, every world)' },
   journal: { type: 'string', arg: '<file>', help: 'a saved journal (GET /__standin/journal) to count, instead of asking a running standin' },
   min: { type: 'string', arg: '<percent>', help: 'exit 1 when coverage is below this (90 or 90%)' },
-  format: { type: 'string', arg: 'table|json|junit', help: 'what to print (default table)' },
+  format: { type: 'string', arg: 'table|json|junit', help: 'what to print (default table)', helpFor: { infer: 'text (default) or json' } },
   json: { type: 'string', arg: '<file>', help: 'also write the report as JSON to this file' },
   junit: { type: 'string', arg: '<file>', help: 'also write the report as JUnit XML to this file' },
   target: { type: 'string', arg: '<url>', help: 'the server to verify (http or https), required' },
@@ -80,6 +80,13 @@ const COMMANDS = {
     examples: ['standin verify spec/my-api.yaml --target http://127.0.0.1:8080 --auth "Authorization: Bearer sk_test_1" --junit reports/verify.xml'],
     exits: '0 every answer kept the spec; 1 an answer broke it; 2 bad usage, unreachable target, or nothing tested.',
   },
+  infer: {
+    forms: ['<spec>'],
+    summary: 'print the resources standin infers from <spec>\'s REST shape: keys, parents, operations',
+    notes: ['Change what it infers with x-standin in an overlay (README: "What standin infers, and how to change it").'],
+    examples: ['standin infer spec/my-api.yaml', 'standin infer spec/my-api.yaml --overlay overlays/my-api.yaml --format json'],
+    exits: '0 printed; 1 the spec cannot be read; 2 bad usage.',
+  },
 } satisfies Record<string, CommandSpec>
 type Command = keyof typeof COMMANDS
 
@@ -93,6 +100,7 @@ const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
   check: ['scenarios', 'overlay', 'strict'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
+  infer: ['overlay', 'format'],
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -135,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
   if (!spec) return badUsage('name the spec file')
   if (command === 'check') return runCheck(spec, values.scenarios, values.overlay, values.strict === true)
   if (command === 'verify') return (await import('./verify.ts')).runVerify(spec, values)
+  if (command === 'infer') return (await import('./infer.ts')).runInfer(spec, values)
   return serve(spec, values)
 }
 

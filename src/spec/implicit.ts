@@ -52,17 +52,18 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
     if (!own || own.resource !== undefined) continue
     const params = own.params.map((name) => ({ name, type: paramType(read!, name, registry) }))
     const parents = steps.map((s) => s.resource)
+    const override = keyOverride(read!, own.params, registry, problems)
     const known = bySchema.get(found.pointer)
     if (known !== undefined) {
       // Another path to a resource already found: the same records only under the same parents.
-      const fields = sameChain(chains.get(known)!, parents) ? keyFields(params, found.schema, known, registry) : undefined
+      const fields = sameChain(chains.get(known)!, parents) ? override ?? keyFields(params, found.schema, known, registry) : undefined
       if (fields) items.set(patternOf(path), { resource: known, fields, index: keyIndex(known, fields) })
       continue
     }
     let name = found.name
     for (let n = 2; behaviour.resources.has(name); n++) name = `${found.name}${n}`
     const props = propertiesOf(found.schema, registry)
-    const matched = keyFields(params, found.schema, name, registry)
+    const matched = override ?? keyFields(params, found.schema, name, registry)
     const single = matched?.length === 1 && matched[0]!.length === 1 ? matched[0]![0]! : undefined
     const idField = props.has('id') ? 'id' : single ?? (props.has(own.params.at(-1)!) ? own.params.at(-1)! : 'id')
     // A key no field holds: the last parameter is the record's id, as an explicit resource's is.
@@ -133,6 +134,21 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
 }
 
 const depth = (path: string) => path.split('/').length
+
+/**
+ * `x-standin.key` on an item path's GET: the record fields its trailing path parameters name, one
+ * dotted path each (`[owner.login, name]`), where what is inferred is not what the API does.
+ */
+function keyOverride(read: OperationModel, params: string[], registry: SchemaRegistry, problems: Problems): string[][] | undefined {
+  const x = registry.resolve({ $ref: `#${read.pointer}` }).schema?.['x-standin']
+  if (!isPlainObject(x) || x.key === undefined) return undefined
+  const key = x.key
+  if (!Array.isArray(key) || key.length !== params.length || !key.every((f) => typeof f === 'string' && f !== '')) {
+    problems.add(`${read.pointer}/x-standin/key`, `key lists the record field each of {${params.join('}, {')}} names, in order (${params.length} dotted path(s), such as [${params.map((p) => `"${p}"`).join(', ')}])`)
+    return undefined
+  }
+  return key.map((f: string) => f.split('.'))
+}
 
 /** `/repos/{owner}/{repo}` → `/repos/{}/{}`: paths that differ only in their parameters' names match. */
 const patternOf = (path: string) => path.replace(/\{[^}]+\}/g, '{}')
