@@ -1,12 +1,13 @@
 /**
  * Compiling a spec into an Api: the document loaded and bundled, behaviour and operations compiled,
- * routes and validators built — once, at start-up. Worlds and requests only read what is here.
+ * routes built — once, at start-up; each validator the first time it is used (src/spec/schemas.ts).
+ * Worlds and requests only read what is here.
  */
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Faker } from '@faker-js/faker'
 import type { generateSync as GenerateSync } from 'json-schema-faker'
-import { ConfigError, Problems, type ConfigProblem } from './errors.ts'
+import { ConfigError, Problems, formatProblem, type ConfigProblem } from './errors.ts'
 import { loadSpec, locateProblem, type LoadedSpec } from './spec/load.ts'
 import { SchemaRegistry } from './spec/schemas.ts'
 import { compileBehaviour } from './spec/behaviour.ts'
@@ -66,21 +67,41 @@ export interface Api {
 
 export interface CompileOptions {
   overlays?: string[]
+  /**
+   * When validators are compiled: `lazy` (the default) the first time one is used, so start-up
+   * grows with what a run uses, not with the document; `eager` all at start-up, so that every schema
+   * that does not compile is reported (`standin check`).
+   */
+  validators?: 'lazy' | 'eager'
+  /**
+   * Told of a validator left off at its first use (its schema does not compile): the file, its
+   * JSON pointer and why. Each is also added to `warnings`. By default, written to the console.
+   */
+  onWarning?: (warning: ConfigProblem) => void
 }
 
 export function compileApi(specFile: string, options: CompileOptions = {}): Api {
   const spec = loadSpec(specFile, { overlays: options.overlays })
   const problems = new Problems(spec.file)
   let registry: SchemaRegistry
+  // Filled below; a validator that does not compile at its first use adds to it.
+  const warnings: ConfigProblem[] = []
+  const onWarning = (pointer: string, message: string) => {
+    // No line: the first use is a request, and finding a line in a big document takes a while.
+    const warning: ConfigProblem = { file: spec.file, pointer, message }
+    warnings.push(warning)
+    if (options.onWarning) options.onWarning(warning)
+    else console.warn(`standin: warning: ${formatProblem(warning)}`)
+  }
   try {
-    registry = new SchemaRegistry(spec.document, spec.version, { formats: spec.formats })
+    registry = new SchemaRegistry(spec.document, spec.version, { formats: spec.formats, eager: options.validators === 'eager', onWarning })
   } catch (error) {
     throw new ConfigError([{ file: spec.file, pointer: '', message: `the document's schemas do not load: ${(error as Error).message}` }], spec.warnings)
   }
   const behaviour = compileBehaviour(spec.document, registry, problems)
   const operations = compileOperations(spec.document, registry, behaviour, problems)
   // Once each: a shared parameter's schema is met by every operation using it.
-  const warnings = [...new Map([...spec.warnings, ...problems.warnings.map((w) => locateProblem(spec, w))].map((w) => [`${w.file}#${w.pointer} ${w.message}`, w])).values()]
+  warnings.push(...new Map([...spec.warnings, ...problems.warnings.map((w) => locateProblem(spec, w))].map((w) => [`${w.file}#${w.pointer} ${w.message}`, w])).values())
   if (problems.list.length > 0) throw new ConfigError(problems.list.map((p) => locateProblem(spec, p)), warnings)
   registry.persist()
   const basePaths = (Array.isArray(spec.document.servers) ? spec.document.servers : [])

@@ -26,7 +26,7 @@ export interface CheckOptions {
 export function check(spec: string, options: CheckOptions = {}): CheckResult {
   let api: Api
   try {
-    api = compileApi(spec, { overlays: options.overlays })
+    api = compileApi(spec, { overlays: options.overlays, validators: 'eager' })
   } catch (error) {
     if (error instanceof ConfigError) return { ok: false, problems: error.problems, warnings: error.warnings, operations: 0, scenarios: [] }
     throw error

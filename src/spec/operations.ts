@@ -230,7 +230,7 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
   }
   if (Object.keys(groups).length === 0) return undefined
   try {
-    return registry.compileSchema('params', { type: 'object', properties: groups })
+    return registry.compileSchema('params', { type: 'object', properties: groups }, `${pointer}/parameters`)
   } catch (error) {
     if (skip.size === 0) {
       // The parameter whose schema Ajv refuses is left unchecked; the others still are.
@@ -260,7 +260,7 @@ function headerValidator(registry: SchemaRegistry, schemaPointer: string, proble
   const found = known.get(schemaPointer)
   if (found) return found
   try {
-    const validate = registry.compileSchema('params', { type: 'object', properties: { value: registry.ref(schemaPointer) } })
+    const validate = registry.compileSchema('params', { type: 'object', properties: { value: registry.ref(schemaPointer) } }, schemaPointer)
     const check = (value: string) => validate({ value }) as boolean
     known.set(schemaPointer, check)
     return check

@@ -1,13 +1,15 @@
 /**
- * JSON Schema from the spec: one Ajv instance per purpose, the whole document registered once, and
- * validators compiled by JSON pointer at start-up. OpenAPI 3.1 schemas are JSON Schema 2020-12
- * (Ajv2020); 3.0 schemas are a draft-04/07 dialect with `nullable` (Ajv's default draft handles it).
+ * JSON Schema from the spec: one Ajv instance per purpose, the document registered in each as it is
+ * (no copies), and validators compiled by JSON pointer the first time they are used — a run of a spec
+ * of 1,200 operations compiles what its requests reach, not the whole document (`check` asks for
+ * every validator up front: `eager`). OpenAPI 3.1 schemas are JSON Schema 2020-12 (Ajv2020); 3.0
+ * schemas are a draft-04/07 dialect with `nullable` (Ajv's default draft handles it).
  */
 import { createRequire } from 'node:module'
-import type { Ajv, ValidateFunction, ErrorObject, Options } from 'ajv'
-import { get } from '../util/pointer.ts'
+import type { Ajv, ValidateFunction, ErrorObject, Options, KeywordCxt } from 'ajv'
+import { get, unescapeToken } from '../util/pointer.ts'
 import { isPlainObject } from '../util/match.ts'
-import { diskCacheOn, jsonSafe } from '../util/disk-cache.ts'
+import { diskCacheOn } from '../util/disk-cache.ts'
 import { Validators, ajvVersions } from './validators.ts'
 
 export type { ErrorObject, ValidateFunction }
@@ -20,10 +22,13 @@ type Purpose = 'body' | 'params' | 'response'
 // validateSchema: checking the document against the meta-schema reaches no schema inside it (only
 // top-level keywords), yet compiling the meta-schema cost each instance ~30 ms at start-up. A bad
 // schema still fails when its validator is compiled, with the same message.
-const BASE: Options = { strict: false, allErrors: true, validateFormats: true, discriminator: false, validateSchema: false }
+// inlineRefs: a schema a `$ref` leads to is compiled once, as a function of its own, rather than
+// copied into every place that refers to it: GitHub's issue refers to its simple-user six times,
+// and compiles in a quarter of the time (~100 ms instead of ~400), with as much less code to keep.
+const BASE: Options = { strict: false, allErrors: true, validateFormats: true, discriminator: false, validateSchema: false, inlineRefs: false }
 const PURPOSES: Record<Purpose, { options: Options; hidden?: 'readOnly' | 'writeOnly'; formats: 'full' | 'fast' }> = {
   // A client does not send readOnly properties, and a server does not return writeOnly ones: each
-  // side's copy of the document does not require them (OpenAPI's readOnly/writeOnly semantics).
+  // side's validators do not require them (OpenAPI's readOnly/writeOnly semantics).
   body: { options: { coerceTypes: false, useDefaults: true }, hidden: 'readOnly', formats: 'full' },
   // Path, query and header values arrive as strings: coerce them to the declared types.
   params: { options: { coerceTypes: 'array', useDefaults: true }, formats: 'full' },
@@ -36,39 +41,100 @@ const PURPOSES: Record<Purpose, { options: Options; hidden?: 'readOnly' | 'write
 /** OpenAPI keywords that are not JSON Schema vocabulary. */
 const KEYWORDS = ['example', 'xml', 'externalDocs', 'discriminator', 'x-standin', 'x-faker', 'faker']
 
+export interface RegistryOptions {
+  /**
+   * Every `format` the document names (src/spec/normalize.ts): those Ajv has no check for pass
+   * (OpenAPI lets a provider name its own, `phone-number`), without Ajv's "unknown format ignored"
+   * on the console for each.
+   */
+  formats?: string[]
+  /**
+   * Compile each validator when it is asked for, and throw when it does not compile (`check`, which
+   * reports every schema problem). Otherwise a validator compiles the first time it validates, and
+   * one that does not compile is off: it accepts everything, and `onWarning` is told once.
+   */
+  eager?: boolean
+  /** A validator left off at its first use: the schema's pointer and why. */
+  onWarning?: (pointer: string, message: string) => void
+}
+
 export class SchemaRegistry {
   readonly document: any
   private readonly validators: Validators<Purpose>
+  private readonly options: RegistryOptions
+  private readonly warned = new Set<string>()
+  private persistSoon: ReturnType<typeof setTimeout> | undefined
 
-  /**
-   * @param named.formats every `format` the document names (src/spec/normalize.ts): those Ajv has
-   *   no check for pass (OpenAPI lets a provider name its own, `phone-number`), without Ajv's
-   *   "unknown format ignored" on the console for each
-   */
-  constructor(document: any, version: '3.0' | '3.1', named: { formats?: string[] } = {}) {
+  constructor(document: any, version: '3.0' | '3.1', options: RegistryOptions = {}) {
     this.document = document
+    this.options = options
+    const formats = options.formats ?? []
     const make = (source: boolean): Record<Purpose, Ajv> => {
       const { Ajv } = require('ajv') as typeof import('ajv')
       const { Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020.js')
       const addFormats = require('ajv-formats').default as (ajv: Ajv, options: { mode: 'full' | 'fast' }) => Ajv
-      const one = ({ options, hidden, formats }: (typeof PURPOSES)[Purpose]): Ajv => {
+      const one = ({ options, hidden, formats: mode }: (typeof PURPOSES)[Purpose]): Ajv => {
         const all: Options = { ...BASE, ...options, ...(source ? { code: { source: true } } : {}) }
         const ajv = version === '3.1' ? new Ajv2020(all) : new Ajv(all)
-        addFormats(ajv, { mode: formats })
-        for (const name of named.formats ?? []) if (!ajv.formats[name]) ajv.addFormat(name, true)
+        addFormats(ajv, { mode })
+        for (const name of formats) if (!ajv.formats[name]) ajv.addFormat(name, true)
         for (const keyword of KEYWORDS) if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword })
         if (version === '3.0' && !ajv.getKeyword('nullable')) ajv.addKeyword({ keyword: 'nullable' })
-        ajv.addSchema(prepare(document, hidden), DOC_ID)
+        if (hidden) hideRequired(ajv, (schema) => isHidden(document, schema, hidden))
+        // Not the document: Ajv walks every key of a schema it is given (~300 ms for a 13 MB one)
+        // looking for `$id`s. What it is given grows with the schemas compiled (see graft).
+        ajv.addSchema(this.view, DOC_ID)
         return ajv
       }
       return { body: one(PURPOSES.body), params: one(PURPOSES.params), response: one(PURPOSES.response) }
     }
-    this.validators = new Validators('validators', diskCacheOn() ? cacheContext(document, version, make) : undefined, make)
+    // Everything the code of every validator depends on, besides its schemas (each entry's own key).
+    const context = diskCacheOn()
+      ? [ajvVersions(), String(make), String(hideRequired), String(isHidden), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID, formats })].join('\n')
+      : undefined
+    this.validators = new Validators('validators', context, make)
   }
 
-  /** Keeps the validators' code in the disk cache (when it is on), once the spec has compiled. */
+  /** Keeps the code of validators compiled so far in the disk cache (when it is on). */
   persist(): void {
+    if (this.persistSoon !== undefined) clearTimeout(this.persistSoon)
+    this.persistSoon = undefined
     this.validators.persist()
+  }
+
+  /**
+   * What Ajv knows as the document: the schemas compiled so far reach, each the document's own object
+   * (not a copy) at its pointer, under small objects standing for the document's own on the way to it
+   * (`{components: {schemas: {Session: <the schema>}}}`). Ajv resolves a `$ref` by walking its pointer
+   * from here when it compiles, so it finds every schema a validator reaches.
+   */
+  private readonly view: Record<string, unknown> = {}
+  private readonly standIns = new WeakSet<object>([this.view])
+
+  private graft(pointer: string): void {
+    if (pointer === '') {
+      // The whole document (a `$ref: '#'`): everything under its root.
+      Object.assign(this.view, this.document)
+      return
+    }
+    const tokens = pointer.slice(1).split('/').map(unescapeToken)
+    let here: any = this.view
+    let there: any = this.document
+    for (const [i, token] of tokens.entries()) {
+      // A document object (not a stand-in) holds everything under it already.
+      if (!this.standIns.has(here)) return
+      there = typeof there === 'object' && there !== null ? (there as any)[token] : undefined
+      if (there === undefined || there === null || typeof there !== 'object') return
+      if (i === tokens.length - 1) here[token] = there
+      else {
+        if (!Object.hasOwn(here, token)) {
+          const standIn = Array.isArray(there) ? [] : {}
+          this.standIns.add(standIn)
+          here[token] = standIn
+        }
+        here = here[token]
+      }
+    }
   }
 
   private readonly compiled = new Map<string, ValidateFunction>()
@@ -79,13 +145,71 @@ export class SchemaRegistry {
    */
   compileAt(purpose: Purpose, pointer: string): ValidateFunction {
     const target = this.refTarget(pointer)
-    const key = `${purpose} ${target}`
+    const key = `${purpose} #${target}`
     let validate = this.compiled.get(key)
     if (!validate) {
-      validate = this.validators.compile(purpose, `#${target}`, { $ref: `${DOC_ID}#${encodePointerForUri(target)}` })
+      validate = this.validator(purpose, target, { $ref: `${DOC_ID}#${encodePointerForUri(target)}` })
       this.compiled.set(key, validate)
     }
     return validate
+  }
+
+  /**
+   * A validator for a schema built at start-up that refers into the document; `at` is the pointer a
+   * warning about it names.
+   */
+  compileSchema(purpose: Purpose, schema: object, at = ''): ValidateFunction {
+    const key = `${purpose} ${JSON.stringify(schema)}`
+    let validate = this.compiled.get(key)
+    if (!validate) {
+      validate = this.validator(purpose, at, schema)
+      this.compiled.set(key, validate)
+    }
+    return validate
+  }
+
+  /** Made now when eager, else at its first call. */
+  private validator(purpose: Purpose, at: string, schema: object): ValidateFunction {
+    if (this.options.eager) return this.compileNow(purpose, schema)
+    let compiled: ValidateFunction | null | undefined
+    const validate = function (this: unknown, data: unknown, cxt?: unknown): boolean {
+      if (compiled === undefined) compiled = registry.firstUse(purpose, at, schema)
+      // Off: accepts everything.
+      if (compiled === null) return true
+      const valid = compiled.call(this, data, cxt as never)
+      validate.errors = compiled.errors
+      return valid
+    } as ValidateFunction
+    validate.errors = null
+    const registry = this
+    unwrap.set(validate, () => (compiled === undefined ? (compiled = registry.firstUse(purpose, at, schema)) : compiled) ?? undefined)
+    return validate
+  }
+
+  private firstUse(purpose: Purpose, at: string, schema: object): ValidateFunction | null {
+    try {
+      const validate = this.compileNow(purpose, schema)
+      // Kept once the burst of first requests is over, off the request's own time.
+      if (this.validators.unsaved && this.persistSoon === undefined) {
+        this.persistSoon = setTimeout(() => this.persist(), 200)
+        ;(this.persistSoon as { unref?: () => void }).unref?.()
+      }
+      return validate
+    } catch (error) {
+      if (!this.warned.has(at)) {
+        this.warned.add(at)
+        this.options.onWarning?.(at, `schema does not compile (${(error as Error).message}): it is not checked`)
+      }
+      return null
+    }
+  }
+
+  private compileNow(purpose: Purpose, schema: object): ValidateFunction {
+    const reached = reachable(this.document, schema)
+    for (const pointer of reached) this.graft(pointer)
+    // The key of its disk cache entry: the schema and every schema it reaches, as text.
+    const key = this.validators.cached ? [JSON.stringify(schema), ...[...reached].sort().map((p) => `${p}\u0000${JSON.stringify(get(this.document, p)) ?? ''}`)].join('\n') : ''
+    return this.validators.compile(purpose, key, schema)
   }
 
   /** Where a schema that is nothing but a local `$ref` leads: it validates exactly as its target does. */
@@ -96,11 +220,6 @@ export class SchemaRegistry {
       node = get(this.document, pointer)
     }
     return pointer
-  }
-
-  /** A validator for a schema built at start-up that refers into the document. */
-  compileSchema(purpose: Purpose, schema: object): ValidateFunction {
-    return this.validators.compile(purpose, JSON.stringify(schema), schema)
   }
 
   /** A `$ref` usable inside a schema given to compileSchema. */
@@ -147,17 +266,6 @@ export class SchemaRegistry {
   }
 }
 
-/**
- * Everything the validators' code depends on besides the schemas compiled, as the disk cache's key:
- * Ajv's version, how the instances are set up (the source of `make`, the options), and each one's
- * copy of the document. A document JSON would change (a non-finite number) is not cached.
- */
-function cacheContext(document: any, version: string, make: (source: boolean) => unknown): string | undefined {
-  const documents = Object.values(PURPOSES).map(({ hidden }) => prepare(document, hidden))
-  if (!jsonSafe(documents)) return undefined
-  return [ajvVersions(), String(make), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID }), JSON.stringify(documents)].join('\n')
-}
-
 /** `#/components/schemas/Session` -> `/components/schemas/Session` (URI-decoded). */
 export function refToPointer(ref: string): string {
   const hash = ref.indexOf('#')
@@ -168,28 +276,86 @@ function encodePointerForUri(pointer: string): string {
   return pointer.split('/').map((t) => encodeURIComponent(t).replace(/%7E/gi, '~')).join('/')
 }
 
-/** `$id`s inside an OpenAPI document would re-base refs; the document is one resource here. */
-/** The document as one Ajv instance sees it: no `$id`/`$schema` (it is one resource), and, for one
- * side of the exchange, properties marked `hidden` (readOnly or writeOnly) no longer required. */
-function prepare(doc: any, hidden?: 'readOnly' | 'writeOnly'): any {
-  const isHidden = (prop: unknown): boolean => {
-    let schema: any = prop
-    for (let hops = 0; isPlainObject(schema) && typeof schema.$ref === 'string' && schema[hidden!] === undefined && hops < 8; hops++) {
-      schema = get(doc, refToPointer(schema.$ref))
+/**
+ * The pointers of every schema `schema` reaches through `$ref`s, transitively. `$id` and `$schema`
+ * met on the way are removed from the document (it is one resource here: an `$id` would re-base the
+ * refs under it) — in schemas only, not in examples, defaults, enums or constants.
+ */
+function reachable(document: unknown, schema: unknown): Set<string> {
+  const reached = new Set<string>()
+  const queue: unknown[] = [schema]
+  const visit = (node: unknown, data: boolean, names: boolean): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, data, false)
+      return
     }
-    return isPlainObject(schema) && schema[hidden!] === true
-  }
-  const walk = (node: any): any => {
-    if (Array.isArray(node)) return node.map(walk)
-    if (!isPlainObject(node)) return node
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(node)) if (k !== '$id' && k !== '$schema') out[k] = walk(v)
-    if (hidden && Array.isArray(node.required) && isPlainObject(node.properties)) {
-      out.required = node.required.filter((name: unknown) => !isHidden((node.properties as Record<string, unknown>)[String(name)]))
+    if (!isPlainObject(node)) return
+    if (!data && !names) {
+      if (typeof node.$id === 'string') delete node.$id
+      if (typeof node.$schema === 'string') delete node.$schema
     }
-    return out
+    if (typeof node.$ref === 'string' && !data) {
+      const hash = node.$ref.indexOf('#')
+      const base = hash === -1 ? node.$ref : node.$ref.slice(0, hash)
+      if (base === '' || base === DOC_ID) {
+        const pointer = refToPointer(node.$ref)
+        if (!reached.has(pointer)) {
+          reached.add(pointer)
+          queue.push(get(document, pointer))
+        }
+      }
+    }
+    for (const [key, value] of Object.entries(node)) {
+      // Under `properties` (and the like) keys are names, each value a schema.
+      const valueIsData = data || (!names && DATA_KEYWORDS.has(key))
+      visit(value, valueIsData, !valueIsData && !names && NAMED_SCHEMAS.has(key))
+    }
   }
-  return walk(doc)
+  for (let i = 0; i < queue.length; i++) visit(queue[i], false, false)
+  return reached
+}
+
+const DATA_KEYWORDS = new Set(['example', 'examples', 'default', 'enum', 'const'])
+const NAMED_SCHEMAS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies'])
+
+/**
+ * Ajv's `required`, leaving out the properties `isHidden` says one side does not send: readOnly ones
+ * in a request body, writeOnly ones in a response. The schemas are not rewritten: the keyword's code
+ * is generated from the filtered list.
+ */
+function hideRequired(ajv: Ajv, isHidden: (property: unknown) => boolean): void {
+  const rule = (ajv as unknown as { RULES: { all: Record<string, { definition: { code: (cxt: KeywordCxt) => void } }> } }).RULES.all.required
+  if (!rule) return
+  const code = rule.definition.code
+  const { checkReportMissingProp } = require('ajv/dist/vocabularies/code') as typeof import('ajv/dist/vocabularies/code.js')
+  rule.definition.code = (cxt: KeywordCxt) => {
+    const properties: unknown = cxt.parentSchema.properties
+    const names: unknown[] = Array.isArray(cxt.schema) ? cxt.schema : []
+    const shown = names.filter((name) => !(isPlainObject(properties) && isHidden(properties[String(name)])))
+    // allErrors is always on here: every missing property is reported, as Ajv's own code does.
+    if (shown.length === names.length || cxt.$data || !cxt.it.allErrors) return code(cxt)
+    for (const name of shown) checkReportMissingProp(cxt, String(name))
+  }
+}
+
+/** Whether a property schema (through its `$ref`s) is marked readOnly (or writeOnly). */
+function isHidden(document: unknown, property: unknown, hidden: 'readOnly' | 'writeOnly'): boolean {
+  let schema: any = property
+  for (let hops = 0; isPlainObject(schema) && typeof schema.$ref === 'string' && schema[hidden] === undefined && hops < 8; hops++) {
+    schema = get(document, refToPointer(schema.$ref))
+  }
+  return isPlainObject(schema) && schema[hidden] === true
+}
+
+const unwrap = new WeakMap<object, () => ValidateFunction | undefined>()
+
+/**
+ * The validator Ajv (or the disk cache) made that a validator of the registry delegates to, compiled
+ * now if it was not yet; undefined when it does not compile.
+ */
+export function compiledOf(validate: ValidateFunction): ValidateFunction | undefined {
+  const compiled = unwrap.get(validate)
+  return compiled ? compiled() : validate
 }
 
 /** Where in the request or response a validation error is, as a JSON pointer and a field name. */

@@ -1,9 +1,10 @@
 /**
- * Validators made at start-up: compiled by Ajv, or — when the disk cache is on and an earlier start
- * compiled the same schemas with the same document, options and Ajv — made from the code Ajv
- * generated for them then (its "standalone" code), without loading Ajv (~35 ms) or compiling
- * (~100 ms for a small spec). Either way every validator exists before the first request, and the
- * code that validates is Ajv's own, with the same errors.
+ * Validators compiled by Ajv, or — when the disk cache is on and an earlier run compiled the same
+ * schema with the same options and Ajv — made from the code Ajv generated for it then (its
+ * "standalone" code), without loading Ajv (~35 ms) or compiling. Each validator is an entry of its
+ * own, keyed by what its code depends on (the schema and everything it refers to), so a run reads
+ * the entries of the validators it uses, whatever the size of the document. Either way the code that
+ * validates is Ajv's own, with the same errors.
  */
 import { createRequire } from 'node:module'
 import type { Ajv, ValidateFunction } from 'ajv'
@@ -11,27 +12,14 @@ import { readCached, writeCached } from '../util/disk-cache.ts'
 
 const require = createRequire(import.meta.url)
 
-interface Kept<P extends string> {
-  /** Per purpose, the export name of each validator's function, by its key. */
-  names: Record<P, Record<string, string>>
-  /** Per purpose, a CommonJS module body exporting those functions. */
-  code: Record<P, string>
-}
-
 /**
- * One set of validators, each named by a key (what it validates, as the caller describes it), made
- * by one Ajv instance per purpose.
+ * One set of validators made by one Ajv instance per purpose; each is asked for with a key that says
+ * what its code depends on besides the set's context.
  */
 export class Validators<P extends string> {
-  private readonly kept: Kept<P> | undefined
-  private readonly loaded = new Map<P, Record<string, ValidateFunction>>()
   private ajvs: Record<P, Ajv> | undefined
-  /** Every validator asked for, for the entry this start writes. */
-  private readonly used = new Map<P, Map<string, object>>()
-  private missed = false
-  /** The id each schema is registered under for standaloneCode, which finds validators by id. */
-  private readonly ids = new WeakMap<object, string>()
-  private registered = 0
+  /** Compiled by Ajv since the last persist, for the entries it writes. */
+  private pending: Array<{ purpose: P; key: string; validate: ValidateFunction }> = []
 
   private readonly kind: string
   private readonly context: string | undefined
@@ -39,78 +27,83 @@ export class Validators<P extends string> {
 
   /**
    * @param kind names the cache entries
-   * @param context everything Ajv's code depends on besides the schemas compiled — the document,
-   *   the options, Ajv's version — or undefined to use no cache
-   * @param make the Ajv instances, made when a validator is not in the cache (with `code.source`
-   *   when `source` is true, which the cache needs)
+   * @param context everything Ajv's code depends on besides the schemas compiled — the options,
+   *   Ajv's version, how the instances are set up — or undefined to use no cache
+   * @param make the Ajv instances, made when a validator is first not in the cache (with
+   *   `code.source` when `source` is true, which the cache needs)
    */
   constructor(kind: string, context: string | undefined, make: (source: boolean) => Record<P, Ajv>) {
     this.kind = kind
     this.context = context
     this.make = make
-    const cached = this.context === undefined ? undefined : readCached(kind, this.context)
-    this.kept = cached?.value as Kept<P> | undefined
-    // Made now when they will be needed, so that a document Ajv refuses fails here, as it always did.
-    if (!this.kept) this.ajvs = make(this.context !== undefined)
   }
 
+  /**
+   * A validator of `schema`. `key` is everything its code depends on besides the context: the schema
+   * itself and every schema it refers to, as text.
+   */
   compile(purpose: P, key: string, schema: object): ValidateFunction {
     if (this.context !== undefined) {
-      let used = this.used.get(purpose)
-      if (!used) this.used.set(purpose, (used = new Map()))
-      used.set(key, schema)
-      const name = this.kept?.names[purpose]?.[key]
-      if (name !== undefined) return this.instantiate(purpose)[name]!
-      this.missed = true
+      const entryKey = this.entryKey(purpose, key)
+      const cached = readCached(this.kind, entryKey)
+      const fromCache = cached && instantiate(cached.value)
+      if (fromCache) return fromCache
+      const validate = this.ajv(purpose).compile(schema)
+      this.pending.push({ purpose, key: entryKey, validate })
+      return validate
     }
     return this.ajv(purpose).compile(schema)
   }
 
-  /** Keeps the code of every validator made so far, unless it all came from the cache. Best effort. */
+  /** Whether the disk cache is used: callers skip building keys when not. */
+  get cached(): boolean {
+    return this.context !== undefined
+  }
+
+  /** Whether validators were compiled since the last persist. */
+  get unsaved(): boolean {
+    return this.pending.length > 0
+  }
+
+  /** Keeps the code of every validator Ajv compiled since the last call. Best effort. */
   persist(): void {
-    if (this.context === undefined || !this.missed) return
-    this.missed = false
+    if (this.context === undefined || this.pending.length === 0) return
+    const pending = this.pending
+    this.pending = []
+    let standaloneCode: typeof import('ajv/dist/standalone/index.js').default
     try {
-      const standaloneCode = (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js')).default
-      const kept = { names: {}, code: {} } as Kept<P>
-      for (const [purpose, used] of this.used) {
-        const ajv = this.ajv(purpose)
-        const names: Record<string, string> = {}
-        const refs: Record<string, string> = {}
-        for (const [key, schema] of used) {
-          // Compiled already (Ajv keeps a validator by its schema object), unless it came from the cache.
-          ajv.compile(schema)
-          let id = this.ids.get(schema)
-          if (!id) {
-            id = `standin_${this.registered++}`
-            ajv.addSchema(schema, id)
-            this.ids.set(schema, id)
-          }
-          names[key] = id
-          refs[id] = id
-        }
-        kept.names[purpose] = names
-        kept.code[purpose] = standaloneCode(ajv, refs)
-      }
-      writeCached(this.kind, this.context, kept)
+      standaloneCode = (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js')).default
     } catch {
-      // No entry: the next start compiles again.
+      return
     }
+    for (const { purpose, key, validate } of pending) {
+      try {
+        writeCached(this.kind, key, standaloneCode(this.ajv(purpose), validate))
+      } catch {
+        // No entry: the next run compiles it again.
+      }
+    }
+  }
+
+  private entryKey(purpose: P, key: string): string {
+    return `${this.context}\n${purpose}\n${key}`
   }
 
   private ajv(purpose: P): Ajv {
     return (this.ajvs ??= this.make(this.context !== undefined))[purpose]
   }
+}
 
-  private instantiate(purpose: P): Record<string, ValidateFunction> {
-    let exports = this.loaded.get(purpose)
-    if (!exports) {
-      exports = {}
-      // The module Ajv generated: it requires only Ajv's runtime helpers and ajv-formats' formats.
-      new Function('require', 'exports', this.kept!.code[purpose])(require, exports)
-      this.loaded.set(purpose, exports)
-    }
-    return exports
+/** The validator a module Ajv generated exports; undefined when the entry is not one. */
+function instantiate(code: unknown): ValidateFunction | undefined {
+  if (typeof code !== 'string') return undefined
+  try {
+    const module = { exports: {} as unknown }
+    // The module requires only Ajv's runtime helpers and ajv-formats' formats.
+    new Function('require', 'module', 'exports', code)(require, module, module.exports)
+    return typeof module.exports === 'function' ? (module.exports as ValidateFunction) : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -4,18 +4,26 @@
  * or the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns both off), in a folder of the current
  * user's; the command line turns it on.
  *
- * An entry is found by a hash of its key and used only when the key it holds is the same, whole (a
- * file's text, a document), so it is never stale. Reading and writing are best effort: any failure
- * is a miss.
+ * An entry's key is everything its value depends on (a file's text, a schema and what it refers
+ * to); the entry is named by, and holds, the key's SHA-256, and is used only when that is the same,
+ * so it is never stale, and a 13 MB text costs 64 characters of entry. Reading and writing are best
+ * effort: any failure is a miss.
  */
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { getCompileCacheDir } from 'node:module'
 import { join } from 'node:path'
 
 /** The entry format: bump it when what an entry holds changes. */
-const FORMAT = 1
-/** Entries beyond this (of files that have changed since, or temporary ones) are removed, oldest first. */
-const MAX_ENTRIES = 200
+const FORMAT = 2
+/**
+ * Entries of a kind beyond this (of files that have changed since, or temporary ones) are removed,
+ * oldest first. Validators are kept one per schema: a big spec has thousands.
+ */
+const MAX_ENTRIES: Record<string, number> = { validators: 20_000 }
+const DEFAULT_MAX_ENTRIES = 200
+/** Entries written by this process, per kind. */
+const writes = new Map<string, number>()
 
 let folder: string | undefined
 
@@ -60,8 +68,9 @@ interface Entry {
 export function readCached(kind: string, key: string): { value: unknown } | undefined {
   if (!folder) return undefined
   try {
-    const entry = JSON.parse(readFileSync(entryFile(folder, kind, key), 'utf8')) as Entry
-    if (entry.format === FORMAT && entry.kind === kind && entry.key === key) return { value: entry.value }
+    const digest = digestOf(key)
+    const entry = JSON.parse(readFileSync(entryFile(folder, kind, digest), 'utf8')) as Entry
+    if (entry.format === FORMAT && entry.kind === kind && entry.key === digest) return { value: entry.value }
   } catch {
     // No entry, or an unreadable one: a miss.
   }
@@ -71,31 +80,39 @@ export function readCached(kind: string, key: string): { value: unknown } | unde
 /** Keeps `value` (JSON) for `key`. */
 export function writeCached(kind: string, key: string, value: unknown): void {
   if (!folder) return
-  const file = entryFile(folder, kind, key)
-  const entry: Entry = { format: FORMAT, kind, key, value }
+  const digest = digestOf(key)
+  const file = entryFile(folder, kind, digest)
+  const entry: Entry = { format: FORMAT, kind, key: digest, value }
   try {
     const temporary = `${file}.${process.pid}.tmp`
     writeFileSync(temporary, JSON.stringify(entry), { mode: 0o600 })
     renameSync(temporary, file)
-    prune(folder)
+    // A kind of many entries is pruned every hundredth write (listing 20,000 names takes a while).
+    const written = writes.get(kind) ?? 0
+    writes.set(kind, written + 1)
+    if ((MAX_ENTRIES[kind] ?? DEFAULT_MAX_ENTRIES) <= 1000 || written % 100 === 0) prune(folder, kind)
   } catch {
     // A read-only or full disk: no entry.
   }
 }
 
-/** Named by a hash of the key; the key inside the entry decides whether it is the same. */
-function entryFile(dir: string, kind: string, key: string): string {
-  // FNV-1a over UTF-16 code units.
-  let hash = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
-  return join(dir, `${kind}-${(hash >>> 0).toString(16).padStart(8, '0')}-${key.length.toString(16)}.json`)
+function digestOf(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
 }
 
-function prune(dir: string): void {
-  const names = readdirSync(dir).filter((name) => name.endsWith('.json'))
-  if (names.length <= MAX_ENTRIES) return
+/** Named by the key's digest; the digest inside the entry decides whether it is the same. */
+function entryFile(dir: string, kind: string, digest: string): string {
+  return join(dir, `${kind}-${digest.slice(0, 24)}.json`)
+}
+
+function prune(dir: string, kind: string): void {
+  const max = MAX_ENTRIES[kind] ?? DEFAULT_MAX_ENTRIES
+  // `${kind}-` followed by the digest's hex (kinds may share a prefix: `scenario-validator`).
+  const own = new RegExp(`^${kind.replace(/[^a-z0-9]/gi, '\\$&')}-[0-9a-f]{24}\\.json$`)
+  const names = readdirSync(dir).filter((name) => own.test(name))
+  if (names.length <= max) return
   const byAge = names.map((name) => ({ name, at: statSync(join(dir, name)).mtimeMs })).sort((a, b) => a.at - b.at)
-  for (const { name } of byAge.slice(0, names.length - MAX_ENTRIES * 0.75)) rmSync(join(dir, name), { force: true })
+  for (const { name } of byAge.slice(0, names.length - Math.floor(max * 0.75))) rmSync(join(dir, name), { force: true })
 }
 
 /** JSON.parse(JSON.stringify(value)) would give back the same value (no shared or cyclic objects). */
