@@ -16,5 +16,5 @@ import { existsSync } from 'node:fs'
 
 module.enableCompileCache?.()
 const source = new URL('../src/cli/main.ts', import.meta.url)
-const { run } = await import(existsSync(source) && process.features.typescript ? source.href : '../dist/cli/main.js')
+const { run } = existsSync(source) && process.features.typescript ? await import(source.href) : await import('../dist/cli/main.js')
 await run(process.argv.slice(2))

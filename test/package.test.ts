@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { install, manifest, pack, remove, repo, run, startServe, withNode, workDir, type Consumer, type Packed } from './support/packed.ts'
 
 const floorNode = join(repo, 'test', 'node-floor', 'node_modules', 'node', 'bin', 'node')
@@ -55,17 +55,33 @@ describe('the tarball', () => {
 
   it('imports at run time only Node built-ins, its dependencies and its peers', () => {
     const allowed = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), manifest.name])
-    const root = join(consumer.dir, 'node_modules', manifest.name)
-    const stray: string[] = []
-    for (const file of packed.files.filter((f) => /\.m?js$/.test(f))) {
-      const code = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '')
-      for (const [, specifier] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\.meta\.resolve\s*\(\s*)['"]([^'"]+)['"]/g)) {
-        if (specifier!.startsWith('.') || specifier!.startsWith('node:') || builtinModules.includes(specifier!)) continue
-        const name = specifier!.startsWith('@') ? specifier!.split('/').slice(0, 2).join('/') : specifier!.split('/')[0]!
-        if (!allowed.has(name)) stray.push(`${file}: ${specifier}`)
-      }
-    }
+    const stray = [...imports()].flatMap(([file, specifiers]) => specifiers.filter((s) => !s.startsWith('.') && !allowed.has(packageOf(s))).map((s) => `${file}: ${s}`))
     expect(stray).toEqual([])
+  })
+
+  it('loads its optional peer msw only through standin/msw: the command, standin and standin/node never do', () => {
+    const graph = imports()
+    const reach = (entry: string) => {
+      const seen = new Set<string>()
+      const packages = new Set<string>()
+      const visit = (file: string) => {
+        if (seen.has(file)) return
+        seen.add(file)
+        for (const specifier of graph.get(file) ?? []) {
+          if (specifier.startsWith('.')) visit(posix.normalize(posix.join(posix.dirname(file), specifier)))
+          else packages.add(packageOf(specifier))
+        }
+      }
+      visit(entry)
+      return { files: seen, packages }
+    }
+    const bin = reach(Object.values(manifest.bin ?? {})[0]!.replace(/^\.\//, ''))
+    // The command reaches the built CLI, and through it the library (a guard against an edge not seen).
+    expect([...bin.files]).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/index.js', 'dist/adapters/node-http.js']))
+    expect(bin.packages).not.toContain('msw')
+    expect(reach(exportOf('.').slice(2)).packages).not.toContain('msw')
+    expect(reach(exportOf('./node').slice(2)).packages).not.toContain('msw')
+    expect(reach(exportOf('./msw').slice(2)).packages).toContain('msw')
   })
 })
 
@@ -167,6 +183,32 @@ describe('installed in a fresh project', () => {
     }, LONG)
   })
 })
+
+/**
+ * What each JavaScript file of the tarball imports (static, dynamic, require, import.meta.resolve),
+ * by its path in the package; Node's built-ins left out.
+ */
+function imports(): Map<string, string[]> {
+  const root = join(consumer.dir, 'node_modules', manifest.name)
+  const graph = new Map<string, string[]>()
+  for (const file of packed.files.filter((f) => /\.m?js$/.test(f))) {
+    const code = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '')
+    const found = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\.meta\.resolve\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!)
+    graph.set(file, found.filter((s) => !s.startsWith('node:') && !builtinModules.includes(s)))
+  }
+  return graph
+}
+
+/** The package a bare specifier names: `ajv/dist/2020` → ajv, `@faker-js/faker/locale/en` → @faker-js/faker. */
+function packageOf(specifier: string): string {
+  return specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+}
+
+/** The JavaScript an export of package.json points at. */
+function exportOf(subpath: string): string {
+  const target = manifest.exports?.[subpath]
+  return typeof target === 'string' ? target : target!.default!
+}
 
 /** Every file the exports map names. */
 function exportTargets(): string[] {
