@@ -120,7 +120,7 @@ export async function bigSpec(progress: (line: string) => void): Promise<BigSpec
         rmSync(cache, { recursive: true, force: true })
       }
     }
-    documents[name] = { file, MB: Math.round(statSync(file).size / 2 ** 20), ...peers }
+    documents[name] = { file, MB: Math.round(statSync(file).size / 1e6), ...peers }
   }
   return {
     what: 'GitHub\'s published description, plain and dereferenced; per peer a cold start (fresh NODE_COMPILE_CACHE: Node\'s compile cache and standin\'s disk cache empty) and a warm one (the folder the cold start filled): ms from spawn to the first answer of GET /repos/octocat/Hello-World (polled every 10 ms, 180 s cap), VmRSS and VmHWM then, and five operations asked for the first time after each start (median; each then asked again)',
@@ -170,23 +170,26 @@ function tenth(ms: number): number {
   return Math.round(ms * 10) / 10
 }
 
-/** standin keeps its entries in <compile cache>/standin (src/util/disk-cache.ts). */
+/** standin keeps its entries in a `standin` folder in Node's compile cache folder (src/util/disk-cache.ts), one per Node version under NODE_COMPILE_CACHE. */
 function diskCache(peer: Peer, cache: string): StartResult['diskCache'] {
   if (peer !== 'standin') return undefined
-  try {
-    const dir = join(cache, 'standin')
-    const names = readdirSync(dir)
-    const bytes = names.reduce((n, name) => n + statSync(join(dir, name)).size, 0)
-    return { entries: names.length, MB: Math.round((bytes / 2 ** 20) * 10) / 10 }
-  } catch {
-    return { entries: 0, MB: 0 }
+  const found = { entries: 0, MB: 0 }
+  for (const dir of [join(cache, 'standin'), ...readdirSync(cache).map((name) => join(cache, name, 'standin'))]) {
+    try {
+      const names = readdirSync(dir)
+      found.entries += names.length
+      found.MB += names.reduce((n, name) => n + statSync(join(dir, name)).size, 0) / 1e6
+    } catch {
+      // Not there.
+    }
   }
+  return { entries: found.entries, MB: Math.round(found.MB * 10) / 10 }
 }
 
 function summary(r: StartResult): string {
   if (r.ms === undefined) return `${r.failure}: ${lastLine(r.output)}`
   const bad = r.asked.filter((a) => a.status === undefined || a.status >= 500)
-  return `${r.ms} ms to ${r.status}, RSS ${r.memory?.rssMB ?? '?'} MB, first requests ${r.asked.map((a) => a.ms ?? 'failed').join(' / ')} ms${bad.length ? ` (${bad.length} failed or 5xx)` : ''}`
+  return `${r.ms} ms to ${r.status}, RSS ${r.memory?.rssMB ?? '?'} MB, first requests ${r.asked.map((a) => a.ms ?? 'failed').join(' / ')} ms${bad.length ? ` (${bad.length} failed or 5xx)` : ''}${r.diskCache ? `; disk cache ${r.diskCache.entries} entries, ${r.diskCache.MB} MB` : ''}`
 }
 
 function lastLine(output: string | undefined): string {

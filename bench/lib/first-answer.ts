@@ -58,7 +58,13 @@ export async function firstAnswer(child: Child, base: string, probe: Probe, t0: 
       try {
         const answer = await send(base, probe, left)
         return { ok: true, ms: performance.now() - t0, answer }
-      } catch {
+      } catch (error) {
+        // fetch says "fetch failed" for the network (refused, reset) and names a timeout; anything
+        // else is a request that cannot be sent at all, which no waiting will change.
+        const message = (error as Error).message
+        if (error instanceof TypeError && message !== 'fetch failed') {
+          return { ok: false, ms: performance.now() - t0, failure: `request not sent: ${message}`, output: child.output() }
+        }
         await new Promise((r) => setTimeout(r, everyMs))
       }
     }

@@ -78,7 +78,11 @@ function build(doc: Obj, template: string, method: string, item: Obj, op: Obj): 
   path = path.replace(/\{[^}]+\}/g, '1')
   credentials(doc, op, headers, query, cookies)
   const requestBody = deref(doc, op.requestBody)
-  if (requestBody?.content && body === undefined) {
+  // fetch sends no body with a GET or HEAD (some documents declare one anyway).
+  if (method === 'get' || method === 'head') {
+    body = undefined
+    delete headers['content-type']
+  } else if (requestBody?.content && body === undefined) {
     const types = Object.keys(requestBody.content)
     const json = types.find((t) => /[/+]json\b/i.test(t))
     const form = types.find((t) => /x-www-form-urlencoded/i.test(t))
