@@ -106,6 +106,12 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   return loaded
 }
 
+type Where = { up: Where; token: string | number } | undefined
+
+function pointerOf(at: Where): string {
+  return at ? `${pointerOf(at.up)}/${escapeToken(at.token)}` : ''
+}
+
 /**
  * Replaces `$ref: other.yaml#/x` with `$ref: '#/x-standin-bundled/<n>/x'` and stores each external
  * document (its own local refs rewritten) under the root's `x-standin-bundled`.
@@ -114,8 +120,13 @@ function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems
   const bundled = new Map<string, string>() // absolute file -> bundle id
   const files = new Map<string, ParsedFile>() // bundle id -> its file
   const store: Record<string, unknown> = {}
-  const visit = (node: any, file: string, base: string, ptr: string): void => {
-    if (Array.isArray(node)) return node.forEach((item, i) => visit(item, file, base, `${ptr}/${i}`))
+  // Where a node is, as a chain built into a pointer only for a message: every node of a 73 MB
+  // document is visited, and its pointer's text is wanted for almost none of them.
+  const visit = (node: any, file: string, base: string, at: Where): void => {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) visit(node[i], file, base, { up: at, token: i })
+      return
+    }
     if (!isPlainObject(node)) return
     if (typeof node.$ref === 'string') {
       const ref = node.$ref
@@ -126,7 +137,7 @@ function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems
         if (base) node.$ref = `#${base}${fragment}`
       } else if (/^[a-z]+:\/\//i.test(target)) {
         // Degraded, not refused: what the remote document says is not checked here.
-        problems.warn(`${ptr}/$ref`, `remote $ref ${JSON.stringify(ref)} is not fetched: anything is accepted here (save the document beside the spec and refer to it by path)`, file)
+        problems.warn(`${pointerOf(at)}/$ref`, `remote $ref ${JSON.stringify(ref)} is not fetched: anything is accepted here (save the document beside the spec and refer to it by path)`, file)
         delete node.$ref
       } else {
         const abs = resolve(dirname(file), target)
@@ -139,19 +150,19 @@ function bundleExternalRefs(doc: Record<string, any>, rootFile: string, problems
             parsed = readStructuredFile(abs)
           } catch (error) {
             const list: ConfigProblem[] = error instanceof ConfigError ? error.problems : []
-            problems.add(`${ptr}/$ref`, `cannot load ${JSON.stringify(target)}: ${list.map((p) => p.message).join('; ') || String(error)}`, file)
+            problems.add(`${pointerOf(at)}/$ref`, `cannot load ${JSON.stringify(target)}: ${list.map((p) => p.message).join('; ') || String(error)}`, file)
             return
           }
           store[id] = parsed.value
           files.set(id, parsed)
-          visit(parsed.value, abs, `/${BUNDLE_KEY}/${escapeToken(id)}`, '')
+          visit(parsed.value, abs, `/${BUNDLE_KEY}/${escapeToken(id)}`, undefined)
         }
         node.$ref = `#/${BUNDLE_KEY}/${escapeToken(id)}${fragment}`
       }
     }
-    for (const [key, value] of Object.entries(node)) if (key !== '$ref') visit(value, file, base, `${ptr}/${escapeToken(key)}`)
+    for (const key in node) if (key !== '$ref') visit(node[key], file, base, { up: at, token: key })
   }
-  visit(doc, rootFile, '', '')
+  visit(doc, rootFile, '', undefined)
   if (bundled.size > 0) doc[BUNDLE_KEY] = store
   return files
 }

@@ -93,6 +93,27 @@ function skipBlank(text: string, i: number): number {
   }
 }
 
+/**
+ * Lines of a JSON text, had from `source` when the first is wanted. Made in a function of its own so
+ * that the closure holds no reference to a text it reads again.
+ */
+function jsonLineFinder(source: () => string, letGo: boolean): ParsedFile['line'] {
+  let lines: ReturnType<typeof jsonLines> | undefined
+  return (pointer) => {
+    if (!lines) {
+      lines = jsonLines(source())
+      // Problems are located together (at start-up, or one at a first use): what the scan
+      // remembers, and the text read again, are let go soon after.
+      if (letGo) setTimeout(() => { lines = undefined }, 1000).unref?.()
+    }
+    try {
+      return lines(pointer)
+    } catch {
+      return undefined
+    }
+  }
+}
+
 function parse(text: string) {
   yaml ??= require('yaml') as typeof import('yaml')
   const lineCounter = new yaml.LineCounter()
@@ -111,22 +132,8 @@ function lineFinder(text: string, reread?: () => string): ParsedFile['line'] {
   const second = text.indexOf('\n')
   const third = second === -1 ? -1 : text.indexOf('\n', second + 1)
   if (third === -1 || skipBlank(text, third + 1) >= text.length) return () => undefined
-  if (looksLikeJson('', text)) {
-    let lines: ReturnType<typeof jsonLines> | undefined
-    return (pointer) => {
-      if (!lines) {
-        lines = jsonLines(reread ? reread() : text)
-        // Problems are located together (at start-up, or one at a first use): what the scan
-        // remembers, and the text read again, are let go soon after.
-        if (reread) setTimeout(() => { lines = undefined }, 1000).unref?.()
-      }
-      try {
-        return lines(pointer)
-      } catch {
-        return undefined
-      }
-    }
-  }
+  if (reread) return jsonLineFinder(reread, true)
+  if (looksLikeJson('', text)) return jsonLineFinder(() => text, false)
   let parsed: ReturnType<typeof parse> | undefined
   return (pointer) => {
     const { doc, lineCounter } = (parsed ??= parse(text))
