@@ -146,14 +146,29 @@ export class SchemaRegistry {
    * Validators are shared: most responses of a spec are a `$ref` to one error schema.
    */
   compileAt(purpose: Purpose, pointer: string): ValidateFunction {
-    const target = this.refTarget(pointer)
-    const key = `${purpose} #${target}`
+    const key = `${purpose} ${pointer}`
     let validate = this.compiled.get(key)
     if (!validate) {
-      validate = this.validator(purpose, target, { $ref: `${DOC_ID}#${encodePointerForUri(target)}` })
+      // Lazily, even where the pointer leads is left for the first use: a start reads no schema.
+      validate = this.options.eager ? this.madeAt(purpose, pointer, true)! : this.lazy(() => this.madeAt(purpose, pointer, false))
       this.compiled.set(key, validate)
     }
     return validate
+  }
+
+  /** Validators by the schema they check (a `$ref`'s target): made once, whichever pointer leads there. */
+  private readonly made = new Map<string, ValidateFunction | null>()
+
+  private madeAt(purpose: Purpose, pointer: string, eager: boolean): ValidateFunction | null {
+    const target = this.refTarget(pointer)
+    const key = `${purpose} #${target}`
+    let made = this.made.get(key)
+    if (made === undefined) {
+      const schema = { $ref: `${DOC_ID}#${encodePointerForUri(target)}` }
+      made = eager ? this.compileNow(purpose, schema) : this.firstUse(purpose, target, schema)
+      this.made.set(key, made)
+    }
+    return made
   }
 
   /**
@@ -164,27 +179,24 @@ export class SchemaRegistry {
     const key = `${purpose} ${JSON.stringify(schema)}`
     let validate = this.compiled.get(key)
     if (!validate) {
-      validate = this.validator(purpose, at, schema)
+      validate = this.options.eager ? this.compileNow(purpose, schema) : this.lazy(() => this.firstUse(purpose, at, schema))
       this.compiled.set(key, validate)
     }
     return validate
   }
 
-  /** Made now when eager, else at its first call. */
-  private validator(purpose: Purpose, at: string, schema: object): ValidateFunction {
-    if (this.options.eager) return this.compileNow(purpose, schema)
+  /** A validator that is `make`'s, made at its first call; null from `make`: off, it accepts everything. */
+  private lazy(make: () => ValidateFunction | null): ValidateFunction {
     let compiled: ValidateFunction | null | undefined
     const validate = function (this: unknown, data: unknown, cxt?: unknown): boolean {
-      if (compiled === undefined) compiled = registry.firstUse(purpose, at, schema)
-      // Off: accepts everything.
+      if (compiled === undefined) compiled = make()
       if (compiled === null) return true
       const valid = compiled.call(this, data, cxt as never)
       validate.errors = compiled.errors
       return valid
     } as ValidateFunction
     validate.errors = null
-    const registry = this
-    unwrap.set(validate, () => (compiled === undefined ? (compiled = registry.firstUse(purpose, at, schema)) : compiled) ?? undefined)
+    unwrap.set(validate, () => (compiled === undefined ? (compiled = make()) : compiled) ?? undefined)
     return validate
   }
 
