@@ -9,6 +9,7 @@ import { check, compileApi } from '../src/index.ts'
 import { tryCommand } from '../src/cli/try-command.ts'
 import { describeDoors, type Client } from './support/doors.ts'
 import { tempFiles } from './support/files.ts'
+import { startServe } from './support/cli.ts'
 
 const SPEC = 'test/fixtures/unannotated/api.yaml'
 const OPTIONS = {
@@ -45,7 +46,7 @@ describeDoors('an unannotated spec', OPTIONS, (client) => {
       ['a field of the wrong type, naming the pointer and the rule', 'POST', '/repos/octo/hello/issues', json({ title: 5 }), 422, 'application/json',
         { message: 'Invalid value in the request body at /title: title must be string.', documentation_url: 'https://docs.unannotated.test/rest/issues#create' }],
       ['a bad path parameter: a problem+json under 4XX, message in detail, reason in title', 'GET', '/things/nope', {}, 400, 'application/problem+json',
-        { type: expect.any(String), title: 'Bad Request', status: 400, detail: 'Invalid path parameter "id": id must match pattern "^th_[a-z0-9]+$".', instance: '/v3/things/nope' }],
+        { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid path parameter "id": id must match pattern "^th_[a-z0-9]+$".', instance: '/v3/things/nope' }],
       ['a missing api-version under `default` only: the parameter named in error.message', 'GET', '/widgets/w1', {}, 400, 'application/json',
         { error: { code: 'invalid_request', message: 'Missing required query parameter "api-version".' } }],
       ['an OAuth error: the enumerated code closest to the cause, the message in error_description', 'POST', '/oauth/token', json({ grant_type: 'password' }), 400, 'application/json',
@@ -69,6 +70,8 @@ describeDoors('an unannotated spec', OPTIONS, (client) => {
       const world = client().standin.worlds.default
       const entry = world.journal.all().at(-1)!
       expect(entry).toMatchObject({ status: 429, code: 'rate_limited', cause: 'trigger', violations: [], finding: { kind: 'forced-undeclared', message: expect.stringContaining('getRepo does not declare 429') } })
+      expect([...client().standin.worlds.run.findings.values()]).toContainEqual({ operation: 'getRepo', method: 'GET', status: 429, kind: 'forced-undeclared', count: 1 })
+      expect(client().standin.violations()).not.toContainEqual(expect.objectContaining({ operation: 'getRepo', status: 429 }))
     })
 
     it('Prefer: code=429, retry-after=7 where 429 declares rate-limit headers: consistent with each other and the world\'s clock', async () => {
@@ -136,6 +139,19 @@ describe('check and the serve banner on an unannotated spec', () => {
     const result = check(SPEC, { scenarios: dir })
     expect(result.ok).toBe(true)
     expect(result.warnings).toEqual([expect.objectContaining({ pointer: '/rules/0/status', message: expect.stringMatching(/forces 429 on getRepo, which does not declare it/) })])
+  })
+
+  it('standin serve: the banner\'s command works on the spec served, and the findings are listed at shutdown, apart from violations', async () => {
+    const dir = file('serve/default.yaml', 'tenants:\n  - { id: acme, keys: [{ token: tok_banner }] }\n').replace(/default\.yaml$/, '')
+    const serving = await startServe([SPEC, '--scenarios', dir])
+    const url = serving.url
+    const ok = await fetch(`${url}/v3/rate_limit`, { headers: { authorization: 'Bearer tok_banner' } })
+    expect(ok.status).toBe(200)
+    expect((await fetch(`${url}/v3/repos/octo/hello`, { headers: { prefer: 'code=429' } })).status).toBe(429)
+    const run = await serving.stop()
+    expect(run.stdout).toContain(`try: curl -H 'Authorization: Bearer tok_banner' '${url}/v3/rate_limit'`)
+    expect(run.stdout).toMatch(/no contract violations/)
+    expect(run.stdout).toMatch(/1 forced answer\(s\) with a status the operation does not declare .*: getRepo 429/)
   })
 
   it('the banner\'s command is a real path of the spec, under its base path, with the key where its scheme wants it', () => {

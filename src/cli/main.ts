@@ -233,6 +233,9 @@ function reportRun(standin: Standin, strict: boolean): number {
   }
   if (found.length > 200) console.log(`  … and ${found.length - 200} more (GET /__standin/violations while standin runs)`)
   if (run.droppedViolations > 0) console.log(`  (${run.droppedViolations} more were not kept)`)
+  // Findings, not violations: statuses forced (by a rule or Prefer) that the operations do not declare.
+  const findings = [...run.findings.values()]
+  if (findings.length > 0) console.log(`standin: ${findings.reduce((n, f) => n + f.count, 0)} forced answer(s) with a status the operation does not declare (forced-undeclared, for your review; not violations): ${findings.slice(0, 20).map((f) => `${f.operation ?? f.method} ${f.status}${f.count > 1 ? ` ×${f.count}` : ''}`).join(', ')}${findings.length > 20 ? ', …' : ''}`)
   if (strict && found.length + run.droppedViolations > 0) {
     console.error('standin: strict mode — the run broke the contract, exiting 1')
     return 1

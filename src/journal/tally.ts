@@ -33,6 +33,11 @@ export class RunTally {
   /** By operation (or method and path, for requests that matched none), then status, then code. */
   private readonly outcomes = new Map<string, Map<number, Map<string, Outcome>>>()
   private readonly found: RunViolation[] = []
+  /**
+   * Findings (statuses forced that the operation does not declare), by operation and status: for the
+   * client team's review, never counted as violations.
+   */
+  readonly findings = new Map<string, { operation?: string; method: string; status: number; kind: string; count: number }>()
   requests = 0
   /** Violations not kept because the list was full; counted, never silent. */
   droppedViolations = 0
@@ -67,6 +72,12 @@ export class RunTally {
     if (outcome) outcome.count++
     else byCode.set(entry.code ?? '', { operation: entry.operation, method: entry.method, ...(path !== undefined ? { path } : {}), status: entry.status, ...(entry.code ? { code: entry.code } : {}), count: 1 })
     for (const v of entry.violations) this.addViolation(entry, world, v)
+    if (entry.finding) {
+      const key = `${entry.finding.kind} ${entry.operation ?? entry.method} ${entry.status}`
+      const seen = this.findings.get(key)
+      if (seen) seen.count++
+      else if (this.findings.size < this.capacity) this.findings.set(key, { operation: entry.operation, method: entry.method, status: entry.status, kind: entry.finding.kind, count: 1 })
+    }
   }
 
   /** A violation of an entry already counted (found after its answer went out). */
@@ -89,6 +100,7 @@ export class RunTally {
     this.outcomes.clear()
     this.unmatchedPaths = 0
     this.found.length = 0
+    this.findings.clear()
     this.requests = 0
     this.droppedViolations = 0
   }

@@ -102,7 +102,7 @@ function usualErrors(api: Api): Usual {
   return usual
 }
 
-type Role = 'message' | 'title' | 'code' | 'status' | 'requestId' | 'instance' | 'field' | 'pointer'
+type Role = 'message' | 'title' | 'code' | 'status' | 'requestId' | 'instance' | 'field' | 'pointer' | 'type'
 interface Slot { path: Array<string | number>; role: Role; schema: any }
 interface Plan { schema: any; slots: Slot[] }
 
@@ -122,7 +122,8 @@ export function shapeError(api: Api, target: ErrorTarget, facts: ErrorFacts, ran
     return typeOf(schema) === 'string' || schema === undefined ? facts.message : example ?? api.fake(plan.schema, random)
   }
   let body: Record<string, unknown>
-  if (isPlainObject(example)) {
+  const fromExample = isPlainObject(example)
+  if (fromExample) {
     body = structuredClone(example)
     // An example that leaves out a required field (examples often show only the interesting ones).
     const required: string[] = Array.isArray(schema.required) ? schema.required : []
@@ -135,6 +136,8 @@ export function shapeError(api: Api, target: ErrorTarget, facts: ErrorFacts, ran
     body = isPlainObject(faked) ? faked : {}
   }
   for (const slot of plan.slots) {
+    // A problem's `type` with no example to take it from: RFC 9457's default, not a made-up URI.
+    if (slot.role === 'type') { if (!fromExample) setAt(body, slot.path, 'about:blank'); continue }
     const value = valueFor(slot, facts)
     if (value !== undefined) setAt(body, slot.path, value)
   }
@@ -151,6 +154,7 @@ function valueFor(slot: Slot, facts: ErrorFacts): unknown {
     case 'requestId': return facts.requestId
     case 'instance': return facts.path
     case 'field': return facts.field
+    case 'type': return undefined
     case 'pointer': return facts.pointer
     case 'code':
       if (enumerated) return closestValue(enumerated, facts)
@@ -206,6 +210,7 @@ function planOf(schema: any): Plan {
     else if (c.name === 'instance' && t === 'string') slots.push({ path: c.path, role: 'instance', schema: c.schema })
     else if ((c.name === 'param' || c.name === 'parameter' || c.name === 'field') && t === 'string') slots.push({ path: c.path, role: 'field', schema: c.schema })
     else if (c.name === 'pointer' && t === 'string') slots.push({ path: c.path, role: 'pointer', schema: c.schema })
+    else if (c.name === 'type' && t === 'string' && !enumerated && /^uri/.test(String(c.schema.format ?? ''))) slots.push({ path: c.path, role: 'type', schema: c.schema })
   }
   return { schema, slots }
 }

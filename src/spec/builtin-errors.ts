@@ -59,7 +59,8 @@ function explainAuth(vars: Vars): string {
     case 'malformed': return 'The credential is malformed.'
     case 'revoked': return 'The credential has been revoked.'
     case 'expired': return 'The credential has expired.'
-    default: return 'Invalid credentials: the key is not known.'
+    case 'unknown': return 'Invalid credentials: the key is not known.'
+    default: return 'Missing or invalid credentials.'
   }
 }
 
