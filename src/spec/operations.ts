@@ -27,8 +27,14 @@ export function compileOperations(doc: any, registry: SchemaRegistry, behaviour:
       const op = item[method]
       if (!isPlainObject(op)) continue
       const pointer = `${itemPointer}/${method}`
-      const id = typeof op.operationId === 'string' ? op.operationId : defaultOperationId(method, path)
-      if (ids.has(id)) problems.add(`${pointer}/operationId`, `operationId "${id}" is used twice`)
+      let id = typeof op.operationId === 'string' ? op.operationId : defaultOperationId(method, path)
+      if (ids.has(id)) {
+        // Degraded, not refused: the second one gets a name of its own, which the warning tells.
+        let n = 2
+        while (ids.has(`${id}_${n}`)) n++
+        if (typeof op.operationId === 'string') problems.warn(`${pointer}/operationId`, `operationId "${id}" is used twice: standin knows this operation as "${id}_${n}" (in scenario rules and the journal)`)
+        id = `${id}_${n}`
+      }
       ids.add(id)
       operations.push(compileOperation(doc, registry, behaviour, problems, { id, method, path, pointer, op, item, itemPointer }))
     }
