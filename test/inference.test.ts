@@ -73,6 +73,16 @@ describe('a code host\'s REST shape, inferred', () => {
     expect((await call('POST', '/repos/octocat/missing/issues', { title: 'Lost' })).status).toBe(404)
   })
 
+  it('makes a record a PUT names where it is not there, and replaces it where it is', async () => {
+    const call = client(await createStandin({ spec: TRACKER }))
+    expect((await call('GET', '/repos/octocat/Hello-World/labels/bug')).status).toBe(404)
+    const made = await call('PUT', '/repos/octocat/Hello-World/labels/bug', { color: 'ff0000' })
+    expect(made).toMatchObject({ status: 201, body: { name: 'bug', color: 'ff0000', id: expect.any(Number) } })
+    expect((await call('GET', '/repos/octocat/Hello-World/labels/bug')).body).toEqual(made.body)
+    expect(await call('PUT', '/repos/octocat/Hello-World/labels/bug', { color: '00ff00' })).toMatchObject({ status: 200, body: { id: made.body.id, name: 'bug', color: '00ff00' } })
+    expect((await call('PUT', '/repos/octocat/missing/labels/bug', { color: 'ff0000' })).status).toBe(404)
+  })
+
   it('answers what state does not hold with the example, the same on every read', async () => {
     const call = client(await createStandin({ spec: TRACKER }))
     const topics = await call('GET', '/repos/octocat/Hello-World/topics')
@@ -87,7 +97,7 @@ describe('what standin infers, shown and changed', () => {
   it('standin infer prints each resource, its key, its parent and its operations', async () => {
     const run = await runCli(['infer', TRACKER])
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('Tracker: 2 resource(s), 2 inferred from REST shape')
+    expect(run.stdout).toContain('Tracker: 3 resource(s), 3 inferred from REST shape')
     expect(run.stdout).toMatch(/^repository {2}#\/components\/schemas\/repository {2}\(inferred\)\n {2}key: owner\.login \+ name; id: id \(integer\)$/m)
     expect(run.stdout).toMatch(/^ {2}key: number, numbered 1, 2, … per repository; id: id \(integer\)\n {2}parent: repository$/m)
     expect(run.stdout).toMatch(/^ {4}create +POST \/user\/repos +createRepo$/m)

@@ -33,6 +33,7 @@ export function act(ctx: Context): Outcome {
   const addressed = op.address ? findByAddress(ctx) : undefined
   const parentId = addressed ? addressed.parentId : findParent(ctx, model)
 
+  if (addressed?.absent) return putNew(ctx, model, addressed.parentId, status)
   if (op.action === 'create') {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
     const input = isPlainObject(ctx.body) ? ctx.body : {}
@@ -90,6 +91,40 @@ export function act(ctx: Context): Outcome {
     default:
       return { status, record }
   }
+}
+
+/**
+ * A PUT to an inferred record that is not there makes it, named as the path names it (its key
+ * fields from the path parameters), as PUT does on the APIs that create by name (storage, cloud
+ * resources): 201 where the operation declares it.
+ */
+function putNew(ctx: Context, model: ResourceModel, parentId: string | undefined, status: number): Outcome {
+  const world = ctx.world
+  const op = ctx.op!
+  if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
+  const step = op.address!.steps.at(-1)!
+  const now = world.clock.now()
+  const record = buildRecord(world, model, ctx.tenant, isPlainObject(ctx.body) ? ctx.body : {}, { now, parentId, vars: varsOf(ctx), fromRequest: true })
+  const shape = world.api.resourceShape(model.name)
+  step.fields.forEach((path, i) => {
+    const raw = ctx.params[step.params[i]!]
+    if (raw === undefined) return
+    let schema: any = { properties: shape.properties }
+    let target = record.data
+    for (let j = 0; j < path.length - 1; j++) {
+      schema = schema?.properties?.[path[j]!]
+      const inner = target[path[j]!]
+      target = (target[path[j]!] = isPlainObject(inner) ? { ...inner } : {}) as Record<string, unknown>
+    }
+    const type = schema?.properties?.[path.at(-1)!]?.type
+    const numeric = (type === 'integer' || type === 'number' || (Array.isArray(type) && type.includes('integer'))) && raw.trim() !== '' && Number.isFinite(Number(raw))
+    target[path.at(-1)!] = numeric ? Number(raw) : raw
+    if (numeric && path.length === 1 && model.key?.sequence === path[0]) world.store.number(model.name, path[0] === model.idField ? '' : parentId ?? '', Number(raw))
+  })
+  checkUnique(ctx, model, record)
+  world.insert(model, record, now)
+  ctx.record = record
+  return { status: op.responses.some((r) => r.status === 201) ? 201 : status, record }
 }
 
 /** The first of the operation's variants whose `when` holds for this request (none: the operation's own answer). */

@@ -97,7 +97,7 @@ function parentIdOf(ctx: Context, param: string): string | undefined {
  * that is not there. Returns the record an item operation acts on, and the parent a create or list
  * puts its records in (the step `parentAt` names: a record's id, or a scope's values).
  */
-export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?: string } {
+export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?: string; absent?: true } {
   const op = ctx.op!
   const { steps, parentAt } = op.address!
   const resources = ctx.world.api.behaviour.resources
@@ -117,7 +117,11 @@ export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?:
       const model = resources.get(step.resource)!
       record = undefined
       if (tenant !== undefined) for (const r of ctx.world.store.keyed(step.resource, step.index, `${tenant}\u0000${scope ?? ''}${values}`)) { record = r; break }
-      if (!record) throw new ApiError(model.notFound, { id: step.params.map((p) => ctx.params[p]).join('/'), resource: model.name })
+      if (!record) {
+        // PUT names the record it puts: where it is not there yet, it is made there (in its parent).
+        if (i === steps.length - 1 && op.method === 'PUT' && op.action === 'update') return { parentId: scope, absent: true }
+        throw new ApiError(model.notFound, { id: step.params.map((p) => ctx.params[p]).join('/'), resource: model.name })
+      }
       if (i < steps.length - 1) ancestors[step.resource] ??= record.data
       scope = record.id
     }
