@@ -83,6 +83,16 @@ describe('a code host\'s REST shape, inferred', () => {
     expect((await call('PUT', '/repos/octocat/missing/labels/bug', { color: 'ff0000' })).status).toBe(404)
   })
 
+  it('keeps records apart by a path parameter that names no resource', async () => {
+    const call = client(await createStandin({ spec: TRACKER }))
+    const team = await call('POST', '/enterprises/acme/teams', { name: 'Core' })
+    expect(team.status).toBe(201)
+    expect((await call('GET', '/enterprises/acme/teams')).body).toEqual([team.body])
+    expect((await call('GET', '/enterprises/other/teams')).body).toEqual([])
+    expect((await call('GET', `/enterprises/acme/teams/${team.body.slug}`)).body).toEqual(team.body)
+    expect((await call('GET', `/enterprises/other/teams/${team.body.slug}`)).status).toBe(404)
+  })
+
   it('answers what state does not hold with the example, the same on every read', async () => {
     const call = client(await createStandin({ spec: TRACKER }))
     const topics = await call('GET', '/repos/octocat/Hello-World/topics')
@@ -97,7 +107,7 @@ describe('what standin infers, shown and changed', () => {
   it('standin infer prints each resource, its key, its parent and its operations', async () => {
     const run = await runCli(['infer', TRACKER])
     expect(run.code).toBe(0)
-    expect(run.stdout).toContain('Tracker: 3 resource(s), 3 inferred from REST shape')
+    expect(run.stdout).toContain('Tracker: 4 resource(s), 4 inferred from REST shape')
     expect(run.stdout).toMatch(/^repository {2}#\/components\/schemas\/repository {2}\(inferred\)\n {2}key: owner\.login \+ name; id: id \(integer\)$/m)
     expect(run.stdout).toMatch(/^ {2}key: number, numbered 1, 2, … per repository; id: id \(integer\)\n {2}parent: repository$/m)
     expect(run.stdout).toMatch(/^ {4}create +POST \/user\/repos +createRepo$/m)
