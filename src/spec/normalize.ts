@@ -19,11 +19,11 @@ export interface Normalized {
 }
 
 /** Keywords whose value is a schema. */
-const ONE = ['additionalProperties', 'additionalItems', 'not', 'contains', 'propertyNames', 'if', 'then', 'else', 'unevaluatedProperties', 'unevaluatedItems', 'items']
+export const ONE = ['additionalProperties', 'additionalItems', 'not', 'contains', 'propertyNames', 'if', 'then', 'else', 'unevaluatedProperties', 'unevaluatedItems', 'items']
 /** Keywords whose value is a list of schemas. */
-const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
+export const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
 /** Keywords whose value maps names to schemas. */
-const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
+export const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
 const NUMBERS = ['minimum', 'maximum', 'multipleOf']
 const COUNTS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null'])

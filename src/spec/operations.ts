@@ -14,6 +14,7 @@ import { declaredResponse } from './declared.ts'
 import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
 import { inferImplicitResources } from './implicit.ts'
 import { isJson } from '../validate/body.ts'
+import { faultAt } from './fault.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -89,7 +90,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       let validate
       if (schemaPointer) {
         // A schema Ajv refuses (what normalisation did not mend) leaves that one body unchecked.
-        try { validate = registry.compileAt('body', schemaPointer) } catch (error) { problems.warn(schemaPointer, `schema does not compile (${(error as Error).message}): request bodies of this type are not validated`) }
+        try { validate = registry.compileAt('body', schemaPointer) } catch (error) { refused(registry, 'body', schemaPointer, error, 'request bodies of this type are not validated', problems) }
       }
       contentTypes.set(type.toLowerCase(), { schemaPointer, validate })
     }
@@ -105,7 +106,7 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
       const schemaPointer = media?.schema !== undefined ? `${respPointer}/content/${escapeToken(type)}/schema` : undefined
       let validate
       if (schemaPointer) {
-        try { validate = registry.compileAt('response', schemaPointer) } catch (error) { problems.warn(schemaPointer, `schema does not compile (${(error as Error).message}): answers of this type are not checked against it`) }
+        try { validate = registry.compileAt('response', schemaPointer) } catch (error) { refused(registry, 'response', schemaPointer, error, 'answers of this type are not checked against it', problems) }
       }
       // The first of `examples`, through its $ref (`#/components/examples/issue`).
       const example = media?.example ?? (isPlainObject(media?.examples) ? registry.resolve(Object.values<any>(media.examples)[0]).schema?.value : undefined)
@@ -246,7 +247,7 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
           registry.compileSchema('params', { type: 'object', properties: { value: registry.ref(schemaPointer) } })
         } catch (one) {
           skip.add(schemaPointer)
-          problems.warn(schemaPointer, `parameter schema does not compile (${(one as Error).message}): this parameter is not validated`)
+          refused(registry, 'params', schemaPointer, one, 'this parameter is not validated', problems)
         }
       }
       if (skip.size > 0) return buildParamsValidator(params, registry, problems, pointer, skip)
@@ -254,6 +255,18 @@ function buildParamsValidator(params: Array<{ model: ParameterModel; schemaPoint
     problems.warn(`${pointer}/parameters`, `parameter schemas do not compile (${(error as Error).message}): this operation's parameters are not validated`)
     return undefined
   }
+}
+
+/**
+ * A schema Ajv refuses (what normalisation did not mend): a warning at the keyword at fault where
+ * it can be found (src/spec/fault.ts), else at the schema. Said once for a keyword many schemas share.
+ */
+function refused(registry: SchemaRegistry, purpose: 'body' | 'response' | 'params', schemaPointer: string, error: unknown, what: string, problems: Problems): void {
+  const fault = faultAt(registry, purpose, schemaPointer)
+  const why = (error as Error).message
+  if (fault === schemaPointer) problems.warn(schemaPointer, `schema does not compile (${why}): ${what}`)
+  // One message wherever the keyword is reached from, so that it is said once.
+  else problems.warn(fault, `Ajv cannot compile this keyword (${why}): nothing is checked against a schema that holds it`)
 }
 
 /** Header validators by schema pointer: a response's headers are shared by every operation using it. */
@@ -271,7 +284,7 @@ function headerValidator(registry: SchemaRegistry, schemaPointer: string, proble
     known.set(schemaPointer, check)
     return check
   } catch (error) {
-    problems.warn(schemaPointer, `header schema does not compile (${(error as Error).message}): this header is not checked`)
+    refused(registry, 'params', schemaPointer, error, 'this header is not checked', problems)
     return undefined
   }
 }
