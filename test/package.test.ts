@@ -185,15 +185,15 @@ describe('installed in a fresh project', () => {
 })
 
 /**
- * What each JavaScript file of the tarball imports (static, dynamic, require, import.meta.resolve),
- * by its path in the package; Node's built-ins left out.
+ * What each JavaScript file of the tarball imports (static, for its side effects, dynamic, require,
+ * import.meta.resolve), by its path in the package; Node's built-ins left out.
  */
 function imports(): Map<string, string[]> {
   const root = join(consumer.dir, 'node_modules', manifest.name)
   const graph = new Map<string, string[]>()
   for (const file of packed.files.filter((f) => /\.m?js$/.test(f))) {
     const code = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '')
-    const found = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\.meta\.resolve\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!)
+    const found = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bimport\.meta\.resolve\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!)
     graph.set(file, found.filter((s) => !s.startsWith('node:') && !builtinModules.includes(s)))
   }
   return graph
