@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { check, createStandin, type Standin } from '../src/index.ts'
-import { runCli } from './support/cli.ts'
+import { runCli, startServe } from './support/cli.ts'
 
 const THINGS = resolve('test/fixtures/wild/things.yaml')
 const SWAGGER = resolve('test/fixtures/wild/pets-swagger.yaml')
@@ -131,6 +131,18 @@ describe('security schemes and schemas Ajv refuses', () => {
   })
 })
 
+describe('a spec in several files', () => {
+  it('warns with the file, pointer and line of the external document the keyword is written in', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-wild-'))
+    writeFileSync(join(dir, 'codes.yaml'), `Code:\n  type: object\n  properties:\n    value:\n      type: string\n      pattern: '(?i)^abc$'\n`)
+    const spec = join(dir, 'api.yaml')
+    writeFileSync(spec, `openapi: 3.0.3\ninfo: { title: Split, version: '1' }\npaths:\n  /codes:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: { $ref: 'codes.yaml#/Code' }\n      responses:\n        '201': { description: created }\n`)
+    const { ok, warnings } = check(spec)
+    expect(ok).toBe(true)
+    expect(warnings).toEqual([{ file: join(dir, 'codes.yaml'), pointer: '/Code/properties/value/pattern', message: expect.stringMatching(/^pattern "\(\?i\)\^abc\$" does not compile .*\(line 6\)$/), severity: 'warning' }])
+  })
+})
+
 describe('operationIds', () => {
   it('used twice: the second operation gets a name of its own, with a warning; both answer', async () => {
     const spec = join(mkdtempSync(join(tmpdir(), 'standin-wild-')), 'twice.yaml')
@@ -156,5 +168,13 @@ describe('standin check on the command line', () => {
     const strict = await runCli(['check', THINGS, '--strict'])
     expect(strict.code).toBe(1)
     expect(strict.stderr).toMatch(/3 warning\(s\), and --strict counts them as problems/)
+  })
+
+  it('serve starts with warnings, and says how many and how to see them', async () => {
+    const serving = await startServe([THINGS])
+    const res = await fetch(`${serving.url}/api/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'A' }) })
+    expect(res.status).toBe(201)
+    const run = await serving.stop()
+    expect(run.stdout).toContain(`3 warning(s) about the spec: a check left out for each (see them: standin check ${THINGS})`)
   })
 })
