@@ -9,13 +9,14 @@ import { createStandin, type Standin } from '../src/index.ts'
 import { runCli } from './support/cli.ts'
 
 const TRACKER = 'test/fixtures/rest/tracker.yaml'
+const PAYMENTS = 'test/fixtures/rest/payments.yaml'
 
 function client(standin: Standin, world = standin.world()) {
-  return async (method: string, path: string, body?: unknown) => {
+  return async (method: string, path: string, body?: unknown, form?: URLSearchParams) => {
     const res = await standin.handle(new Request(`http://localhost${path}`, {
       method,
-      headers: { 'content-type': 'application/json', 'x-standin-world': world.id },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json', 'x-standin-world': world.id },
+      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
     }))
     const text = await res.text()
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined }
@@ -100,6 +101,24 @@ describe('a code host\'s REST shape, inferred', () => {
     const created = await call('POST', '/repos/octocat/Hello-World/issues', { title: 'Stable' })
     const reads = await Promise.all([1, 2, 3].map(() => call('GET', `/repos/octocat/Hello-World/issues/${created.body.number}`)))
     for (const read of reads) expect(read.body).toEqual(created.body)
+  })
+})
+
+describe('a payments API\'s REST shape, inferred', () => {
+  const form = (call: ReturnType<typeof client>, path: string, fields: Record<string, string>) => call('POST', path, undefined, new URLSearchParams(fields))
+
+  it('makes ids like the example\'s, finds a customer by its id, updates by POST, lists in the envelope, deletes', async () => {
+    const call = client(await createStandin({ spec: PAYMENTS }))
+    const jenny = await form(call, '/v1/customers', { name: 'Jenny', email: 'jenny@example.com' })
+    expect(jenny).toMatchObject({ status: 200, body: { object: 'customer', name: 'Jenny', email: 'jenny@example.com', created: 1680000000, livemode: false } })
+    expect(jenny.body.id).toMatch(/^cus_[A-Za-z0-9]{14}$/)
+    expect(jenny.body.id).not.toBe('cus_9s6XKzkNRiz8i3')
+    expect((await call('GET', `/v1/customers/${jenny.body.id}`)).body).toEqual(jenny.body)
+    expect((await form(call, `/v1/customers/${jenny.body.id}`, { name: 'Jenny Rosen' })).body).toMatchObject({ id: jenny.body.id, name: 'Jenny Rosen' })
+    const page = await call('GET', '/v1/customers?email=jenny@example.com')
+    expect(page.body).toMatchObject({ object: 'list', has_more: false, data: [{ id: jenny.body.id, name: 'Jenny Rosen' }] })
+    expect(await call('DELETE', `/v1/customers/${jenny.body.id}`)).toMatchObject({ status: 200, body: { id: jenny.body.id, object: 'customer', deleted: true } })
+    expect((await call('GET', `/v1/customers/${jenny.body.id}`)).status).toBe(404)
   })
 })
 

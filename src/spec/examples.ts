@@ -6,6 +6,7 @@
 import { isPlainObject } from '../util/match.ts'
 import type { OperationModel, ResourceModel } from './model.ts'
 import type { SchemaRegistry } from './schemas.ts'
+import { propertiesOf } from './key-fields.ts'
 
 export function resourceExamples(model: ResourceModel, operations: OperationModel[], registry: SchemaRegistry): { example?: Record<string, unknown>; examples: Array<Record<string, unknown>> } {
   const mine = operations.filter((o) => o.resource === model.name)
@@ -30,8 +31,19 @@ export function resourceExamples(model: ResourceModel, operations: OperationMode
     for (const other of pool) for (const [name, value] of Object.entries(other)) if (!Object.hasOwn(out, name)) out[name] = value
     return out
   }
-  const first = items[0] ?? listed[0]
+  // No example of a whole record: the one its properties' own examples make (not a record a world starts with).
+  const first = items[0] ?? listed[0] ?? fromProperties(schema, registry)
   return { example: first && complete(first), examples: examples.map(complete) }
+}
+
+function fromProperties(schema: unknown, registry: SchemaRegistry): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {}
+  for (const [name, prop] of propertiesOf(schema, registry)) {
+    if (!isPlainObject(prop)) continue
+    const example = prop.example !== undefined ? prop.example : Array.isArray(prop.examples) ? prop.examples[0] : undefined
+    if (example !== undefined) out[name] = example
+  }
+  return Object.keys(out).length > 0 ? out : undefined
 }
 
 function exampleOf(op: OperationModel): unknown {

@@ -130,7 +130,22 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
     const { example, examples } = resourceExamples(model, operations, registry)
     if (example) model.example = example
     if (examples.length > 0) model.examples = examples
+    // New string ids written like the example's (`cus_9s6XKzkNRiz8i3`: cus_ and 14 letters and digits).
+    const sample = example?.[model.idField]
+    if (model.idType === 'string' && typeof sample === 'string' && model.key?.sequence === undefined) {
+      const style = idStyle(sample)
+      if (style) model.newId = compileResource(model.name, { schema: `#${model.schemaPointer}`, id: { field: model.idField, ...style } }, model.schemaPointer, registry, problems).newId
+    }
   }
+}
+
+/** The prefix, length and alphabet of an example id; none for a uuid (already generated as one) or an id with other characters. */
+function idStyle(sample: string): { prefix: string; length: number; alphabet?: 'hex' | 'digits' } | undefined {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(sample)) return undefined
+  const prefix = /^[A-Za-z]+[_-]/.exec(sample)?.[0] ?? ''
+  const rest = sample.slice(prefix.length)
+  if (rest.length < 4 || rest.length > 64 || !/^[A-Za-z0-9]+$/.test(rest)) return undefined
+  return { prefix, length: rest.length, ...(/^[0-9]+$/.test(rest) ? { alphabet: 'digits' as const } : /^[0-9a-f]+$/.test(rest) ? { alphabet: 'hex' as const } : {}) }
 }
 
 const depth = (path: string) => path.split('/').length
