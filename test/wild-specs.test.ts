@@ -106,6 +106,25 @@ describe('Swagger 2.0', () => {
   })
 })
 
+describe('Swagger 2.0 pointers', () => {
+  it('point into the Swagger file wherever the conversion moved the keyword', () => {
+    const spec = resolve('test/fixtures/wild/swagger-places.yaml')
+    const { ok, warnings } = check(spec)
+    expect(ok).toBe(true)
+    expect(warnings.map((w) => `${w.pointer} ${/\(line (\d+)\)$/.exec(w.message)?.[1]}`).sort()).toEqual([
+      '/parameters/H/pattern 25',
+      '/paths/~1a~1{id}/parameters/0/pattern 8',
+      '/paths/~1a~1{id}/post/parameters/0/schema/properties/x/pattern 11',
+      '/paths/~1a~1{id}/post/parameters/1/pattern 12',
+      '/paths/~1a~1{id}/post/responses/200/headers/X-R/pattern 15',
+      '/paths/~1a~1{id}/post/responses/200/schema/pattern 15',
+      '/paths/~1f/post/parameters/1/pattern 21',
+      '/responses/Err/schema/pattern 27',
+      '/securityDefinitions/weird 30',
+    ])
+  })
+})
+
 describe('security schemes and schemas Ajv refuses', () => {
   it('loads every security scheme type; a schema Ajv refuses is a warning at its pointer, and the operation answers', async () => {
     const result = check(SCHEMES)

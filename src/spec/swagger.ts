@@ -54,11 +54,12 @@ function toOriginal(original: Record<string, any>, pointer: string): string | un
     const [kind, index, ...more] = tokens.slice(3)
     if (kind === 'responses' && index !== undefined) return exists(out('paths', b, c, 'responses', index, ...responseRest(more)))
     if (kind === 'requestBody') {
+      const inBodyOf = tokens.slice(4)
       const params: any[] = Array.isArray(operation?.parameters) ? operation.parameters : []
       const body = params.findIndex((p) => inBody(original, p) === 'body')
-      if (body !== -1) return exists(out('paths', b, c, 'parameters', body, ...bodyRest(params[body], more)))
+      if (body !== -1) return exists(out('paths', b, c, 'parameters', body, ...bodyRest(params[body], inBodyOf)))
       // Form fields: .../schema/properties/<name>/... is the formData parameter of that name.
-      const [content, , schema, properties, name, ...inside] = more
+      const [content, , schema, properties, name, ...inside] = inBodyOf
       if (content === 'content' && schema === 'schema' && properties === 'properties' && name !== undefined) {
         const field = params.findIndex((p) => p?.in === 'formData' && p?.name === name)
         if (field !== -1) return exists(out('paths', b, c, 'parameters', field, ...inside))
@@ -89,6 +90,8 @@ function inBody(original: Record<string, any>, param: any): 'body' | 'formData' 
 /** A response's `content/<type>/schema/...` was its `schema/...`. */
 function responseRest(rest: string[]): string[] {
   if (rest[0] === 'content' && rest[2] === 'schema') return ['schema', ...rest.slice(3)]
+  // A header's type, format, pattern … were the header's own.
+  if (rest[0] === 'headers' && rest[2] === 'schema') return rest.slice(0, 2).concat(rest.slice(3))
   if (rest[0] === 'content' && rest[2] === 'examples') return ['examples', rest[1]!]
   return rest
 }
