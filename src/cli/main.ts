@@ -219,6 +219,9 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
     process.once('SIGTERM', stop)
   })
   await server.close()
+  // What the run compiled since it last kept validators (src/spec/schemas.ts keeps them shortly after
+  // they are compiled), for the next start.
+  standin.api.registry.persist()
   return reportRun(standin, values.strict === true)
 }
 

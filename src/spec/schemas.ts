@@ -1,6 +1,6 @@
 /**
- * JSON Schema from the spec: one Ajv instance per purpose, the document registered in each as it is
- * (no copies), and validators compiled by JSON pointer the first time they are used — a run of a spec
+ * JSON Schema from the spec: one Ajv instance per purpose, each given the document's own schemas (no
+ * copies), and validators compiled by JSON pointer the first time they are used — a run of a spec
  * of 1,200 operations compiles what its requests reach, not the whole document (`check` asks for
  * every validator up front: `eager`). OpenAPI 3.1 schemas are JSON Schema 2020-12 (Ajv2020); 3.0
  * schemas are a draft-04/07 dialect with `nullable` (Ajv's default draft handles it).
@@ -126,9 +126,12 @@ export class SchemaRegistry {
       // A document object (not a stand-in) holds everything under it already.
       if (!this.standIns.has(here)) return
       there = typeof there === 'object' && there !== null ? (there as any)[token] : undefined
-      if (there === undefined || there === null || typeof there !== 'object') return
-      if (i === tokens.length - 1) here[token] = there
-      else {
+      // The last may be a boolean schema; on the way, only objects lead anywhere.
+      if (i === tokens.length - 1) {
+        if (there !== undefined) here[token] = there
+      } else if (there === null || typeof there !== 'object') {
+        return
+      } else {
         if (!Object.hasOwn(here, token)) {
           const standIn = Array.isArray(there) ? [] : {}
           this.standIns.add(standIn)
