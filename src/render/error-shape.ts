@@ -104,23 +104,38 @@ function usualErrors(api: Api): Usual {
 
 type Role = 'message' | 'title' | 'code' | 'status' | 'requestId' | 'instance' | 'field' | 'pointer' | 'type'
 interface Slot { path: Array<string | number>; role: Role; schema: any }
-interface Plan { schema: any; slots: Slot[] }
+/** Which fields get what, and the schemas of the objects and list items on the way to them (by path, as JSON). */
+interface Plan { schema: any; slots: Slot[]; containers: Map<string, any> }
 
 const plans = new WeakMap<Api, Map<string, Plan>>()
 
 /** The body of an error answer, shaped by the schema at `target`. */
 export function shapeError(api: Api, target: ErrorTarget, facts: ErrorFacts, random: () => number): unknown {
   const pointer = target.media.schemaPointer!
-  let byPointer = plans.get(api)
-  if (!byPointer) plans.set(api, (byPointer = new Map()))
-  let plan = byPointer.get(pointer)
-  if (!plan) byPointer.set(pointer, (plan = planOf(api.schemaAt(pointer))))
-  const schema = merged(plan.schema)
-  const example = target.media.example ?? plan.schema?.example
+  const raw = api.schemaAt(pointer)
+  const schema = merged(raw)
+  const example = target.media.example ?? raw?.example
+  // A list of errors as the whole body (`[{code, message}]`): one, shaped as its items say.
+  if (!objectish(schema) && typeOf(schema) === 'array' && objectish(merged(schema.items))) {
+    return [shapeObject(api, planFor(api, `${pointer} items`, schema.items), Array.isArray(example) ? example[0] : undefined, facts, random)]
+  }
   if (!objectish(schema)) {
     // A schema that is not an object (a bare string): the message is the body.
-    return typeOf(schema) === 'string' || schema === undefined ? facts.message : example ?? api.fake(plan.schema, random)
+    return typeOf(schema) === 'string' || schema === undefined ? facts.message : example ?? api.fake(raw, random)
   }
+  return shapeObject(api, planFor(api, pointer, raw), example, facts, random)
+}
+
+function planFor(api: Api, key: string, schema: unknown): Plan {
+  let byKey = plans.get(api)
+  if (!byKey) plans.set(api, (byKey = new Map()))
+  let plan = byKey.get(key)
+  if (!plan) byKey.set(key, (plan = planOf(schema)))
+  return plan
+}
+
+function shapeObject(api: Api, plan: Plan, example: unknown, facts: ErrorFacts, random: () => number): Record<string, unknown> {
+  const schema = merged(plan.schema)
   let body: Record<string, unknown>
   const fromExample = isPlainObject(example)
   if (fromExample) {
@@ -135,11 +150,17 @@ export function shapeError(api: Api, target: ErrorTarget, facts: ErrorFacts, ran
     const faked = api.fake(plan.schema, random)
     body = isPlainObject(faked) ? faked : {}
   }
+  // An object or list item made on the way to a field: what its schema requires, from the schema.
+  const make = (path: Array<string | number>) => {
+    const sub = plan.containers.get(JSON.stringify(path))
+    const faked = sub === undefined ? undefined : api.fake(sub, random)
+    return isPlainObject(faked) ? faked : {}
+  }
   for (const slot of plan.slots) {
     // A problem's `type` with no example to take it from: RFC 9457's default, not a made-up URI.
-    if (slot.role === 'type') { if (!fromExample) setAt(body, slot.path, 'about:blank'); continue }
+    if (slot.role === 'type') { if (!fromExample) setAt(body, slot.path, 'about:blank', make); continue }
     const value = valueFor(slot, facts)
-    if (value !== undefined) setAt(body, slot.path, value)
+    if (value !== undefined) setAt(body, slot.path, value, make)
   }
   return body
 }
@@ -174,14 +195,20 @@ const REQUEST_ID = new Set(['requestid', 'traceid', 'correlationid'])
 function planOf(schema: any): Plan {
   const root = merged(schema)
   const candidates: Array<{ path: Array<string | number>; name: string; schema: any; depth: number }> = []
+  const containers = new Map<string, any>()
   const visit = (node: any, path: Array<string | number>, depth: number) => {
     const props = isPlainObject(node?.properties) ? node.properties : {}
     for (const [name, raw] of Object.entries<any>(props)) {
       const prop = merged(raw)
       candidates.push({ path: [...path, name], name: name.toLowerCase().replace(/[^a-z0-9]/g, ''), schema: prop, depth })
       if (depth >= 2) continue
-      if (objectish(prop)) visit(prop, [...path, name], depth + 1)
-      else if (typeOf(prop) === 'array' && objectish(merged(prop.items))) visit(merged(prop.items), [...path, name, 0], depth + 1)
+      if (objectish(prop)) {
+        containers.set(JSON.stringify([...path, name]), raw)
+        visit(prop, [...path, name], depth + 1)
+      } else if (typeOf(prop) === 'array' && objectish(merged(prop.items))) {
+        containers.set(JSON.stringify([...path, name, 0]), prop.items)
+        visit(merged(prop.items), [...path, name, 0], depth + 1)
+      }
     }
   }
   visit(root, [], 0)
@@ -212,7 +239,7 @@ function planOf(schema: any): Plan {
     else if (c.name === 'pointer' && t === 'string') slots.push({ path: c.path, role: 'pointer', schema: c.schema })
     else if (c.name === 'type' && t === 'string' && !enumerated && /^uri/.test(String(c.schema.format ?? ''))) slots.push({ path: c.path, role: 'type', schema: c.schema })
   }
-  return { schema, slots }
+  return { schema, slots, containers }
 }
 
 function isPrefix(prefix: Array<string | number>, of: Array<string | number>): boolean {
@@ -251,17 +278,22 @@ function typeOf(schema: any): string | undefined {
   return Array.isArray(t) ? t.find((x) => x !== 'null') : typeof t === 'string' ? t : undefined
 }
 
-/** Sets a value at a path, making the objects and arrays on the way. */
-function setAt(body: Record<string, unknown>, path: Array<string | number>, value: unknown): void {
+/** Sets a value at a path, making the objects and list items on the way (`make` gives a new one for a path). */
+function setAt(body: Record<string, unknown>, path: Array<string | number>, value: unknown, make: (path: Array<string | number>) => Record<string, unknown>): void {
   let node: any = body
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i]!
     const next = path[i + 1]
     if (typeof next === 'number') {
-      if (!Array.isArray(node[key]) || node[key].length === 0) node[key] = [{}]
-    } else if (!isPlainObject(node[key])) node[key] = {}
-    node = node[key]
-    if (typeof next === 'number' && !isPlainObject(node[next])) node[next] = {}
+      if (!Array.isArray(node[key])) node[key] = []
+      node = node[key]
+      if (!isPlainObject(node[next])) node[next] = make(path.slice(0, i + 2))
+      node = node[next]
+      i++
+    } else {
+      if (!isPlainObject(node[key])) node[key] = make(path.slice(0, i + 1))
+      node = node[key]
+    }
   }
   node[path[path.length - 1]!] = value
 }

@@ -49,8 +49,13 @@ export function renderError(api: Api, ctx: Context | undefined, error: ApiError,
     body = errors.envelope(vars)
     contentType ??= declaredJsonType(ctx, answered)
   } else {
-    const target = errorTarget(api, ctx?.op, answered)
-    if (target) {
+    const text = declaredTextType(ctx, answered)
+    const target = text ? undefined : errorTarget(api, ctx?.op, answered)
+    if (text) {
+      // The operation declares this answer as text only (text/html, text/plain): the message is the body.
+      body = String(vars.message ?? '')
+      contentType ??= text
+    } else if (target) {
       body = shapeError(api, target, {
         status: answered, code: entry.code, message: String(vars.message ?? ''), reason: reasonPhrase(answered), requestId: ctx?.requestId,
         path: ctx?.path, field: typeof vars.field === 'string' ? vars.field : undefined, pointer: typeof vars.pointer === 'string' ? vars.pointer : undefined,
@@ -99,6 +104,15 @@ function declaredJsonType(ctx: Context | undefined, status: number): string | un
   if (!declared) return undefined
   for (const [type] of declared.media.entries) if (isJson(type)) return type
   return undefined
+}
+
+/** The media type the operation declares for this status when it declares no JSON one (text/html …). */
+function declaredTextType(ctx: Context | undefined, status: number): string | undefined {
+  const declared = ctx?.op ? declaredResponse(ctx.op.responses, status) : undefined
+  if (!declared || declared.media.entries.length === 0) return undefined
+  for (const [type] of declared.media.entries) if (isJson(type)) return undefined
+  const first = declared.media.entries[0]![0]
+  return first.startsWith('text/') ? first : undefined
 }
 
 const statusEntries = new Map<number, CatalogueEntry>()
