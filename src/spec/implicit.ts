@@ -93,14 +93,17 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
     if (explicit(op)) continue
     const steps = stepsOf(op.path, items)
     const last = steps.at(-1)
-    const returned = returnsResource(op, registry, bySchema)
-    if (op.path.endsWith('}') && last?.resource !== undefined) {
-      op.resource = last.resource
-      op.idParam = last.params.at(-1)
+    // What the operation answers, looked at only where it decides something (on a spec of 1,000
+    // operations, resolving every answer's schema is a good part of start-up).
+    const item = op.path.endsWith('}') && last?.resource !== undefined
+    const returned = !item || op.method === 'POST' ? returnsResource(op, registry, bySchema) : undefined
+    if (item) {
+      op.resource = last!.resource
+      op.idParam = last!.params.at(-1)
       op.address = { steps, parentAt: -1 }
       op.action = op.method === 'GET' ? 'read' : op.method === 'DELETE' ? 'delete' : op.method === 'PATCH' || op.method === 'PUT' ? 'update'
         // A POST to the record answering the record with a body (Stripe's updates) changes it.
-        : op.method === 'POST' && op.body && returned?.resource === last.resource && !returned.list ? 'update' : 'custom'
+        : op.method === 'POST' && op.body && returned !== undefined && returned.resource === last!.resource && !returned.list ? 'update' : 'custom'
       continue
     }
     const lastRecord = steps.findLastIndex((s) => s.resource !== undefined)
