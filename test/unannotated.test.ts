@@ -93,6 +93,11 @@ describeDoors('an unannotated spec', OPTIONS, (client) => {
       expect([unavailable.status, unavailable.headers.get('retry-after'), unavailable.body.message]).toEqual([503, '5', 'The service is temporarily unavailable. Retry after 5 seconds.'])
     })
 
+    it('an error the operation declares as text only is answered as text, in its declared type', async () => {
+      const res = await client().fetch('/v3/health', { headers: { prefer: 'code=503' } })
+      expect([res.status, res.headers.get('content-type'), res.headers.get('retry-after'), await res.text()]).toEqual([503, 'text/plain', '5', 'The service is temporarily unavailable. Retry after 5 seconds.'])
+    })
+
     it('every status from 200 to 599 can be asked for', async () => {
       for (const status of [202, 304, 409, 418, 451, 502, 504]) {
         const reply = await send(client(), 'GET', '/rate_limit', { headers: { prefer: `code=${status}` } })
