@@ -124,7 +124,7 @@ export function compileApi(specFile: string, options: CompileOptions = {}): Api 
       let shape = shapes.get(name)
       if (!shape) {
         // Dereferenced two $refs deep: names, defaults and required fields are all a shape is read
-        // for; all the way down, a large resource (Stripe's customer) is 48 MB and 3 s.
+        // for; all the way down, a large resource (one payments API's customer) is 48 MB and 3 s.
         const schema = registry.dereference({ $ref: `#${behaviour.resources.get(name)!.schemaPointer}` }, 2)
         const properties = collectProperties(schema)
         const required = collectRequired(schema)

@@ -91,7 +91,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
   let missing: string[] | undefined
   for (let i = 0; i < shape.required.length; i++) if (data[shape.required[i]!] === undefined) (missing ??= []).push(shape.required[i]!)
   if (missing) {
-    // Each missing field faked alone: faking the whole schema of a large resource (Stripe's
+    // Each missing field faked alone: faking the whole schema of a large resource (a payments API's
     // customer) costs seconds, for the two or three fields it is needed for.
     for (const name of missing) {
       const value = shape.properties[name] === undefined ? undefined : world.api.fake(shape.properties[name], world.random)
@@ -106,7 +106,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
 
 /**
  * A record made from an example names itself as the example did (`"url": ".../issues/1347"`,
- * `"full_name": "octocat/Hello-World"`): its own key values, and its parent's, are put in place of
+ * `"full_name": "owner/example-name"`): its own key values, and its parent's, are put in place of
  * the example's wherever a string field holds them. Values under three characters are left alone:
  * too likely to be part of something else.
  */

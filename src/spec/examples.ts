@@ -23,8 +23,8 @@ export function resourceExamples(model: ResourceModel, operations: OperationMode
     seen.add(key)
     examples.push(record)
   }
-  // A field one example leaves out is taken from another example of the same schema (GitHub's
-  // read example has no `language`, its create example does) before anything would be faked.
+  // A field one example leaves out is taken from another example of the same schema (a read's
+  // example without `language`, a create's with it) before anything would be faked.
   const pool = [...items, ...listed]
   const complete = (record: Record<string, unknown>) => {
     const out = { ...record }

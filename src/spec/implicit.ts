@@ -102,7 +102,7 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
       op.idParam = last!.params.at(-1)
       op.address = { steps, parentAt: -1 }
       op.action = op.method === 'GET' ? 'read' : op.method === 'DELETE' ? 'delete' : op.method === 'PATCH' || op.method === 'PUT' ? 'update'
-        // A POST to the record answering the record with a body (Stripe's updates) changes it.
+        // A POST to the record answering the record with a body (how some payments APIs update) changes it.
         : op.method === 'POST' && op.body && returned !== undefined && returned.resource === last!.resource && !returned.list ? 'update' : 'custom'
       continue
     }
