@@ -44,6 +44,10 @@ describe('a code host\'s REST shape, inferred', () => {
     const read = await call('GET', `/repos/${created.body.owner.login}/sprocket`)
     expect(read).toMatchObject({ status: 200, body: created.body })
     expect((await call('GET', '/repos/octocat/sprocket')).body).toEqual(read.body)
+    // Made under an organisation: owned by it, and read back under its name.
+    const inOrg = await call('POST', '/orgs/acme/repos', { name: 'widgets' })
+    expect(inOrg.body).toMatchObject({ name: 'widgets', full_name: 'acme/widgets', owner: { login: 'acme' }, url: 'https://api.example.com/repos/acme/widgets' })
+    expect((await call('GET', '/repos/acme/widgets')).body).toEqual(inOrg.body)
     expect((await call('DELETE', '/repos/octocat/sprocket')).status).toBe(204)
     expect((await call('GET', '/repos/octocat/sprocket')).status).toBe(404)
   })

@@ -36,7 +36,7 @@ export function act(ctx: Context): Outcome {
   if (addressed?.absent) return putNew(ctx, model, addressed.parentId, status)
   if (op.action === 'create') {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
-    const input = isPlainObject(ctx.body) ? ctx.body : {}
+    const input = ownedBy(ctx, model, isPlainObject(ctx.body) ? ctx.body : {})
     const now = world.clock.now()
     const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true, state: variant?.state })
     applySet(ctx, record)
@@ -91,6 +91,23 @@ export function act(ctx: Context): Outcome {
     default:
       return { status, record }
   }
+}
+
+/**
+ * A record created under something its own path does not name as a parent is owned by it: where
+ * its key names an owner object the body does not give (`owner.login` of a repository made by
+ * `POST /orgs/{org}/repos`), that owner is the one the path names last (`{org}`), so the record
+ * is found where its own path looks for it (`/repos/{owner}/{repo}`).
+ */
+function ownedBy(ctx: Context, model: ResourceModel, body: Record<string, unknown>): Record<string, unknown> {
+  const address = ctx.op!.address
+  const step = address && address.parentAt === -1 ? address.steps.at(-1) : undefined
+  const owner = step ? model.key?.fields.filter((f) => f.length === 2 && !(isPlainObject(body[f[0]!]) && (body[f[0]!] as Record<string, unknown>)[f[1]!] !== undefined)) : undefined
+  const value = step ? ctx.params[step.params.at(-1)!] : undefined
+  if (!owner || owner.length !== 1 || value === undefined) return body
+  const [object, field] = owner[0]! as [string, string]
+  const base = isPlainObject(body[object]) ? body[object] : isPlainObject(model.example?.[object]) ? model.example[object] : {}
+  return { ...body, [object]: { ...base, [field]: value } }
 }
 
 /**
