@@ -16,3 +16,4 @@ export type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts
 export { check, type CheckResult } from './check.ts'
 export type { Coverage, CoverageItem, OperationCoverage } from './contract/coverage.ts'
 export type { RunViolation } from './journal/tally.ts'
+export type { WorldSnapshot } from './world/snapshot.ts'

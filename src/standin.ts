@@ -14,6 +14,7 @@ import { parseDuration } from './util/duration.ts'
 import type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts'
 import type { RunViolation } from './journal/tally.ts'
 import { computeCoverage, type Coverage } from './contract/coverage.ts'
+import { restoreWorld, snapshotWorld, type WorldSnapshot } from './world/snapshot.ts'
 
 export interface StandinOptions extends HandlerOptions {
   /** Path of the OpenAPI document (YAML or JSON). */
@@ -41,6 +42,11 @@ export interface Standin {
   world(scenario?: string): WorldHandle
   /** The world a scenario's own keys reach, as the scenario file writes them. */
   home(scenario?: string): WorldHandle
+  /**
+   * A new world from a snapshot (`WorldHandle.snapshot()`, or the control API's), with fresh keys
+   * for the same tenants: a suite saves a world once and starts each test from it.
+   */
+  restore(snapshot: WorldSnapshot): WorldHandle
   /** Error-path coverage of every request so far, in every world (deleted ones too). */
   coverage(): Coverage
   /** Every violation so far, in every world (deleted ones too). */
@@ -66,6 +72,10 @@ export interface WorldHandle {
   assertNoViolations(side?: Violation['side']): void
   tenant(id?: string): World['tenants'] extends Map<string, infer T> ? T : never
   reset(): void
+  /** The world as JSON — records, tenants, keys, clock, timers, counters (not the journal): for `restore`. */
+  snapshot(): WorldSnapshot
+  /** Puts this world back as a snapshot of it (or of another world of its scenario) has it; its keys stay. */
+  restore(snapshot: WorldSnapshot): void
   /** The world itself, for what the handle does not cover. */
   world: World
 }
@@ -87,6 +97,7 @@ export async function createStandin(options: StandinOptions): Promise<Standin> {
     api, worlds, handle, baseUrl,
     world: (scenario) => handleFor(worlds, worlds.create(scenario)),
     home: (scenario) => handleFor(worlds, scenario ? worlds.home(scenario) : worlds.default),
+    restore: (snapshot) => handleFor(worlds, restoreWorld(worlds, snapshot)),
     coverage: () => computeCoverage(api, worlds.run.all()),
     violations: (side) => worlds.run.violations(side),
   }
@@ -140,6 +151,9 @@ export function handleFor(worlds: Worlds, world: World): WorldHandle {
     },
     tenant: (id) => (id ? world.tenants.get(id) : world.tenants.values().next().value) as any,
     reset: () => world.reset(),
+    snapshot: () => snapshotWorld(world),
+    restore(snapshot) {
+      restoreWorld(worlds, snapshot, { into: world })
+    },
   }
-  void worlds
 }

@@ -34,6 +34,7 @@ const OPTIONS = {
   'control-token': { type: 'string', arg: '<token>', help: 'require this token on the control API (X-Standin-Token or Authorization: Bearer)', helpFor: { coverage: 'the token of a standin started with --control-token' } },
   'allow-host': { type: 'string', multiple: true, arg: '<name>', help: 'a Host name the control API answers to besides loopback ones' },
   'allow-origin': { type: 'string', multiple: true, arg: '<origin>', help: 'an origin whose pages may call the control API (CORS); * allows any' },
+  state: { type: 'string', arg: '<file>', help: 'keep worlds, records, clocks and keys in this file (SQLite) as they change, and resume from it at start' },
   strict: { type: 'boolean', help: 'refuse requests that break the spec, and exit 1 when stopped if any did', helpFor: { check: 'treat warnings as problems; exit 1' } },
   url: { type: 'string', arg: '<url>', help: 'the running standin to ask (default http://127.0.0.1:4010)' },
   world: { type: 'string', arg: '<id>', help: 'one world\'s coverage (default: the whole run, every world)' },
@@ -58,8 +59,11 @@ const COMMANDS = {
       'Scenario keys select worlds; the control API is under /__standin/. Stop with SIGINT or SIGTERM:',
       'the run\'s violations are listed. With --strict a request that breaks the spec is refused (4xx no',
       'client retries, x-should-retry: false, x-standin-violation) and any violation makes standin exit 1.',
+      'With --state, what a restart resumes: worlds (also those made through the control API), records,',
+      'lifecycle timers, clocks, tenants, keys, rule counts and idempotent answers; the journal and rate',
+      'windows start afresh. A change is written within 200 ms, so a kill -9 loses nothing answered before.',
     ],
-    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010'],
+    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --state .standin/state.db'],
     exits: '0 stopped; 1 the spec cannot be served, or (--strict) a request broke it; 2 bad usage.',
   },
   check: {
@@ -96,7 +100,7 @@ server, or verify tested nothing).`)
 
 /** Which options each command takes; any other is bad usage. */
 const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
-  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'strict'],
+  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'state', 'strict'],
   check: ['scenarios', 'overlay', 'strict'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
@@ -196,10 +200,23 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
     }
     throw error
   }
+  // Before listening: the first request already finds the worlds the file holds.
+  let state: import('../adapters/state-file.ts').StateFile | undefined
+  if (values.state !== undefined) {
+    const { openStateFile, StateFileError } = await import('../adapters/state-file.ts')
+    try {
+      state = await openStateFile(values.state, standin.worlds, { onWarning: (message) => console.error(`standin: warning: ${message}`) })
+    } catch (error) {
+      if (!(error instanceof StateFileError)) throw error
+      console.error(`standin serve: ${error.message}`)
+      return 1
+    }
+  }
   let server
   try {
     server = await listen(standin.handle, { port, host: values.host })
   } catch (error) {
+    state?.close()
     console.error(`standin serve: cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${(error as Error).message}`)
     return 1
   }
@@ -211,6 +228,7 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   const command = tryCommand(standin.api, world.key, server.url)
   if (command) console.log(`  try: ${command}`)
   if (values.strict) console.log('  strict: requests that break the spec are refused, and make standin exit 1 when it stops')
+  if (state) console.log(`  state: ${state.file} (${state.restored === 0 ? 'nothing to resume' : `${state.restored} world(s) resumed`}; changes written as they happen)`)
   // The spec's warnings, as `standin check` lists them (without the scenarios').
   const warnings = standin.api.warnings.length + standin.api.behaviour.errors.warnings.length
   if (warnings > 0) console.log(`  ${warnings} warning(s) about the spec (see them: standin check ${spec})`)
@@ -220,6 +238,7 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
     process.once('SIGTERM', stop)
   })
   await server.close()
+  state?.close()
   // What the run compiled since it last kept validators (src/spec/schemas.ts keeps them shortly after
   // they are compiled), for the next start.
   standin.api.registry.persist()

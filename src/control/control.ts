@@ -5,8 +5,11 @@
  *   GET    /__standin                          what is served: spec, scenarios, worlds
  *   GET    /__standin/scenarios
  *   GET    /__standin/worlds                   POST {scenario} → 201 {id, tenants: [{id, keys}]}
+ *                                               POST {snapshot} → 201, a new world from a snapshot (fresh keys; body ≤ 1 MB)
  *   GET    /__standin/worlds/:id               DELETE → 204
  *   POST   /__standin/worlds/:id/reset
+ *   POST   /__standin/worlds/:id/snapshot      → 201 {snapshot}: the world as JSON (src/world/snapshot.ts)
+ *   POST   /__standin/worlds/:id/restore       {snapshot} → 200: the world back as the snapshot has it, same keys (≤ 64 MB)
  *   GET    /__standin/worlds/:id/clock         POST {advance: "31m"} | {set: "2026-01-01T00:00:00Z"}
  *   GET    /__standin/worlds/:id/state[/:resource]   POST /state/:resource {tenant, records}
  *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balance, balances, tier, flags}
@@ -24,6 +27,7 @@ import { parseDuration } from '../util/duration.ts'
 import { buildRecord } from '../act/record.ts'
 import { assignOwn, isPlainObject } from '../util/match.ts'
 import { computeCoverage, outcomesOf } from '../contract/coverage.ts'
+import { restoreWorld, snapshotWorld, SnapshotError } from '../world/snapshot.ts'
 
 export const CONTROL_PREFIX = '/__standin'
 
@@ -51,6 +55,17 @@ const problem = (status: number, code: string, message: string) => json(status, 
 /** The largest control request body: a scenario's records or a state seed, never an upload. */
 export const CONTROL_BODY_LIMIT = 1024 * 1024
 
+/**
+ * The largest body of `POST /worlds/:id/restore`, whose snapshot may hold a world of many records;
+ * still bounded. (`POST /worlds {snapshot}` keeps the usual limit: a larger snapshot goes to a world
+ * made with `POST /worlds {scenario}` through its `/restore`.)
+ */
+export const SNAPSHOT_BODY_LIMIT = 64 * 1024 * 1024
+
+function carriesSnapshot(parts: string[]): boolean {
+  return parts[0] === 'worlds' && parts.length === 3 && parts[2] === 'restore'
+}
+
 export async function handleControl(worlds: Worlds, incoming: Incoming, options: ControlOptions): Promise<Response> {
   const refused = refusal(incoming, options)
   if (refused) return refused
@@ -72,8 +87,9 @@ async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Respon
   let body: any = {}
   if (method === 'OPTIONS') return json(204, null)
   if (method !== 'GET' && method !== 'DELETE' && method !== 'HEAD') {
-    const read = await incoming.body(CONTROL_BODY_LIMIT)
-    if (read === 'tooLarge') return problem(413, 'payload_too_large', `A control request body is at most ${CONTROL_BODY_LIMIT} bytes.`)
+    const limit = carriesSnapshot(parts) ? SNAPSHOT_BODY_LIMIT : CONTROL_BODY_LIMIT
+    const read = await incoming.body(limit)
+    if (read === 'tooLarge') return problem(413, 'payload_too_large', `This control request's body is at most ${limit} bytes.`)
     if (read === 'malformed') return problem(400, 'invalid_body', 'The request body was cut off.')
     let text: string
     try {
@@ -91,6 +107,7 @@ async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Respon
   } catch (error) {
     if (error instanceof UnknownScenarioError) return problem(404, 'unknown_scenario', error.message)
     if (error instanceof RangeError) return problem(400, 'invalid_request', error.message)
+    if (error instanceof SnapshotError) return problem(400, 'invalid_snapshot', error.message)
     return problem(500, 'control_error', (error as Error).message)
   }
 }
@@ -193,6 +210,7 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
   if (parts.length === 1) {
     if (method === 'GET') return json(200, worlds.list().map((w) => w.describe()))
     if (method === 'POST') {
+      if (body.snapshot !== undefined) return json(201, worldCreated(restoreWorld(worlds, body.snapshot)))
       if (body.scenario !== undefined && typeof body.scenario !== 'string') return problem(400, 'invalid_request', 'scenario is the name of a scenario')
       const world = worlds.create(body.scenario)
       return json(201, worldCreated(world))
@@ -207,7 +225,12 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
     if (method === 'DELETE') { worlds.delete(world.id); return json(204, null) }
     return problem(405, 'method_not_allowed', 'GET or DELETE')
   }
-  if (sub === 'reset' && method === 'POST') { world.reset(); return json(200, world.describe()) }
+  if (sub === 'reset' && method === 'POST') { world.reset(); worlds.changed(world); return json(200, world.describe()) }
+  if (sub === 'snapshot' && method === 'POST') return json(201, { snapshot: snapshotWorld(world) })
+  if (sub === 'restore' && method === 'POST') {
+    if (body.snapshot === undefined) return problem(400, 'invalid_request', 'POST {"snapshot": <what POST /__standin/worlds/<id>/snapshot gave>}')
+    return json(200, restoreWorld(worlds, body.snapshot, { into: world }).describe())
+  }
   if (sub === 'clock') {
     if (method === 'POST') {
       if (body.advance !== undefined) {
@@ -219,11 +242,16 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
         if (Number.isNaN(at)) return problem(400, 'invalid_request', 'set is an ISO 8601 date-time')
         world.advance(at - world.clock.now())
       } else return problem(400, 'invalid_request', 'POST {"advance": "31m"} or {"set": "<date-time>"}')
+      worlds.changed(world)
     } else if (method !== 'GET') return problem(405, 'method_not_allowed', 'GET or POST')
     world.tick()
     return json(200, { now: new Date(world.clock.now()).toISOString(), epochMs: world.clock.now(), mode: world.clock.mode })
   }
-  if (sub === 'state') return state(world, method, parts[3], body)
+  if (sub === 'state') {
+    const answer = state(world, method, parts[3], body)
+    if (method === 'POST') worlds.changed(world)
+    return answer
+  }
   if (sub === 'tenants' && parts[3] && method === 'PATCH') {
     const tenant = world.tenants.get(parts[3])
     if (!tenant) return problem(404, 'unknown_tenant', `No tenant "${parts[3]}" in world ${world.id}.`)
@@ -233,6 +261,7 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
     if (isPlainObject(body.balances)) assignOwn(tenant.balances, body.balances)
     if (typeof body.tier === 'string') tenant.tier = body.tier
     if (isPlainObject(body.flags)) assignOwn(tenant.flags, body.flags)
+    worlds.changed(world)
     return json(200, tenant)
   }
   if (sub === 'journal' && method === 'GET') {

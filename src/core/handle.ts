@@ -169,6 +169,9 @@ function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status'
   const entry = recordInJournal(ctx, prepared, performance.now() - started)
   ctx.journalEntry = entry
   worlds.run.record(entry, ctx.world.id)
+  // Any request may have changed its world (a record, a balance, a counter, the request numbering):
+  // a state file, when there is one, writes the world again soon after.
+  worlds.changed(ctx.world)
   if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
   // Only a stream goes on after its answer, and can break the spec later.
   if (!ctx.op?.stream) return

@@ -49,6 +49,10 @@ export interface Store {
   number(resource: string, scope: string, taken?: number): number
   size(resource?: string): number
   resources(): string[]
+  /** Every record of a resource, whatever its tenant, in the order they were inserted (a world snapshot). */
+  records(resource: string): Iterable<StoredRecord>
+  /** The highest number given out per scope of a resource (Store.number), for a world snapshot. */
+  sequences(resource: string): Iterable<[scope: string, last: number]>
   clear(): void
 }
 
@@ -268,6 +272,14 @@ export class MemoryStore implements Store {
 
   resources(): string[] {
     return [...this.collections.keys()]
+  }
+
+  records(resource: string): Iterable<StoredRecord> {
+    return this.collections.get(resource)?.byId.values() ?? []
+  }
+
+  sequences(resource: string): Iterable<[string, number]> {
+    return this.collections.get(resource)?.sequences ?? []
   }
 
   clear(): void {

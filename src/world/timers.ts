@@ -155,6 +155,20 @@ export class TimerQueue {
     this.laneList = []
   }
 
+  /**
+   * Every pending entry, in the order they would run (time, then the order they were scheduled in):
+   * what a world snapshot keeps, so the same entries can be scheduled again in the same order.
+   */
+  entries(): Array<{ at: number; task: Task | Runnable; subject: unknown; mark: number }> {
+    const list: Array<{ at: number; seq: number; task: Task | Runnable; subject: unknown; mark: number }> = []
+    for (let i = 0; i < this.at.length; i++) list.push({ at: this.at[i]!, seq: this.seq[i]!, task: this.tasks[i]!, subject: this.subjects[i], mark: this.marks[i]! })
+    for (const [task, lane] of this.laneList) {
+      for (let i = lane.head; i < lane.at.length; i++) list.push({ at: lane.at[i]!, seq: lane.seq[i]!, task, subject: lane.subjects[i], mark: lane.marks[i]! })
+    }
+    list.sort((a, b) => a.at - b.at || a.seq - b.seq)
+    return list.map(({ at, task, subject, mark }) => ({ at, task, subject, mark }))
+  }
+
   /** The next due time, if any. */
   peek(): number | undefined {
     let next = this.at.length > 0 ? this.at[0]! : undefined

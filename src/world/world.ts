@@ -12,7 +12,7 @@ import { Journal, type JournalQuery, type Violation } from '../journal/journal.t
 import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
 import { seedFromExamples } from '../act/seed.ts'
-import { seededRandom } from '../util/random.ts'
+import { seededRandom, type SeededRandom } from '../util/random.ts'
 
 export interface Tenant {
   id: string
@@ -31,6 +31,8 @@ export interface WorldOptions {
   seed: number
   wall?: () => number
   store?: Store
+  /** Start empty (no tenants, records or seeds): a snapshot is about to be restored into it. */
+  blank?: boolean
 }
 
 /** An open stream, as the world knows it: enough to end it when the world is reset or deleted. */
@@ -62,7 +64,7 @@ type TimerModel = NonNullable<ResourceModel['lifecycle']>['timers'][number]
  * runs on: the queue holds the record and, for timers counted from entering a state, the record's
  * transition count then (moved on since = stale; -1 for timers counted from creation).
  */
-class LifecycleTimer implements Task<StoredRecord> {
+export class LifecycleTimer implements Task<StoredRecord> {
   readonly world: World
   readonly model: ResourceModel
   readonly timer: TimerModel
@@ -83,7 +85,7 @@ class LifecycleTimer implements Task<StoredRecord> {
 }
 
 /** A resource's retention: the record goes away, unless it already has. */
-class RetentionTimer implements Task<StoredRecord> {
+export class RetentionTimer implements Task<StoredRecord> {
   readonly world: World
   readonly model: ResourceModel
 
@@ -117,14 +119,15 @@ export class World {
    * resource -> id -> when the record went away and whose it was, for `gone` (410) answers: kept for
    * resources that have a `gone` code only (another resource's removed records leave nothing).
    */
-  private readonly tombstones = new Map<string, Map<string, { at: number; tenant: string }>>()
+  readonly tombstones = new Map<string, Map<string, { at: number; tenant: string }>>()
   /** Open streams per key (a parent record's id; '' for streams no limit counts), for one-stream-at-a-time rules. */
   readonly streams = new Map<string, Set<OpenStream>>()
-  random!: () => number
+  random!: SeededRandom
   private readonly options: WorldOptions
   private readonly lifecycleTimers = new Map<TimerModel, LifecycleTimer>()
   private readonly retentionTimers = new Map<ResourceModel, RetentionTimer>()
-  private requestSeq = 0
+  /** Requests numbered so far (request ids), kept by a snapshot so ids do not repeat after a restore. */
+  requestSeq = 0
   private requestPrefix: string | undefined
 
   constructor(api: Api, options: WorldOptions) {
@@ -134,11 +137,18 @@ export class World {
     this.keys = options.keys
     this.options = options
     this.store = options.store ?? new MemoryStore()
-    this.populate()
+    if (options.blank) this.start()
+    else this.populate()
   }
 
   /** Puts the world back as its scenario starts it (same keys). */
   reset(): void {
+    this.clearState()
+    this.populate()
+  }
+
+  /** Empties the world — records, tenants, counters, timers, journal, open streams — keeping its keys. */
+  clearState(): void {
     this.closeStreams()
     this.store.clear()
     this.journal.clear()
@@ -148,13 +158,23 @@ export class World {
     this.idempotency.clear()
     this.tombstones.clear()
     this.timers.clear()
-    this.populate()
   }
 
-  private populate(): void {
+  /** The clock and randomness the scenario starts with. */
+  private start(): void {
     const { scenario, clockMode, seed, wall } = this.options
     this.clock = new Clock({ mode: scenario.clock.mode ?? clockMode, start: scenario.clock.start, wall })
     this.random = seededRandom(scenario.seed ?? seed)
+  }
+
+  /** A clock of this world's wall time, as a restore makes it. */
+  makeClock(mode: ClockMode, start: number): Clock {
+    return new Clock({ mode, start, wall: this.options.wall })
+  }
+
+  private populate(): void {
+    const { scenario } = this.options
+    this.start()
     for (const t of scenario.tenants) {
       const { keys: _k, records: _r, ...rest } = t
       this.tenants.set(t.id, structuredClone({ ...rest, balances: { ...t.balances }, flags: { ...t.flags } }) as Tenant)
@@ -212,11 +232,21 @@ export class World {
     this.tombstones.get(model.name)?.delete(record.id)
     this.scheduleTimers(model, record, 'created', createdAt)
     this.scheduleTimers(model, record, 'entered', createdAt)
-    if (model.retentionMs !== undefined) {
-      let task = this.retentionTimers.get(model)
-      if (!task) this.retentionTimers.set(model, (task = new RetentionTimer(this, model)))
-      this.timers.schedule(createdAt + model.retentionMs, task, record)
-    }
+    if (model.retentionMs !== undefined) this.timers.schedule(createdAt + model.retentionMs, this.retentionTask(model), record)
+  }
+
+  /** The task that removes records of `model` when their retention ends (one per resource). */
+  retentionTask(model: ResourceModel): RetentionTimer {
+    let task = this.retentionTimers.get(model)
+    if (!task) this.retentionTimers.set(model, (task = new RetentionTimer(this, model)))
+    return task
+  }
+
+  /** The task that runs one lifecycle timer of `model` (one per timer, shared by its records). */
+  lifecycleTask(model: ResourceModel, timer: TimerModel): LifecycleTimer {
+    let task = this.lifecycleTimers.get(timer)
+    if (!task) this.lifecycleTimers.set(timer, (task = new LifecycleTimer(this, model, timer)))
+    return task
   }
 
   /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
@@ -292,9 +322,7 @@ export class World {
       vars ??= { record: record.data, tenant: this.tenants.get(record.tenant), now: base }
       const after = timer.after(vars)
       if (typeof after !== 'number' || !Number.isFinite(after)) continue
-      let task = this.lifecycleTimers.get(timer)
-      if (!task) this.lifecycleTimers.set(timer, (task = new LifecycleTimer(this, model, timer)))
-      this.timers.schedule(base + after, task, record, since === 'entered' ? record.transitions : -1)
+      this.timers.schedule(base + after, this.lifecycleTask(model, timer), record, since === 'entered' ? record.transitions : -1)
     }
   }
 

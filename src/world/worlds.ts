@@ -7,13 +7,19 @@ import type { Api } from '../api.ts'
 import type { KeyDef, Scenario } from '../scenario/model.ts'
 import type { ClockMode } from './clock.ts'
 import { World } from './world.ts'
-import { randomToken, seededRandom } from '../util/random.ts'
+import { randomToken, seededRandom, type SeededRandom } from '../util/random.ts'
 import { RunTally } from '../journal/tally.ts'
 
 export interface KeyEntry {
   world: World
   key: KeyDef & { tenant: string }
 }
+
+/**
+ * Told of a world whose state may have changed (a request reached it, the control API moved or
+ * seeded it, it was made or restored) or that is gone: what keeps a state file up to date.
+ */
+export type WorldsListener = (world: World, change: 'changed' | 'deleted') => void
 
 export interface WorldsOptions {
   clockMode?: ClockMode
@@ -27,7 +33,8 @@ export class Worlds {
   private readonly worlds = new Map<string, World>()
   private readonly keyIndex = new Map<string, KeyEntry>()
   private readonly options: Required<Pick<WorldsOptions, 'clockMode' | 'seed'>> & WorldsOptions
-  private readonly random: () => number
+  private random: SeededRandom
+  private readonly listeners: WorldsListener[] = []
   readonly defaultScenario: string
   /** What every request of every world came to since start-up, kept across resets and deletes. */
   readonly run = new RunTally()
@@ -55,8 +62,11 @@ export class Worlds {
     return this.home(this.defaultScenario)
   }
 
-  /** A fresh, isolated world of a scenario, with fresh keys that reach only it. */
-  create(scenario = this.defaultScenario): World {
+  /**
+   * A fresh, isolated world of a scenario, with fresh keys that reach only it; `blank`, with no
+   * tenants or records yet (a snapshot is restored into it).
+   */
+  create(scenario = this.defaultScenario, options: { blank?: boolean } = {}): World {
     const s = this.scenario(scenario)
     let id: string
     do id = `w_${randomToken(this.random, 10)}`
@@ -68,12 +78,23 @@ export class Worlds {
         keys.set(token, { ...k, token, tenant: t.id })
       }
     }
-    return this.add(id, s, keys)
+    const world = this.add(id, s, keys, options.blank)
+    this.changed(world)
+    return world
   }
 
-  private add(id: string, scenario: Scenario, keys: Map<string, KeyDef & { tenant: string }>): World {
+  /**
+   * A blank world under a given id with given keys (a world read back from a state file, a snapshot
+   * about to be restored into it). A world of that id, if any, is replaced.
+   */
+  adopt(id: string, scenario: string, keys: Map<string, KeyDef & { tenant: string }>): World {
+    if (this.worlds.has(id)) this.drop(id)
+    return this.add(id, this.scenario(scenario), keys, true)
+  }
+
+  private add(id: string, scenario: Scenario, keys: Map<string, KeyDef & { tenant: string }>, blank = false): World {
     const world = new World(this.api, {
-      id, scenario, keys,
+      id, scenario, keys, blank,
       clockMode: this.options.clockMode,
       seed: (this.options.seed + this.worlds.size * 7919) >>> 0,
       wall: this.options.wall,
@@ -81,6 +102,29 @@ export class Worlds {
     this.worlds.set(id, world)
     for (const key of keys.values()) this.keyIndex.set(key.token, { world, key })
     return world
+  }
+
+  /** Tells `listener` of every change to a world from now on; returns what stops it. */
+  watch(listener: WorldsListener): () => void {
+    this.listeners.push(listener)
+    return () => {
+      const i = this.listeners.indexOf(listener)
+      if (i !== -1) this.listeners.splice(i, 1)
+    }
+  }
+
+  /** Notes that a world's state may have changed (cheap: nothing happens unless someone watches). */
+  changed(world: World): void {
+    for (let i = 0; i < this.listeners.length; i++) this.listeners[i]!(world, 'changed')
+  }
+
+  /** Where the generator of world ids and fresh keys stands (kept by a state file, so they do not repeat). */
+  get randomState(): number {
+    return this.random.state
+  }
+
+  set randomState(state: number) {
+    this.random = seededRandom(state)
   }
 
   scenario(name: string): Scenario {
@@ -103,12 +147,19 @@ export class Worlds {
     if (!world) return false
     if (this.scenarios.has(id)) {
       world.reset()
+      this.changed(world)
       return true
     }
-    world.closeStreams()
-    for (const token of world.keys.keys()) this.keyIndex.delete(token)
-    this.worlds.delete(id)
+    this.drop(id)
+    for (let i = 0; i < this.listeners.length; i++) this.listeners[i]!(world, 'deleted')
     return true
+  }
+
+  private drop(id: string): void {
+    const world = this.worlds.get(id)!
+    world.closeStreams()
+    for (const token of world.keys.keys()) if (this.keyIndex.get(token)?.world === world) this.keyIndex.delete(token)
+    this.worlds.delete(id)
   }
 
   byKey(token: string): KeyEntry | undefined {

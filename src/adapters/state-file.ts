@@ -1,0 +1,184 @@
+/**
+ * `standin serve --state <file>`: the worlds kept in an embedded database (node:sqlite) as they
+ * change, and read back at start-up, so a restart — also after `kill -9` — loses nothing answered.
+ *
+ * Each world is one row: its snapshot (src/world/snapshot.ts, the same JSON as the control API's
+ * snapshots). A world is marked changed by every request that reaches it and by every control call
+ * that moves it; changed worlds are written together, in one transaction, at most `flushMs` after the
+ * change (200 ms by default), and once more when standin stops. The database runs in WAL mode with
+ * synchronous=NORMAL: a committed write survives the process being killed (not a power cut — a dev
+ * server's state is not worth an fsync per write).
+ *
+ * What a snapshot does not keep starts afresh after a restart: the journal, rate windows, the run's
+ * tally of violations and coverage, open streams.
+ *
+ * node:sqlite is loaded only here, and this module only with --state: without it nothing changes.
+ */
+import type { Worlds } from '../world/worlds.ts'
+import type { World } from '../world/world.ts'
+import { restoreWorld, serializeWorld, SnapshotError } from '../world/snapshot.ts'
+
+type Sqlite = typeof import('node:sqlite')
+type Database = InstanceType<Sqlite['DatabaseSync']>
+
+/** What the file's `standin` table says it is; another value is a file this standin cannot read. */
+const FORMAT = 'standin-state 1'
+
+export interface StateFileOptions {
+  /** How soon after a change a world is written (ms). */
+  flushMs?: number
+  /** Told of what is left out at start-up (a world of a scenario this run does not have) and of a failed write. */
+  onWarning?: (message: string) => void
+}
+
+export interface StateFile {
+  readonly file: string
+  /** Worlds read back from the file at start-up. */
+  readonly restored: number
+  /** Writes every changed world now. */
+  flush(): void
+  /** Writes what changed, then closes the file. */
+  close(): void
+}
+
+/** A state file standin cannot use: the file, and what is wrong with it. */
+export class StateFileError extends Error {
+  readonly file: string
+  constructor(file: string, problem: string) {
+    super(`cannot use the state file ${file}: ${problem}`)
+    this.file = file
+  }
+}
+
+/**
+ * Opens (or creates) a state file, puts the worlds it holds back into `worlds`, and keeps it up to
+ * date from then on.
+ *
+ * @example
+ * const state = await openStateFile('.standin/state.db', standin.worlds)
+ * process.once('SIGTERM', () => state.close())
+ */
+export async function openStateFile(file: string, worlds: Worlds, options: StateFileOptions = {}): Promise<StateFile> {
+  const { DatabaseSync } = await loadSqlite(file)
+  const fail = (problem: string, error?: unknown): never => {
+    throw new StateFileError(file, error ? `${problem} (${(error as Error).message})` : problem)
+  }
+  let db!: Database
+  try {
+    db = new DatabaseSync(file)
+  } catch (error) {
+    fail('it cannot be opened or created', error)
+  }
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name as string)
+    if (tables.length > 0 && !tables.includes('standin')) fail(`it is an SQLite database, but not one standin wrote (its tables: ${tables.join(', ')}); name another file`)
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000')
+    db.exec('CREATE TABLE IF NOT EXISTS standin (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE IF NOT EXISTS worlds (id TEXT PRIMARY KEY, scenario TEXT NOT NULL, snapshot TEXT NOT NULL)')
+    const format = db.prepare("SELECT value FROM standin WHERE key = 'format'").get()?.value
+    if (format === undefined) db.prepare("INSERT INTO standin (key, value) VALUES ('format', ?)").run(FORMAT)
+    else if (format !== FORMAT) fail(`it was written as "${String(format)}", and this standin reads "${FORMAT}"`)
+  } catch (error) {
+    db.close()
+    if (error instanceof StateFileError) throw error
+    fail('it is not a standin state file, or it is damaged; move it away to start afresh', error)
+  }
+  let restored = 0
+  try {
+    const random = db.prepare("SELECT value FROM standin WHERE key = 'random'").get()?.value
+    if (random !== undefined) worlds.randomState = Number(random)
+    for (const row of db.prepare('SELECT id, scenario, snapshot FROM worlds ORDER BY rowid').all()) {
+      const id = row.id as string
+      if (!worlds.scenarios.has(row.scenario as string)) {
+        // Kept in the file (nothing here writes it again): it comes back once the scenario does.
+        options.onWarning?.(`the state file ${file} has world ${id} of scenario "${String(row.scenario)}", which this run does not have: left out`)
+        continue
+      }
+      let snapshot: unknown
+      try {
+        snapshot = JSON.parse(row.snapshot as string)
+      } catch (error) {
+        fail(`world ${id} is not valid JSON; move the file away to start afresh`, error)
+      }
+      try {
+        restoreWorld(worlds, snapshot, { asSaved: true })
+      } catch (error) {
+        if (error instanceof SnapshotError) fail(`world ${id}: ${error.message}`)
+        throw error
+      }
+      restored++
+    }
+  } catch (error) {
+    db.close()
+    if (error instanceof StateFileError) throw error
+    fail('it cannot be read; move it away to start afresh', error)
+  }
+
+  // id → the world to write, or null when it was deleted. Restoring marked every restored world
+  // changed before anyone watched: nothing needs writing yet.
+  const dirty = new Map<string, World | null>()
+  const unwatch = worlds.watch((world, change) => {
+    dirty.set(world.id, change === 'deleted' ? null : world)
+  })
+  const upsert = db.prepare('INSERT INTO worlds (id, scenario, snapshot) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, snapshot = excluded.snapshot')
+  const remove = db.prepare('DELETE FROM worlds WHERE id = ?')
+  const saveRandom = db.prepare("INSERT INTO standin (key, value) VALUES ('random', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+  let warnedWrite = false
+  const flush = () => {
+    if (dirty.size === 0) return
+    const batch = [...dirty]
+    dirty.clear()
+    try {
+      db.exec('BEGIN')
+      for (const [id, world] of batch) {
+        if (world === null) remove.run(id)
+        else upsert.run(id, world.scenario.name, serializeWorld(world))
+      }
+      saveRandom.run(String(worlds.randomState))
+      db.exec('COMMIT')
+      warnedWrite = false
+    } catch (error) {
+      try { db.exec('ROLLBACK') } catch { /* not in a transaction */ }
+      // Tried again on the next round (unless a newer change came in meanwhile); said once per failing spell.
+      for (const [id, world] of batch) if (!dirty.has(id)) dirty.set(id, world)
+      if (!warnedWrite) options.onWarning?.(`cannot write the state file ${file}: ${(error as Error).message}`)
+      warnedWrite = true
+    }
+  }
+  const timer = setInterval(flush, options.flushMs ?? 200)
+  timer.unref()
+  let closed = false
+  return {
+    file,
+    restored,
+    flush,
+    close() {
+      if (closed) return
+      closed = true
+      clearInterval(timer)
+      unwatch()
+      flush()
+      db.close()
+    },
+  }
+}
+
+/**
+ * node:sqlite, loaded on first use. Node 22 prints an ExperimentalWarning when it loads; that one
+ * warning is held back (standin chose the module knowingly), every other warning is printed as usual.
+ */
+async function loadSqlite(file: string): Promise<Sqlite> {
+  const emit = process.emitWarning
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const message = typeof warning === 'string' ? warning : warning.message
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type ?? (typeof warning === 'string' ? undefined : warning.name)
+    if (type === 'ExperimentalWarning' && /sqlite/i.test(message)) return
+    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest)
+  } as typeof process.emitWarning
+  try {
+    return await import('node:sqlite')
+  } catch (error) {
+    throw new StateFileError(file, `this Node (${process.version}) has no node:sqlite; --state needs Node 22.13 or later (${(error as Error).message})`)
+  } finally {
+    process.emitWarning = emit
+  }
+}
