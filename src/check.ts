@@ -32,13 +32,13 @@ export function check(spec: string, options: CheckOptions = {}): CheckResult {
     throw error
   }
   const problems: ConfigProblem[] = []
-  const warnings: ConfigProblem[] = [...api.warnings, ...api.behaviour.errors.warnings.map((w) => ({ file: api.spec.file, ...w }))]
+  const warnings: ConfigProblem[] = [...api.warnings, ...api.behaviour.errors.warnings.map((w) => ({ file: api.spec.file, ...w, severity: 'warning' as const }))]
   let names: string[] = []
   if (options.scenarios) {
     try {
       const scenarios = loadScenarios(options.scenarios, api)
       names = scenarios.map((s) => s.name)
-      for (const s of scenarios) for (const w of s.warnings ?? []) warnings.push({ file: s.file, ...w })
+      for (const s of scenarios) for (const w of s.warnings ?? []) warnings.push({ file: s.file, ...w, severity: 'warning' })
     } catch (error) {
       if (error instanceof ConfigError) problems.push(...error.problems)
       else throw error

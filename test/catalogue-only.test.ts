@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { createStandin, type Standin } from '../src/index.ts'
 import { selfChecked, takeResponseViolations } from './support/self-check.ts'
+import { tempFiles } from './support/files.ts'
 
 const SPECS = [
   { name: 'agent-sandbox', spec: 'spec/agent-sandbox.yaml', scenarios: 'scenarios/agent-sandbox', base: 'https://api.agent-sandbox.example' },
@@ -139,10 +140,29 @@ describe('agent-sandbox, by name', () => {
     expect([wrong.status, wrong.headers.get('allow'), ((await wrong.json()) as any).error]).toEqual([405, 'GET, POST', { code: 'not_found', message: 'The specified resource does not exist', status: 405 }])
   })
 
-  it('check warns that the catalogue has no code for a wrong method, and which it answers instead', async () => {
+  it('check: the bundled specs say which code a wrong method gets; a catalogue that does not is warned about, with the code chosen', async () => {
     const { check } = await import('../src/index.ts')
-    const result = check('spec/agent-sandbox.yaml', { scenarios: 'scenarios/agent-sandbox' })
+    for (const { spec, scenarios } of SPECS) expect(check(spec, { scenarios }).warnings).toEqual([])
+    const { file } = tempFiles('catalogue-only')
+    const spec = file('shop.yaml', `openapi: 3.1.0
+info: { title: shop, version: '1' }
+x-standin:
+  errors:
+    catalogue:
+      bad_input: { status: 400, message: Bad input. }
+      no_such_thing: { status: 404, message: No such thing. }
+paths:
+  /things:
+    get:
+      responses: { '200': { description: ok } }
+`)
+    const result = check(spec)
     expect(result.ok).toBe(true)
-    expect(result.warnings).toContainEqual(expect.objectContaining({ pointer: '/x-standin/errors/methodNotAllowed', message: expect.stringMatching(/"method_not_allowed" \(405\): answered with "not_found" \(404\)/) }))
+    expect(result.warnings.map((w) => [w.pointer, w.message.replace(/\. Add .*$/, '')])).toEqual([
+      ['/x-standin/errors/notFound', 'the catalogue has no code for standin\'s "not_found" (404): answered with "no_such_thing" (404), the closest by status, at status 404'],
+      ['/x-standin/errors/methodNotAllowed', 'the catalogue has no code for standin\'s "method_not_allowed" (405): answered with "no_such_thing" (404), the closest by status, at status 405'],
+      ['/x-standin/errors/internal', 'the catalogue has no 5xx code: standin\'s own "internal_error" (500) is answered'],
+      ['/x-standin/errors/validation/malformed', 'the catalogue has no code for standin\'s "invalid_request" (400): answered with "bad_input" (400), the closest by status, at status 400'],
+    ])
   })
 })

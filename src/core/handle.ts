@@ -107,7 +107,8 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
         // Calling what the spec does not have is the client breaking the contract.
         ctx.violations.push({ side: 'request', location: 'path', pointer: '', message: routed ? `${ctx.method} is not an operation of ${path} (allowed: ${routed.allowed.join(', ')})` : `no operation of the spec matches ${ctx.method} ${path}` })
         if (!routed) throw new ApiError(api.behaviour.errors.notFound, { path })
-        throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', '), path }, { Allow: routed.allowed.join(', ') })
+        // 405 with Allow, whichever code the API answers a wrong method with (RFC 9110, 15.5.6).
+        throw new ApiError(api.behaviour.errors.methodNotAllowed, { allowed: routed.allowed.join(', '), path }, { Allow: routed.allowed.join(', ') }, 405)
       }
       ctx.route = routed.match
       ctx.op = routed.match.operation
