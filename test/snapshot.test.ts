@@ -111,6 +111,18 @@ describe('snapshots through the control API', () => {
     expect((await control('GET', '/worlds')).body.length).toBe(before)
   })
 
+  it('takes a snapshot over the usual 1 MiB control body through /restore (up to 64 MiB), not through POST /worlds', async () => {
+    const made = await control('POST', '/worlds', { scenario: 'default' })
+    // More than a control body may carry (1 MiB), put in from the library side.
+    bs.worlds.get(made.body.id)!.tenants.get('ws_acme')!.flags.note = 'x'.repeat(1_500_000)
+    const saved = (await control('POST', `/worlds/${made.body.id}/snapshot`)).body.snapshot
+    expect((await control('POST', '/worlds', { snapshot: saved })).status).toBe(413)
+    const target = await control('POST', '/worlds', { scenario: 'default' })
+    const restored = await control('POST', `/worlds/${target.body.id}/restore`, { snapshot: saved })
+    expect(restored.status).toBe(200)
+    expect(bs.worlds.get(target.body.id)!.tenants.get('ws_acme')!.flags.note).toHaveLength(1_500_000)
+  })
+
   it('refuses to restore a snapshot into a world of another scenario, or of a scenario standin does not have', async () => {
     const made = await control('POST', '/worlds', { scenario: 'default' })
     const saved = (await control('POST', `/worlds/${made.body.id}/snapshot`)).body.snapshot

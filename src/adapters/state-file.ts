@@ -4,8 +4,9 @@
  *
  * Each world is one row: its snapshot (src/world/snapshot.ts, the same JSON as the control API's
  * snapshots). A world is marked changed by every request that reaches it and by every control call
- * that moves it; changed worlds are written together, in one transaction, at most `flushMs` after the
- * change (200 ms by default), and once more when standin stops. The database runs in WAL mode with
+ * that moves it; changed worlds are written together, in one transaction, `flushMs` after the first
+ * change (200 ms by default; later for a world so big that writing it takes over 50 ms, see flush),
+ * and once more when standin stops. The database runs in WAL mode with
  * synchronous=NORMAL: a committed write survives the process being killed (not a power cut — a dev
  * server's state is not worth an fsync per write).
  *
@@ -116,8 +117,22 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
   // id → the world to write, or null when it was deleted. Restoring marked every restored world
   // changed before anyone watched: nothing needs writing yet.
   const dirty = new Map<string, World | null>()
+  const flushMs = options.flushMs ?? 200
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let closed = false
+  /** Before this (performance.now()), no write starts: writing takes at most a fifth of the time. */
+  let earliest = 0
+  const schedule = () => {
+    if (timer !== undefined || closed) return
+    timer = setTimeout(() => {
+      timer = undefined
+      flush()
+    }, Math.max(flushMs, earliest - performance.now()))
+    timer.unref()
+  }
   const unwatch = worlds.watch((world, change) => {
     dirty.set(world.id, change === 'deleted' ? null : world)
+    schedule()
   })
   const upsert = db.prepare('INSERT INTO worlds (id, scenario, snapshot) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, snapshot = excluded.snapshot')
   const remove = db.prepare('DELETE FROM worlds WHERE id = ?')
@@ -127,6 +142,7 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     if (dirty.size === 0) return
     const batch = [...dirty]
     dirty.clear()
+    const started = performance.now()
     try {
       db.exec('BEGIN')
       for (const [id, world] of batch) {
@@ -136,17 +152,20 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
       saveRandom.run(String(worlds.randomState))
       db.exec('COMMIT')
       warnedWrite = false
+      // A world is written whole: one of 10,000 records takes tens of ms. Spacing writes by four
+      // times their length keeps a big world's writes from taking over the process under traffic,
+      // at the cost of writing it less often than every flushMs.
+      earliest = performance.now() + 4 * (performance.now() - started)
     } catch (error) {
       try { db.exec('ROLLBACK') } catch { /* not in a transaction */ }
       // Tried again on the next round (unless a newer change came in meanwhile); said once per failing spell.
       for (const [id, world] of batch) if (!dirty.has(id)) dirty.set(id, world)
       if (!warnedWrite) options.onWarning?.(`cannot write the state file ${file}: ${(error as Error).message}`)
       warnedWrite = true
+      earliest = performance.now() + 1000
+      schedule()
     }
   }
-  const timer = setInterval(flush, options.flushMs ?? 200)
-  timer.unref()
-  let closed = false
   return {
     file,
     restored,
@@ -154,7 +173,7 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     close() {
       if (closed) return
       closed = true
-      clearInterval(timer)
+      clearTimeout(timer)
       unwatch()
       flush()
       db.close()
