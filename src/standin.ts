@@ -2,7 +2,7 @@
  * The library entry: compile a spec and its scenarios once, and get the core handler, msw-ready
  * handlers' core, and worlds to drive from a test.
  */
-import { compileApi, type Api } from './api.ts'
+import { compileApi, type Api, type CompileOptions } from './api.ts'
 import { loadScenarios, builtinScenario, compileScenario } from './scenario/load.ts'
 import type { Scenario } from './scenario/model.ts'
 import { Worlds } from './world/worlds.ts'
@@ -31,6 +31,11 @@ export interface StandinOptions extends HandlerOptions {
   baseUrl?: string
   /** Answer CORS preflights and allow any origin (default true), as a browser app needs of a dev server. */
   cors?: boolean
+  /**
+   * Told of a check left off at its first use — a schema that does not compile (validators compile
+   * the first time a request needs them) — with its file and JSON pointer. Default: the console.
+   */
+  onWarning?: CompileOptions['onWarning']
 }
 
 export interface Standin {
@@ -87,7 +92,7 @@ export interface WorldHandle {
  * const res = await standin.handle(new Request('http://localhost/v1/things', { method: 'POST', headers: { authorization: `Bearer ${world.key}` } }))
  */
 export async function createStandin(options: StandinOptions): Promise<Standin> {
-  const api = compileApi(options.spec, { overlays: options.overlays })
+  const api = compileApi(options.spec, { overlays: options.overlays, onWarning: options.onWarning })
   const scenarios = readScenarios(api, options.scenarios)
   const worlds = new Worlds(api, scenarios, { clockMode: options.clock ?? 'manual', seed: options.seed ?? 1 })
   const core = createHandler(worlds, options)

@@ -122,13 +122,17 @@ describe('validators compile on first use', () => {
     expect((await standin.handle(post('/notes', { text: '' }))).status).toBe(400)
   })
 
-  it('tells onWarning instead of the console', () => {
+  it('tells onWarning instead of the console', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const told: unknown[] = []
     const api = compileApi(spec(), { onWarning: (w) => told.push(w.pointer) })
     const draft = api.operationsById.get('createDraft')!
     expect(draft.body!.contentTypes.get('application/json')!.validate!({})).toBe(true)
     expect(told).toEqual(['/paths/~1drafts/post/requestBody/content/application~1json/schema'])
+    // The library's entry passes it on.
+    const standin = await createStandin({ spec: spec(), onWarning: (w) => told.push(w.file) })
+    expect((await standin.handle(post('/drafts', []))).status).toBe(204)
+    expect(told).toHaveLength(2)
     expect(warn).not.toHaveBeenCalled()
   })
 
