@@ -3,7 +3,7 @@
  * validates every request and every upstream response against the spec. Run on the pinned Node
  * (Prism 5.16 needs >= 24.18): process.execPath with Prism's own entry file, never a global prism.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { closedPort } from './cli.ts'
 
@@ -15,39 +15,55 @@ export interface PrismProxy {
   stop(): Promise<void>
 }
 
-/** Starts `prism proxy` in front of `upstream`; resolves once it listens (its start-up takes a second or two). */
+/**
+ * Starts `prism proxy` in front of `upstream`; resolves once it answers (its start-up takes a second
+ * or two).
+ *
+ * Prism runs with its log at `fatal`: at `info` it writes some 400 bytes of pretty-printed log per
+ * exchange (a megabyte per spec's traffic), which costs it a third of its CPU time and the test
+ * worker the reading of it; nothing here reads that log, Prism's verdicts come in its
+ * `sl-violations` header and its own problem answers. A start-up failure is still logged (fatal) and
+ * shown. At `fatal` Prism does not say when it listens, so it is asked: a probe to a path no spec
+ * has must come back as Prism's own NO_PATH_MATCHED_ERROR naming that path — which also proves the
+ * answer is this Prism's, not another process's that took the port.
+ */
 export async function startPrismProxy(spec: string, upstream: string): Promise<PrismProxy> {
   const port = new URL(await closedPort()).port
-  const child = spawn(process.execPath, [PRISM, 'proxy', spec, upstream, '--errors', '--host', '127.0.0.1', '--port', port], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [PRISM, 'proxy', spec, upstream, '--errors', '--verboseLevel', 'fatal', '--host', '127.0.0.1', '--port', port], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
+  const collect = (d: Buffer) => { output = (output + d).slice(-20_000) }
+  // Keep reading its output so a full pipe never blocks it.
+  child.stdout!.on('data', collect)
+  child.stderr!.on('data', collect)
+  let exitedWith: string | undefined
+  const exited = new Promise<void>((done) => child.once('exit', (code, signal) => { exitedWith = `${code ?? signal}`; done() }))
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
   }
+  const url = `http://127.0.0.1:${port}`
+  const probe = `/__standin-referee-probe-${process.pid}-${port}`
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        output += d
-        const m = /Prism is listening on (http:\/\/\S+)/.exec(output)
-        if (m) resolve(m[1]!)
-      }
-      child.stdout!.on('data', onData)
-      child.stderr!.on('data', onData)
-      child.once('exit', (code) => reject(new Error(`prism exited (${code}) before listening:\n${output}`)))
-    })
-    // Keep reading its log so a full pipe never blocks it.
-    drain(child)
-    return { url, stop }
+    for (;;) {
+      if (exitedWith !== undefined) throw new Error(`prism exited (${exitedWith}) before listening:\n${output}`)
+      if (await isPrism(url, probe)) return { url, stop }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
   } catch (error) {
     await stop()
     throw error
   }
 }
 
-function drain(child: ChildProcess): void {
-  child.stdout!.resume()
-  child.stderr!.resume()
+/** Whether what listens at `url` is a Prism serving a spec: its own 404 for `probe`, by name. */
+async function isPrism(url: string, probe: string): Promise<boolean> {
+  try {
+    const res = await fetch(url + probe, { signal: AbortSignal.timeout(5_000) })
+    const body = await res.text()
+    return res.status === 404 && body.includes('prism/errors#NO_PATH_MATCHED_ERROR') && body.includes(probe)
+  } catch {
+    return false
+  }
 }
 
 export interface PrismFinding {
