@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
+import { Worlds } from '../src/world/worlds.ts'
+import { restoreWorld, snapshotWorld } from '../src/world/snapshot.ts'
 
 const bs = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
 const gen = await createStandin({ spec: 'spec/generation.yaml', scenarios: 'scenarios/generation' })
@@ -175,5 +177,47 @@ describe('snapshots in the library', () => {
       expect(world.state('session').map((s) => s.status)).toEqual(['ready', 'ready'])
       world.tenant('ws_acme').balances.balance = 0
     }
+  })
+})
+
+describe('a real clock in a snapshot', () => {
+  it('keeps its lead over the wall clock, and what fell due meanwhile happens at the restore', async () => {
+    let wall = Date.parse('2026-03-01T12:00:00Z')
+    const worlds = new Worlds(bs.api, [...bs.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall })
+    const world = worlds.create('default')
+    const key = [...world.keys.keys()][0]!
+    const tenant = world.tenants.get('ws_acme')!
+    const { buildRecord } = await import('../src/act/record.ts')
+    const model = bs.api.behaviour.resources.get('session')!
+    world.insert(model, buildRecord(world, model, tenant, { ttl: 600 }, { now: world.clock.now() }), world.clock.now())
+    world.advance(60 * 60_000)
+    const saved = snapshotWorld(world, () => wall)
+    expect(saved.clock).toEqual({ mode: 'real', now: wall + 3_600_000, offset: 3_600_000 })
+    expect(saved.records.map((r) => r.state)).toEqual(['expired'])
+
+    // Ten seconds of wall time later, in another process as far as the world can tell.
+    wall += 10_000
+    const fresh = new Worlds(bs.api, [...bs.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall })
+    const restored = restoreWorld(fresh, saved, { asSaved: true, wall: () => wall })
+    expect(restored.id).toBe(world.id)
+    expect(fresh.byKey(key)?.world).toBe(restored)
+    expect(restored.clock.now()).toBe(wall + 3_600_000)
+    wall += 1000
+    expect(restored.clock.now()).toBe(wall + 3_600_000)
+  })
+
+  it('a session saved while provisioning is ready once its 2 s have passed on the wall clock', async () => {
+    let wall = Date.parse('2026-03-01T12:00:00Z')
+    const worlds = new Worlds(bs.api, [...bs.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall })
+    const world = worlds.create('default')
+    const { buildRecord } = await import('../src/act/record.ts')
+    const model = bs.api.behaviour.resources.get('session')!
+    world.insert(model, buildRecord(world, model, world.tenants.get('ws_acme')!, { ttl: 600 }, { now: world.clock.now() }), world.clock.now())
+    wall += 1000
+    const saved = snapshotWorld(world, () => wall)
+    expect(saved.records.map((r) => r.state)).toEqual(['provisioning'])
+    wall += 1500
+    const restored = restoreWorld(new Worlds(bs.api, [...bs.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall }), saved, { asSaved: true, wall: () => wall })
+    expect([...restored.store.records('session')].map((r) => r.state)).toEqual(['ready'])
   })
 })

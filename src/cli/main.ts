@@ -61,10 +61,11 @@ const COMMANDS = {
       'client retries, x-should-retry: false, x-standin-violation) and any violation makes standin exit 1.',
       'With --state, what a restart resumes: worlds (also those made through the control API), records,',
       'lifecycle timers, clocks, tenants, keys, rule counts and idempotent answers; the journal and rate',
-      'windows start afresh. A change is written within 200 ms, so a kill -9 loses nothing answered before.',
+      'windows start afresh. A change is written within 200 ms (a world of tens of thousands of records, within',
+      'seconds): a kill -9 loses only what was answered just before it.',
     ],
     examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --state .standin/state.db'],
-    exits: '0 stopped; 1 the spec cannot be served, or (--strict) a request broke it; 2 bad usage.',
+    exits: '0 stopped; 1 the spec cannot be served, the --state file cannot be used, or (--strict) a request broke it; 2 bad usage.',
   },
   check: {
     forms: ['<spec>'],

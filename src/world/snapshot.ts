@@ -112,7 +112,10 @@ export interface RestoreOptions {
    * it, a new world of the snapshot's scenario is made, with fresh keys for the same tenants.
    */
   into?: World
-  /** Make the world under the snapshot's own id and keys (a state file's worlds, read back at start-up). */
+  /**
+   * Make the world under the snapshot's own id and keys (a state file's worlds, read back at
+   * start-up); a scenario's own world is restored in place, with the keys its scenario file has.
+   */
   asSaved?: boolean
   wall?: () => number
 }
@@ -131,7 +134,12 @@ export function restoreWorld(worlds: Worlds, input: unknown, options: RestoreOpt
     world = into
     world.clearState()
   } else if (options.asSaved) {
-    world = worlds.adopt(snapshot.id, snapshot.scenario, new Map(snapshot.keys.map((k) => [k.token, { ...k }])))
+    // A scenario's own world keeps the keys its file writes now (they may have been edited since).
+    const home = worlds.get(snapshot.id)
+    if (home && worlds.scenarios.has(home.id) && home.scenario.name === snapshot.scenario) {
+      world = home
+      world.clearState()
+    } else world = worlds.adopt(snapshot.id, snapshot.scenario, new Map(snapshot.keys.map((k) => [k.token, { ...k }])))
   } else {
     world = worlds.create(snapshot.scenario, { blank: true })
   }
