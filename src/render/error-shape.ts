@@ -123,7 +123,30 @@ export function shapeError(api: Api, target: ErrorTarget, facts: ErrorFacts, ran
     // A schema that is not an object (a bare string): the message is the body.
     return typeOf(schema) === 'string' || schema === undefined ? facts.message : example ?? api.fake(raw, random)
   }
-  return shapeObject(api, planFor(api, pointer, raw), example, facts, random)
+  const body = shapeObject(api, planFor(api, pointer, raw), example, facts, random)
+  const validate = target.media.validate
+  const branches = isPlainObject(raw) ? (raw.oneOf ?? raw.anyOf) : undefined
+  if (!validate || !Array.isArray(branches) || validate(body)) return body
+  // One of several shapes (GitHub's 422: validation-error or validation-error-simple), and the body
+  // fits none or more than one: each shape in turn, with all it may hold, until one fits alone.
+  for (const [i, branch] of branches.entries()) {
+    if (!objectish(merged(branch))) continue
+    const candidate = shapeObject(api, planFor(api, `${pointer} branch ${i}`, whole(branch, 0)), undefined, facts, random)
+    if (validate(candidate)) return candidate
+  }
+  return body
+}
+
+/** A schema asking for everything it allows (every property, a list item at least): the most distinctive instance. */
+function whole(schema: unknown, depth: number): unknown {
+  const s = merged(schema)
+  if (!isPlainObject(s) || depth > 3) return s
+  if (objectish(s) && isPlainObject(s.properties)) {
+    const properties = Object.fromEntries(Object.entries<any>(s.properties).map(([k, v]) => [k, whole(v, depth + 1)]))
+    return { ...s, properties, required: Object.keys(properties) }
+  }
+  if (typeOf(s) === 'array' && s.items !== undefined) return { ...s, items: whole(s.items, depth + 1), minItems: Math.max(1, Number(s.minItems ?? 0)) }
+  return s
 }
 
 function planFor(api: Api, key: string, schema: unknown): Plan {
