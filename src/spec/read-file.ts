@@ -25,17 +25,26 @@ export interface ParsedFile {
 }
 
 export function readStructuredFile(file: string): ParsedFile {
-  let bytes: Buffer
-  try {
-    bytes = readFileSync(file)
-  } catch (error) {
-    throw new ConfigError([{ file, pointer: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }])
+  const read = () => {
+    try {
+      return readFileSync(file)
+    } catch (error) {
+      throw new ConfigError([{ file, pointer: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }])
+    }
   }
+  let bytes: Buffer | undefined = read()
   if (/\.json$/i.test(file) || bytes[skipBlankBytes(bytes)] === 0x7b) {
-    const value = parseJson(jsonText(bytes))
-    // The text is not kept for the life of the process (a 73 MB spec is as much memory again, twice
-    // that with one non-ASCII character): a line is wanted only for a message, and the file is read again then.
-    if (value !== NOT_JSON) return { file, value: value.value, line: hasLines(bytes) ? jsonLineFinder(() => readFileSync(file, 'utf8'), true) : () => undefined }
+    const lines = hasLines(bytes)
+    const json = jsonText(bytes)
+    // Let go before parsing, so that the parsed objects can take the bytes' place (73 MB for GitHub's
+    // dereferenced spec) rather than add to them.
+    bytes = undefined
+    const value = parseJson(json)
+    // Nor is the text kept for the life of the process: a line is wanted only for a message, and the
+    // file is read again then.
+    if (value !== NOT_JSON) return { file, value: value.value, line: lines ? jsonLineFinder(() => readFileSync(file, 'utf8'), true) : () => undefined }
+    // YAML in a .json file, or a syntax error: the YAML parser reads it, and says where.
+    bytes = read()
   }
   const text = bytes.toString('utf8')
   // What the text parses to, kept on disk: the parser's version and the whole text are the key.
