@@ -51,6 +51,8 @@ describeDoors('an unannotated spec', OPTIONS, (client) => {
         { error: { code: 'invalid_request', message: 'Missing required query parameter "api-version".' } }],
       ['an OAuth error: the enumerated code closest to the cause, the message in error_description', 'POST', '/oauth/token', json({ grant_type: 'password' }), 400, 'application/json',
         { error: 'invalid_request', error_description: 'Invalid value in the request body at /grant_type: grant_type must be equal to one of the allowed values.' }],
+      ['one of two shapes a bare message fits both of: the first, with all it may hold, so it fits that one alone', 'PATCH', '/repos/octo/hello', json({ name: '' }), 422, 'application/json',
+        { message: 'Invalid value in the request body at /name: name must NOT have fewer than 1 characters.', documentation_url: expect.any(String), errors: expect.arrayContaining([expect.objectContaining({ code: expect.any(String) })]) }],
       ['a list of errors in `detail` (FastAPI): one item, its required fields made, the message in msg', 'POST', '/items', json({}), 422, 'application/json',
         { detail: [{ loc: expect.any(Array), msg: 'Missing required field /name in the request body.', type: expect.any(String) }] }],
       ['a list of errors as the whole body: one, the code and message in it', 'GET', '/batch', {}, 400, 'application/json',

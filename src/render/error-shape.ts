@@ -139,8 +139,10 @@ export function shapeError(api: Api, target: ErrorTarget, facts: ErrorFacts, ran
 
 /** A schema asking for everything it allows (every property, a list item at least): the most distinctive instance. */
 function whole(schema: unknown, depth: number): unknown {
-  const s = merged(schema)
-  if (!isPlainObject(s) || depth > 3) return s
+  const merged_ = merged(schema)
+  if (!isPlainObject(merged_) || depth > 3) return merged_
+  // Without its example, which data generators would answer with as it is (leaving out what it leaves out).
+  const { example: _example, examples: _examples, ...s } = merged_ as Record<string, any>
   if (objectish(s) && isPlainObject(s.properties)) {
     const properties = Object.fromEntries(Object.entries<any>(s.properties).map(([k, v]) => [k, whole(v, depth + 1)]))
     return { ...s, properties, required: Object.keys(properties) }
