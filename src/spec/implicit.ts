@@ -65,7 +65,9 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
     const props = propertiesOf(found.schema, registry)
     const matched = override ?? keyFields(params, found.schema, name, registry)
     const single = matched?.length === 1 && matched[0]!.length === 1 ? matched[0]![0]! : undefined
-    const idField = props.has('id') ? 'id' : single ?? (props.has(own.params.at(-1)!) ? own.params.at(-1)! : 'id')
+    // The id is a plain value: a parameter naming an object property (`{photoId}` → `photoId.id`) is not one.
+    const plain = (name: string) => props.has(name) && !['object', 'array'].includes(typeOf(props.get(name)) ?? '') && !isPlainObject(props.get(name)?.properties)
+    const idField = props.has('id') ? 'id' : single ?? (plain(own.params.at(-1)!) ? own.params.at(-1)! : 'id')
     // A key no field holds: the last parameter is the record's id, as an explicit resource's is.
     const fields = matched ?? [[idField]]
     const idSchema = props.get(idField)
