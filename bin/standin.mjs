@@ -1,8 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
-// --max-semi-space-size=8 (here, and in package.json's start and standin scripts): V8's young
-// generation kept to 8 MB a half, where it would grow to 32 MB once many objects survive (a world
-// loaded, records created under load) and stay committed: shorter collection pauses under load, and
-// ~50 MB less resident with 100,000 records. Measured in bench/ (README, Performance).
+#!/usr/bin/env node
+// A plain `env node` line: npm links this file as the command (a symlink on Linux and macOS), so
+// the line is what starts it, and `env -S node <flags>` fails where env has no -S (BusyBox, as in
+// Alpine images; coreutils before 8.30). The V8 flag the dev server is measured with,
+// --max-semi-space-size=8 (V8's young generation kept to 8 MB a half: shorter collection pauses
+// under load, ~50 MB less resident with 100,000 records; README, Performance), is given by
+// package.json's start and standin scripts and the bench; elsewhere NODE_OPTIONS=--max-semi-space-size=8.
 // The standin command. Plain JavaScript, so that Node starts it without loading its TypeScript
 // stripper; with the compile cache on, standin's modules then load already compiled from the second
 // run on (about a quarter of start-up). See src/cli/main.ts.

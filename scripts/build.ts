@@ -5,7 +5,7 @@
  * module deleted from src/ never lingers in the package. Run by `npm run build` and by prepack, so
  * `npm pack` and `npm publish` always ship JavaScript built from the current sources.
  */
-import { cpSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join, relative, resolve } from 'node:path'
@@ -22,6 +22,21 @@ if (compiled.status !== 0) {
   process.exit(1)
 }
 
+// tsc rewrites the sources' relative `.ts` imports to `.js` in the JavaScript it writes
+// (rewriteRelativeImportExtensions) but not in the declarations; there they are made `.js` too,
+// as every TypeScript that reads declarations (and every tool) resolves them.
+let declarations = 0
+for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue
+  const file = join(entry.parentPath, entry.name)
+  const text = readFileSync(file, 'utf8')
+  const rewritten = text.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.ts\2/g, '$1$2$3.js$2')
+  if (rewritten !== text) {
+    writeFileSync(file, rewritten)
+    declarations++
+  }
+}
+
 let assets = 0
 for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || entry.name.endsWith('.ts')) continue
@@ -30,4 +45,4 @@ for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) 
   cpSync(from, to)
   assets++
 }
-console.log(`build: ${relative(root, dist)}/ from ${relative(root, src)}/ (${assets} asset file(s) copied)`)
+console.log(`build: ${relative(root, dist)}/ from ${relative(root, src)}/ (${declarations} declaration file(s) with .js imports, ${assets} asset file(s) copied)`)

@@ -53,6 +53,18 @@ describe('the tarball', () => {
     for (const bin of Object.values(manifest.bin ?? {})) expect(bin).toMatch(/\.m?js$/)
   })
 
+  it('declarations import each other as .js, as every TypeScript and tool reads them', () => {
+    const root = join(consumer.dir, 'node_modules', manifest.name)
+    const tsImports = packed.files.filter((f) => f.endsWith('.d.ts')).filter((f) => /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]\.{1,2}\/[^'"]*\.ts['"]/.test(readFileSync(join(root, f), 'utf8')))
+    expect(tsImports).toEqual([])
+  })
+
+  it('starts its command with a line every env understands (BusyBox\'s, as in Alpine, has no -S)', () => {
+    for (const bin of Object.values(manifest.bin ?? {})) {
+      expect(readFileSync(join(consumer.dir, 'node_modules', manifest.name, bin), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
+    }
+  })
+
   it('imports at run time only Node built-ins, its dependencies and its peers', () => {
     const allowed = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), manifest.name])
     const stray = [...imports()].flatMap(([file, specifiers]) => specifiers.filter((s) => !s.startsWith('.') && !allowed.has(packageOf(s))).map((s) => `${file}: ${s}`))
