@@ -16,7 +16,7 @@ export const SCENARIOS = 'scenarios/browser-sessions'
 export const BENCH_KEY = 'bsk_bench_1'
 export const READ_SESSION = 'sess_bench0000000000000000001'
 export const LIMITED_SESSION = 'sess_bench0000000000000000002'
-/** The V8 flags standin's command runs with (bin/standin.mjs's first line, package.json's scripts). */
+/** The V8 flags standin runs with in this repo (package.json's start and standin scripts; NODE_OPTIONS for the installed command). */
 export const STANDIN_NODE_FLAGS = ['--max-semi-space-size=8']
 /** standin as `npm start` and the `standin` command run it. */
 export const STANDIN_COMMAND = [...STANDIN_NODE_FLAGS, 'bin/standin.mjs', 'serve', SPEC, '--scenarios', SCENARIOS]
