@@ -61,6 +61,13 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     const taken = input[sequence]
     data[sequence] = world.store.number(model.name, options.parentId ?? '', !options.fromRequest && Number.isInteger(taken) ? (taken as number) : undefined)
   }
+  // A key field nothing gave (not the body, nor an example): a new value, or the record could
+  // never be found by the path that names it.
+  if (model.key) {
+    for (const path of model.key.fields) {
+      if (path.length === 1 && path[0] !== model.idField && path[0] !== sequence && (data[path[0]!] === undefined || data[path[0]!] === null)) data[path[0]!] = model.newId(world.random)
+    }
+  }
   if (example) retarget(world, model, data, example, options.parentId)
   let state: string | undefined
   if (model.lifecycle) {
