@@ -157,11 +157,18 @@ describe('standin serve --state', () => {
       [damaged, new RegExp(`world ${seen.world!.id} is not valid JSON`)],
       [missingDir, /it cannot be opened or created/],
     ]
-    for (const [state, problem] of cases) {
-      const error = await openStateFile(state, standin.worlds).then(() => undefined, (e: unknown) => e)
-      expect(error).toBeInstanceOf(StateFileError)
-      expect((error as Error).message).toMatch(new RegExp(`^cannot use the state file ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `))
-      expect((error as Error).message).toMatch(problem)
+    // One standin per file: a second one waits a moment for the first to let go, then says so.
+    const held = await openStateFile(join(dir, 'held.db'), standin.worlds)
+    cases.push([held.file, /another process has it open \(another standin serve --state with this file\?\) \(database is locked\)/])
+    try {
+      for (const [state, problem] of cases) {
+        const error = await openStateFile(state, standin.worlds).then(() => undefined, (e: unknown) => e)
+        expect(error).toBeInstanceOf(StateFileError)
+        expect((error as Error).message).toMatch(new RegExp(`^cannot use the state file ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `))
+        expect((error as Error).message).toMatch(problem)
+      }
+    } finally {
+      held.close()
     }
   })
 })

@@ -71,16 +71,22 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     fail('it cannot be opened or created', error)
   }
   try {
+    // One standin per file: two would each write their own worlds over the other's. The lock is
+    // taken by the first write below and held until the file is closed (or the process dies); a
+    // second standin waits for it up to 2 s (a restart while the old process still stops), then gives up.
+    db.exec('PRAGMA busy_timeout = 2000; PRAGMA locking_mode = EXCLUSIVE')
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name as string)
     if (tables.length > 0 && !tables.includes('standin')) fail(`it is an SQLite database, but not one standin wrote (its tables: ${tables.join(', ')}); name another file`)
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000')
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
     db.exec('CREATE TABLE IF NOT EXISTS standin (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE IF NOT EXISTS worlds (id TEXT PRIMARY KEY, scenario TEXT NOT NULL, snapshot TEXT NOT NULL)')
     const format = db.prepare("SELECT value FROM standin WHERE key = 'format'").get()?.value
-    if (format === undefined) db.prepare("INSERT INTO standin (key, value) VALUES ('format', ?)").run(FORMAT)
-    else if (format !== FORMAT) fail(`it was written as "${String(format)}", and this standin reads "${FORMAT}"`)
+    if (format !== undefined && format !== FORMAT) fail(`it was written as "${String(format)}", and this standin reads "${FORMAT}"`)
+    // A write, so the lock is this process's from now on.
+    db.prepare("INSERT INTO standin (key, value) VALUES ('format', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(FORMAT)
   } catch (error) {
     db.close()
     if (error instanceof StateFileError) throw error
+    if (/locked|busy/i.test((error as Error).message)) fail('another process has it open (another standin serve --state with this file?)', error)
     fail('it is not a standin state file, or it is damaged; move it away to start afresh', error)
   }
   let restored = 0
