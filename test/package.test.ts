@@ -59,6 +59,15 @@ describe('the tarball', () => {
     expect(tsImports).toEqual([])
   })
 
+  it('is mapped, export by export, to its sources in the repo (tsconfig.json paths; vitest.config.ts derives its own)', async () => {
+    const { parseConfigFileTextToJson } = (await import('typescript')).default
+    const paths = (parseConfigFileTextToJson('tsconfig.json', readFileSync(join(repo, 'tsconfig.json'), 'utf8')).config as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths
+    const expected = Object.fromEntries(Object.keys(manifest.exports ?? {}).filter((s) => s !== './package.json').map((subpath) => [
+      manifest.name + subpath.slice(1), [exportOf(subpath).replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts')],
+    ]))
+    expect(paths).toEqual(expected)
+  })
+
   it('starts its command with a line every env understands (BusyBox\'s, as in Alpine, has no -S)', () => {
     for (const bin of Object.values(manifest.bin ?? {})) {
       expect(readFileSync(join(consumer.dir, 'node_modules', manifest.name, bin), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
