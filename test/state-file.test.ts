@@ -15,7 +15,8 @@ import { openStateFile, StateFileError } from '../src/adapters/state-file.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'standin-state-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const file = join(dir, 'state.db')
+// In a folder that does not exist yet: serve makes it.
+const file = join(dir, 'state', 'standin.db')
 const serveArgs = (state: string) => ['serve', 'spec/browser-sessions.yaml', '--scenarios', 'scenarios/browser-sessions', '--clock', 'manual', '--state', state]
 
 interface Running {
@@ -145,7 +146,8 @@ describe('standin serve --state', () => {
     const edit = new DatabaseSync(damaged)
     edit.prepare('UPDATE worlds SET snapshot = ? WHERE id = ?').run('{"format": "standin-world", "version": 1, "id": "x"', seen.world!.id)
     edit.close()
-    const missingDir = join(dir, 'no-such-folder', 'state.db')
+    // A folder cannot be made where a file is.
+    const underFile = join(garbage, 'state.db')
     // The command line says it as the module does, once, with no stack trace.
     const run = await runCli([...serveArgs(garbage), '--port', '0'])
     expect(run.code, run.stderr).toBe(1)
@@ -155,7 +157,7 @@ describe('standin serve --state', () => {
     const cases: Array<[string, RegExp]> = [
       [foreign, /it is an SQLite database, but not one standin wrote \(its tables: notes\); name another file/],
       [damaged, new RegExp(`world ${seen.world!.id} is not valid JSON`)],
-      [missingDir, /it cannot be opened or created/],
+      [underFile, /it cannot be opened or created/],
     ]
     // One standin per file: a second one waits a moment for the first to let go, then says so.
     const held = await openStateFile(join(dir, 'held.db'), standin.worlds)

@@ -15,6 +15,8 @@
  *
  * node:sqlite is loaded only here, and this module only with --state: without it nothing changes.
  */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Worlds } from '../world/worlds.ts'
 import type { World } from '../world/world.ts'
 import { restoreWorld, serializeWorld, SnapshotError } from '../world/snapshot.ts'
@@ -66,6 +68,8 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
   }
   let db!: Database
   try {
+    // Its folder too (`--state .standin/state.db` in a fresh checkout).
+    mkdirSync(dirname(file), { recursive: true })
     db = new DatabaseSync(file)
   } catch (error) {
     fail('it cannot be opened or created', error)
