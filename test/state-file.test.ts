@@ -173,4 +173,22 @@ describe('standin serve --state', () => {
       held.close()
     }
   })
+
+  it('leaves out, with a warning, a world of a scenario the run does not have, and keeps it in the file', async () => {
+    const copy = join(dir, 'other-scenarios.db')
+    copyFileSync(file, copy)
+    const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions/flaky.yaml' })
+    const warnings: string[] = []
+    const state = await openStateFile(copy, standin.worlds, { onWarning: (w) => warnings.push(w) })
+    expect(state.restored).toBe(0)
+    expect(warnings).toContain(`the state file ${copy} has world ${seen.world!.id} of scenario "default", which this run does not have: left out`)
+    expect(standin.worlds.get(seen.world!.id)).toBeUndefined()
+    // A change to another world does not take it out of the file.
+    await standin.handle(new Request('http://localhost/v1/sessions', { headers: { authorization: 'Bearer bsk_flaky_1' } }))
+    state.close()
+    const db = new DatabaseSync(copy, { readOnly: true })
+    const ids = db.prepare('SELECT id FROM worlds').all().map((row) => row.id)
+    db.close()
+    expect(ids).toEqual(expect.arrayContaining([seen.world!.id, 'flaky']))
+  })
 })

@@ -44,8 +44,12 @@ export interface WorldSnapshot {
   records: Array<{ resource: string; id: string; tenant: string; parentId?: string; data: Record<string, unknown>; state?: string; transitions: number; version: number }>
   /** resource → scope → the highest number given out (Store.number). */
   sequences: Record<string, Record<string, number>>
-  /** Pending timers, in the order they run; `record` is an index into `records`. */
-  timers: Array<{ at: number; record: number; mark: number } & ({ kind: 'lifecycle'; timer: number } | { kind: 'retention' })>
+  /**
+   * Pending timers, in the order they run; `record` is an index into `records`, `timer` into the
+   * resource's lifecycle timers (with the state it leads to, so a timer of a spec changed since is
+   * not mistaken for another).
+   */
+  timers: Array<{ at: number; record: number; mark: number } & ({ kind: 'lifecycle'; timer: number; to: string } | { kind: 'retention' })>
   /** resource → removed ids that still answer `gone`: [id, when, tenant], oldest first. */
   tombstones: Record<string, Array<[string, number, string]>>
   ruleHits: Array<[number, number, number]>
@@ -86,7 +90,7 @@ export function serializeWorld(world: World, wall: () => number = Date.now): str
     if (record === undefined) continue
     if (task instanceof LifecycleTimer) {
       const timer = task.model.lifecycle?.timers.indexOf(task.timer) ?? -1
-      if (timer !== -1) timers.push({ at, record, mark, kind: 'lifecycle', timer })
+      if (timer !== -1) timers.push({ at, record, mark, kind: 'lifecycle', timer, to: task.timer.to })
     } else if (task instanceof RetentionTimer) timers.push({ at, record, mark, kind: 'retention' })
   }
   const now = world.clock.now()
@@ -167,7 +171,7 @@ export function restoreWorld(worlds: Worlds, input: unknown, options: RestoreOpt
     const record = restored[t.record]
     if (!record) continue
     const model = resources.get(record.resource)!
-    const task = t.kind === 'retention' ? (model.retentionMs !== undefined ? world.retentionTask(model) : undefined) : lifecycleTask(world, model, t.timer)
+    const task = t.kind === 'retention' ? (model.retentionMs !== undefined ? world.retentionTask(model) : undefined) : lifecycleTask(world, model, t.timer, t.to)
     if (task) world.timers.schedule(t.at, task, record, t.mark)
   }
   for (const [resource, gone] of Object.entries(snapshot.tombstones)) {
@@ -181,16 +185,16 @@ export function restoreWorld(worlds: Worlds, input: unknown, options: RestoreOpt
   return world
 }
 
-function lifecycleTask(world: World, model: ResourceModel, index: number): LifecycleTimer | undefined {
+function lifecycleTask(world: World, model: ResourceModel, index: number, to: string): LifecycleTimer | undefined {
   const timer = model.lifecycle?.timers[index]
-  return timer ? world.lifecycleTask(model, timer) : undefined
+  return timer && timer.to === to ? world.lifecycleTask(model, timer) : undefined
 }
 
 /** What is wrong with a snapshot, and where in it (a JSON pointer). */
 export class SnapshotError extends Error {
   readonly pointer: string
   constructor(pointer: string, problem: string) {
-    super(`Not a world snapshot standin can restore: ${problem}${pointer ? ` (at ${pointer})` : ''}.`)
+    super(`Cannot restore the snapshot: ${problem}${pointer ? ` (at ${pointer})` : ''}.`)
     this.pointer = pointer
   }
 }
@@ -211,7 +215,7 @@ function checkSnapshot(input: unknown): WorldSnapshot {
     ['tenants', (v) => Array.isArray(v) && v.every((t) => isPlainObject(t) && typeof t.id === 'string' && isPlainObject(t.balances) && isPlainObject(t.flags)), 'a list of {id, balances, flags}'],
     ['records', (v) => Array.isArray(v) && v.every((r) => isPlainObject(r) && typeof r.resource === 'string' && typeof r.id === 'string' && typeof r.tenant === 'string' && isPlainObject(r.data) && Number.isInteger(r.transitions) && Number.isInteger(r.version)), 'a list of {resource, id, tenant, data, transitions, version}'],
     ['sequences', (v) => isPlainObject(v) && Object.values(v).every((m) => isPlainObject(m) && Object.values(m).every(Number.isInteger)), 'resource → scope → integer'],
-    ['timers', (v) => Array.isArray(v) && v.every((t) => isPlainObject(t) && Number.isFinite(t.at) && Number.isInteger(t.record) && Number.isInteger(t.mark) && (t.kind === 'retention' || (t.kind === 'lifecycle' && Number.isInteger(t.timer)))), 'a list of {at, record, mark, kind}'],
+    ['timers', (v) => Array.isArray(v) && v.every((t) => isPlainObject(t) && Number.isFinite(t.at) && Number.isInteger(t.record) && Number.isInteger(t.mark) && (t.kind === 'retention' || (t.kind === 'lifecycle' && Number.isInteger(t.timer) && typeof t.to === 'string'))), 'a list of {at, record, mark, kind: retention} or {…, kind: lifecycle, timer, to}'],
     ['tombstones', (v) => isPlainObject(v) && Object.values(v).every((l) => Array.isArray(l) && l.every((g) => Array.isArray(g) && typeof g[0] === 'string' && Number.isFinite(g[1]) && typeof g[2] === 'string')), 'resource → [[id, at, tenant]]'],
     ['ruleHits', (v) => Array.isArray(v) && v.every((h) => Array.isArray(h) && h.length === 3 && h.every(Number.isInteger)), 'a list of [rule, matched, fired]'],
     ['idempotency', (v) => Array.isArray(v) && v.every((e) => Array.isArray(e) && typeof e[0] === 'string' && isPlainObject(e[1])), 'a list of [key, answer]'],
