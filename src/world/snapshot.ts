@@ -84,10 +84,10 @@ export function serializeWorld(world: World, wall: () => number = Date.now): str
   }
   const timers: WorldSnapshot['timers'] = []
   for (const { at, task, subject, mark } of world.timers.entries()) {
-    // Only timers on records still held: a stale one would do nothing when it ran. A stream's
-    // timers (functions) end with the stream.
+    // Only timers on records still held, and still in the state the timer was set on: a stale one
+    // would do nothing when it ran. A stream's timers (functions) end with the stream.
     const record = index.get(subject as StoredRecord)
-    if (record === undefined) continue
+    if (record === undefined || (mark >= 0 && task instanceof LifecycleTimer && (subject as StoredRecord).transitions !== mark)) continue
     if (task instanceof LifecycleTimer) {
       const timer = task.model.lifecycle?.timers.indexOf(task.timer) ?? -1
       if (timer !== -1) timers.push({ at, record, mark, kind: 'lifecycle', timer, to: task.timer.to })
