@@ -166,6 +166,12 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
       // times their length keeps a big world's writes from taking over the process under traffic,
       // at the cost of writing it less often than every flushMs.
       earliest = performance.now() + 4 * (performance.now() - started)
+      // An open stream moves its record after the answer that opened it, with no request to mark
+      // the world: such a world is written again until its streams end.
+      for (const [id, world] of batch) {
+        if (world !== null && world.streams.size > 0 && !closed && !dirty.has(id)) dirty.set(id, world)
+      }
+      if (dirty.size > 0) schedule()
     } catch (error) {
       try { db.exec('ROLLBACK') } catch { /* not in a transaction */ }
       // Tried again on the next round (unless a newer change came in meanwhile); said once per failing spell.
