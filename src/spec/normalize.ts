@@ -157,7 +157,9 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
     if (node.enum !== undefined && !Array.isArray(node.enum)) drop(node, 'enum', at, `is a list of values; got ${describe(node.enum)}`)
     else if (Array.isArray(node.enum) && node.enum.length === 0) drop(node, 'enum', at, 'is empty (no value would be valid; JSON Schema asks for at least one)')
     if (node.format !== undefined) {
-      if (typeof node.format === 'string') formats.add(node.format)
+      // An empty format names nothing to check (Ajv would call it unknown).
+      if (node.format === '') delete node.format
+      else if (typeof node.format === 'string') formats.add(node.format)
       else drop(node, 'format', at, `is a name; got ${describe(node.format)}`)
     }
     if (node.pattern !== undefined) {
