@@ -266,21 +266,32 @@ export class SchemaRegistry {
 
   /** A copy of a schema with every local `$ref` inlined (recursion cut at `depth`), for data generators. */
   dereference(schema: unknown, depth = 6): any {
+    // Every object it returns is its own (a caller may change it); recursion stops where a $ref leads
+    // back into one being inlined, or `depth` refs deep.
     const walk = (node: any, seen: string[]): any => {
-      if (Array.isArray(node)) return node.map((n) => walk(n, seen))
+      if (Array.isArray(node)) {
+        const out = new Array(node.length)
+        for (let i = 0; i < node.length; i++) out[i] = walk(node[i], seen)
+        return out
+      }
       if (!isPlainObject(node)) return node
+      let out: Record<string, unknown>
       if (typeof node.$ref === 'string') {
         const pointer = refToPointer(node.$ref)
-        if (seen.filter((s) => s === pointer).length >= 1 || seen.length > depth) return {}
-        const { $ref: _ref, ...siblings } = node
-        return { ...walk(get(this.document, pointer), [...seen, pointer]), ...walk(siblings, seen) }
+        if (seen.includes(pointer) || seen.length > depth) return {}
+        const target = walk(get(this.document, pointer), [...seen, pointer])
+        // Its siblings over what it leads to.
+        out = isPlainObject(target) ? target : { ...target }
+        for (const key in node) if (key !== '$ref') put(out, key, walk(node[key], seen))
+      } else {
+        out = {}
+        for (const key in node) put(out, key, walk(node[key], seen))
       }
-      const out: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(node)) out[k] = walk(v, seen)
       return out
     }
     return walk(schema, [])
   }
+
 }
 
 /** `#/components/schemas/Session` -> `/components/schemas/Session` (URI-decoded). */
@@ -368,6 +379,12 @@ function isHidden(document: unknown, property: unknown, hidden: 'readOnly' | 'wr
     schema = get(document, refToPointer(schema.$ref))
   }
   return isPlainObject(schema) && schema[hidden] === true
+}
+
+/** `out[key] = value`, as an own property even for `__proto__` (a property a schema may well name). */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  else out[key] = value
 }
 
 const unwrap = new WeakMap<object, () => ValidateFunction | undefined>()
