@@ -76,12 +76,12 @@ describe('OpenAPI 3.0 as written in the wild', () => {
   it('gives a pointer and no line for a document on one line (minified JSON)', async () => {
     const { ok, warnings } = check(MINIFIED)
     expect(ok).toBe(true)
-    expect(warnings).toEqual([{
-      file: MINIFIED,
-      pointer: '/components/schemas/Code/properties/value/pattern',
-      message: expect.not.stringMatching(/line/),
-      severity: 'warning',
-    }])
+    // A header named x-…: a name, not an extension to skip.
+    expect(warnings.map((w) => w.pointer).sort()).toEqual([
+      '/components/schemas/Code/properties/value/pattern',
+      '/paths/~1codes/post/responses/201/headers/x-request-id/schema/pattern',
+    ])
+    expect(warnings.every((w) => w.file === MINIFIED && !/line/.test(w.message))).toBe(true)
     const call = client(await createStandin({ spec: MINIFIED }), 'http://localhost')
     expect((await call('POST', '/codes', { value: 'xyz' })).status).toBe(201)
   })

@@ -24,6 +24,8 @@ export const ONE = ['additionalProperties', 'additionalItems', 'not', 'contains'
 export const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
 /** Keywords whose value maps names to schemas. */
 export const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
+/** OpenAPI objects that map names (which may start with `x-`) to objects. */
+const NAMES = new Set(['paths', 'webhooks', 'pathItems', 'headers', 'content', 'responses', 'callbacks', 'links', 'securitySchemes', 'requestBodies', 'parameters', 'encoding', 'variables'])
 const NUMBERS = ['minimum', 'maximum', 'multipleOf']
 const COUNTS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null'])
@@ -47,20 +49,23 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
     if (typeof ref === 'string' && ref.startsWith('#')) pending.push({ ref, schema })
   }
 
-  /** Anything that is not a schema: follows the document down to the schemas in it. */
-  const other = (node: unknown, at: string): void => {
+  /**
+   * Anything that is not a schema: follows the document down to the schemas in it. `names`: the
+   * node maps names to objects (headers, media types, paths …), where `x-…` is a name, not an extension.
+   */
+  const other = (node: unknown, at: string, names = false): void => {
     if (Array.isArray(node)) return node.forEach((item, i) => other(item, `${at}/${i}`))
     if (!isPlainObject(node) || visited.has(node)) return
     visited.add(node)
     refer(node.$ref, false)
     for (const [key, value] of Object.entries(node)) {
       // Examples are values, not descriptions; extensions are their tools' business.
-      if (key === 'example' || key === 'examples' || key.startsWith('x-')) continue
+      if (!names && (key === 'example' || key === 'examples' || key.startsWith('x-'))) continue
       const here = `${at}/${escapeToken(key)}`
-      if (key === 'schema' && (isPlainObject(value) || typeof value === 'boolean')) schemaAt(node, key, here)
+      if (!names && key === 'schema' && (isPlainObject(value) || typeof value === 'boolean')) schemaAt(node, key, here)
       else if (key === 'schemas' && at === '/components' && isPlainObject(value)) {
         for (const name of Object.keys(value)) schemaAt(value, name, `${here}/${escapeToken(name)}`)
-      } else other(value, here)
+      } else other(value, here, !names && NAMES.has(key) && isPlainObject(value))
     }
   }
 
