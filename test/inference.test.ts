@@ -88,6 +88,16 @@ describe('a code host\'s REST shape, inferred', () => {
     expect((await call('PUT', '/repos/octocat/missing/labels/bug', { color: 'ff0000' })).status).toBe(404)
   })
 
+  it('answers 404 for a record not there where the operation declares no 404: a finding, not a violation', async () => {
+    const standin = await createStandin({ spec: TRACKER })
+    const world = standin.world()
+    const call = client(standin, world)
+    expect(await call('GET', '/repos/octocat/Hello-World/readme')).toMatchObject({ status: 200, body: { content: '# Hello' } })
+    expect((await call('GET', '/repos/octocat/nothing-here/readme')).status).toBe(404)
+    expect(world.journal.query({ status: 404 })).toEqual([expect.objectContaining({ violations: [], finding: { kind: 'undeclared-not-found', message: expect.stringContaining('getReadme does not declare 404') } })])
+    expect(world.violations()).toEqual([])
+  })
+
   it('keeps records apart by a path parameter that names no resource', async () => {
     const call = client(await createStandin({ spec: TRACKER }))
     const team = await call('POST', '/enterprises/acme/teams', { name: 'Core' })

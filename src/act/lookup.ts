@@ -13,6 +13,7 @@ import type { Context } from '../core/context.ts'
 import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { isPlainObject } from '../util/match.ts'
+import { declaredResponse } from '../spec/declared.ts'
 
 /**
  * The record `id` of a resource in the caller's tenant, or 404. `parentId`, when the request names
@@ -120,7 +121,11 @@ export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?:
       if (!record) {
         // PUT names the record it puts: where it is not there yet, it is made there (in its parent).
         if (i === steps.length - 1 && op.method === 'PUT' && op.action === 'update') return { parentId: scope, absent: true }
-        throw new ApiError(model.notFound, { id: step.params.map((p) => ctx.params[p]).join('/'), resource: model.name })
+        const id = step.params.map((p) => ctx.params[p]).join('/')
+        // Real APIs answer 404 whether or not the spec says so: where it does not, a finding for the
+        // client team's review, not a violation of standin's.
+        if (!declaredResponse(op.responses, 404)) ctx.finding = { kind: 'undeclared-not-found', message: `${op.id} does not declare 404; ${model.name} ${id} is not there, so it is answered 404 all the same` }
+        throw new ApiError(model.notFound, { id, resource: model.name })
       }
       if (i < steps.length - 1) ancestors[step.resource] ??= record.data
       scope = record.id

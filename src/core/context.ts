@@ -70,7 +70,11 @@ export interface Context {
 }
 
 export interface Finding {
-  kind: 'forced-undeclared'
+  /**
+   * `forced-undeclared`: a status a rule or trigger forced; `undeclared-not-found`: a record an
+   * inferred path names is not there, and the operation declares no 404 (the API answers 404 all the same).
+   */
+  kind: 'forced-undeclared' | 'undeclared-not-found'
   message: string
 }
 

@@ -31,7 +31,7 @@ export interface JournalEntry {
    * A finding for the client team's review, not a violation (not standin's bug, not the client's):
    * `forced-undeclared`, a status a rule or trigger forced that the operation does not declare.
    */
-  finding?: { kind: 'forced-undeclared'; message: string }
+  finding?: { kind: 'forced-undeclared' | 'undeclared-not-found'; message: string }
   durationMs: number
   /** For a streamed answer: how many events went out and how it ended (noted when it ends). */
   stream?: { events: number; outcome: string; code?: string }

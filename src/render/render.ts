@@ -175,6 +175,9 @@ export function selfCheck(ctx: Context, prepared: Prepared): void {
     ctx.finding = { kind: 'forced-undeclared', message: `${op.id} does not declare ${prepared.status}; it was forced (${ctx.cause === 'rule' ? `scenario rule ${(ctx.rule ?? 0) + 1}` : 'a trigger on the request'}) and answered in the API's shape` }
     requestBroke = true
   }
+  // A record not there, answered 404 by an operation that declares no 404: the API's answer all
+  // the same (src/act/lookup.ts), a finding rather than standin's violation.
+  if (ctx.finding?.kind === 'undeclared-not-found' && prepared.status === 404) requestBroke = true
   const found = responseViolations(op, facts, { requestBroke, knownValid: new KnownRecords(ctx) })
   for (let i = 0; i < found.length; i++) ctx.violations.push(found[i]!)
 }
