@@ -42,14 +42,19 @@ export function run(command: string, args: string[], options: { cwd: string; env
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr }
 }
 
-/** `npm pack` of a copy of the working tree (everything but node_modules, .git and build output). */
+/**
+ * `npm pack` of a copy of the working tree: everything but node_modules, .git, build output, and the
+ * tests and benchmarks, which the build does not read and the package does not ship (a `files` list
+ * gone too wide still shows: src/ and scripts/ are copied, and the tarball must have neither).
+ */
 export function pack(work: string): Packed {
   const stage = join(work, 'stage')
+  const left = new Set(['dist', 'test', 'bench', 'test-results.json'])
   cpSync(repo, stage, {
     recursive: true,
     filter: (from) => {
       const path = relative(repo, from)
-      return !path.split(sep).some((part) => part === 'node_modules' || part === '.git') && path !== 'dist' && path !== 'test-results.json'
+      return !path.split(sep).some((part) => part === 'node_modules' || part === '.git') && !left.has(path)
     },
   })
   // The build's tools (typescript) are the repo's own.
