@@ -149,6 +149,26 @@ describe('validators compile on first use', () => {
 })
 
 describe('the next start', () => {
+  it('has what a run compiled kept shortly after, without being asked', async () => {
+    const cache = cacheOn()
+    const standin = await createStandin({ spec: spec() })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      expect((await standin.handle(post('/notes', { text: 'kept' }))).status).toBe(201)
+      expect(cache.validators()).toBe(0)
+      // One at a time, a moment apart: a request arriving meanwhile waits for one at most.
+      vi.advanceTimersByTime(200)
+      expect(cache.validators()).toBe(1)
+      vi.advanceTimersByTime(1000)
+      const kept = cache.validators()
+      expect(kept).toBeGreaterThan(1)
+      standin.api.registry.persist()
+      expect(cache.validators()).toBe(kept)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('makes the validators an earlier start compiled from their entries, and compiles the rest', async () => {
     const cache = cacheOn()
     const file = spec()

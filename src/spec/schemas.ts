@@ -97,6 +97,20 @@ export class SchemaRegistry {
     this.validators = new Validators('validators', context, make)
   }
 
+  /**
+   * Keeps what first uses compiled, off the requests' own time: shortly after, one validator at a
+   * time (a few ms each), so that a request arriving meanwhile waits for one at most.
+   */
+  private keepSoon(delay = 200): void {
+    if (this.persistSoon !== undefined) return
+    this.persistSoon = setTimeout(() => {
+      this.persistSoon = undefined
+      this.validators.persist(1)
+      if (this.validators.unsaved) this.keepSoon(20)
+    }, delay)
+    ;(this.persistSoon as { unref?: () => void }).unref?.()
+  }
+
   /** Keeps the code of validators compiled so far in the disk cache (when it is on). */
   persist(): void {
     if (this.persistSoon !== undefined) clearTimeout(this.persistSoon)
@@ -206,11 +220,7 @@ export class SchemaRegistry {
   private firstUse(purpose: Purpose, at: string, schema: object): ValidateFunction | null {
     try {
       const validate = this.compileNow(purpose, schema)
-      // Kept once the burst of first requests is over, off the request's own time.
-      if (this.validators.unsaved && this.persistSoon === undefined) {
-        this.persistSoon = setTimeout(() => this.persist(), 200)
-        ;(this.persistSoon as { unref?: () => void }).unref?.()
-      }
+      if (this.validators.unsaved) this.keepSoon()
       return validate
     } catch (error) {
       if (!this.warned.has(at)) {

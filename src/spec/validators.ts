@@ -65,11 +65,11 @@ export class Validators<P extends string> {
     return this.pending.length > 0
   }
 
-  /** Keeps the code of every validator Ajv compiled since the last call. Best effort. */
-  persist(): void {
+  /** Keeps the code of the validators Ajv compiled and did not keep yet (at most `count` of them). Best effort. */
+  persist(count = Infinity): void {
     if (this.context === undefined || this.pending.length === 0) return
-    const pending = this.pending
-    this.pending = []
+    const pending = this.pending.slice(0, count)
+    this.pending = this.pending.slice(pending.length)
     let standaloneCode: typeof import('ajv/dist/standalone/index.js').default
     try {
       standaloneCode = (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js')).default
