@@ -6,7 +6,8 @@
  * - cold start: a fresh NODE_COMPILE_CACHE folder, so Node's compile cache and standin's disk cache
  *   (kept in that folder, src/util/disk-cache.ts) are both empty; spawn to the first answer of
  *   `GET /repos/octocat/Hello-World`, polled every 10 ms;
- * - resident memory (VmRSS, and the peak VmHWM) right after that first answer;
+ * - resident memory (VmRSS, and the peak VmHWM) and the CPU time the server used (user + system,
+ *   steadier than wall time on a shared machine), right after that first answer;
  * - operations asked for the first time: five requests no start of this run has sent before (four
  *   GETs and a POST with a body), each timed alone, then once more (compiled by then);
  * - warm start: the same again with the folder the cold start filled, and five other operations.
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { send, type Probe } from './lib/first-answer.ts'
 import { memoryOf } from './lib/memory.ts'
+import { cpuOf } from './lib/load.ts'
 import { PEERS, describeCommand, serveAndAsk, type Peer } from './lib/spec-servers.ts'
 import { prismEntry } from './lib/systems.ts'
 import { median } from './lib/stats.ts'
@@ -66,6 +68,8 @@ export interface StartResult {
   /** Spawn to the first answer, ms; absent when there was none. */
   ms?: number
   status?: number
+  /** CPU time (user + system, all threads) the server used until then: steadier than `ms` on a busy machine. */
+  cpuMs?: number
   failure?: string
   /** The end of the server's output, when it failed. */
   output?: string
@@ -140,6 +144,7 @@ async function startOnce(peer: Peer, file: string, cache: string, asks: Ask[]): 
   try {
     if (!started.ok) return { failure: started.failure, output: lastLines(started.output, 12), asked: [], diskCache: diskCache(peer, cache) }
     const memory = memoryOf(child.process.pid)
+    const cpu = cpuOf(child.process.pid)
     const asked: Asked[] = []
     for (const ask of asks) {
       try {
@@ -154,6 +159,7 @@ async function startOnce(peer: Peer, file: string, cache: string, asks: Ask[]): 
     return {
       ms: Math.round(started.ms),
       status: started.answer.status,
+      cpuMs: cpu === undefined ? undefined : Math.round(cpu / 1000),
       memory,
       asked,
       firstRequestMs: answered.length === asks.length ? tenth(median(answered)) : undefined,
@@ -193,7 +199,7 @@ function diskCache(peer: Peer, cache: string): StartResult['diskCache'] {
 function summary(r: StartResult): string {
   if (r.ms === undefined) return `${r.failure}: ${lastLine(r.output)}`
   const bad = r.asked.filter((a) => a.status === undefined || a.status >= 500)
-  return `${r.ms} ms to ${r.status}, RSS ${r.memory?.rssMB ?? '?'} MB, first requests ${r.asked.map((a) => a.ms ?? 'failed').join(' / ')} ms${bad.length ? ` (${bad.length} failed or 5xx)` : ''}${r.diskCache ? `; disk cache ${r.diskCache.entries} entries, ${r.diskCache.MB} MB` : ''}`
+  return `${r.ms} ms to ${r.status} (CPU ${r.cpuMs ?? '?'} ms), RSS ${r.memory?.rssMB ?? '?'} MB, first requests ${r.asked.map((a) => a.ms ?? 'failed').join(' / ')} ms${bad.length ? ` (${bad.length} failed or 5xx)` : ''}${r.diskCache ? `; disk cache ${r.diskCache.entries} entries, ${r.diskCache.MB} MB` : ''}`
 }
 
 function lastLine(output: string | undefined): string {
@@ -249,16 +255,16 @@ export function bigSpecRows(b: BigSpecResult): Row[] {
         const r = d[peer][start]
         const label = `${name === 'deref' ? 'deref' : 'plain'} ${d.MB} MB, ${start}, ${peer}`
         if (r.ms === undefined) {
-          rows.push([label, r.failure ?? 'failed', '', '', '', ''])
+          rows.push([label, r.failure ?? 'failed', '', '', '', '', ''])
           continue
         }
         const firsts = r.asked.map((a) => (a.ms === undefined ? 'failed' : a.status !== undefined && a.status >= 500 ? `${a.status}!` : num(a.ms, 0))).join(' / ')
         const again = median(r.asked.filter((a) => a.againMs !== undefined).map((a) => a.againMs!))
-        rows.push([label, `${seconds(r.ms)} → ${r.status}`, `${r.memory?.rssMB ?? '–'} MB (peak ${r.memory?.peakMB ?? '–'})`, r.firstRequestMs === undefined ? 'failed' : `${num(r.firstRequestMs, 1)} ms`, firsts, `${num(again, 1)} ms`])
+        rows.push([label, `${seconds(r.ms)} → ${r.status}`, r.cpuMs === undefined ? '–' : seconds(r.cpuMs), `${r.memory?.rssMB ?? '–'} MB (peak ${r.memory?.peakMB ?? '–'})`, r.firstRequestMs === undefined ? 'failed' : `${num(r.firstRequestMs, 1)} ms`, firsts, `${num(again, 1)} ms`])
       }
     }
   }
   return rows
 }
 
-export const BIG_SPEC_HEADER = ['big spec (GitHub)', 'start → first answer', 'RSS after start', 'first request, uncompiled (median)', 'each (ms)', 'asked again (median)']
+export const BIG_SPEC_HEADER = ['big spec (GitHub)', 'start → first answer', 'server CPU to it', 'RSS after start', 'first request, uncompiled (median)', 'each (ms)', 'asked again (median)']

