@@ -72,12 +72,12 @@ export class SchemaRegistry {
     this.options = options
     const formats = options.formats ?? []
     const make = (source: boolean): Record<Purpose, Ajv> => {
-      const { Ajv } = require('ajv') as typeof import('ajv')
-      const { Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020.js')
+      // Only the dialect the document is written in is loaded.
+      const Dialect = version === '3.1' ? (require('ajv/dist/2020') as typeof import('ajv/dist/2020.js')).Ajv2020 : (require('ajv') as typeof import('ajv')).Ajv
       const addFormats = require('ajv-formats').default as (ajv: Ajv, options: { mode: 'full' | 'fast' }) => Ajv
       const one = ({ options, hidden, formats: mode }: (typeof PURPOSES)[Purpose]): Ajv => {
         const all: Options = { ...BASE, ...options, code: { ...BASE.code, ...(source ? { source: true } : {}) } }
-        const ajv = version === '3.1' ? new Ajv2020(all) : new Ajv(all)
+        const ajv = new Dialect(all)
         addFormats(ajv, { mode })
         for (const name of formats) if (!ajv.formats[name]) ajv.addFormat(name, true)
         for (const keyword of KEYWORDS) if (!ajv.getKeyword(keyword)) ajv.addKeyword({ keyword })
