@@ -4,7 +4,7 @@
  * lifecycles go on from where they were, and a file standin cannot use is a clear error.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -190,5 +190,18 @@ describe('standin serve --state', () => {
     const ids = db.prepare('SELECT id FROM worlds').all().map((row) => row.id)
     db.close()
     expect(ids).toEqual(expect.arrayContaining([seen.world!.id, 'flaky']))
+  })
+
+  it('loads no node:sqlite until a state file is opened', () => {
+    // What serve without --state loads: the library, the node door, and (imported, not used) the state file module.
+    const script = `
+      const { createStandin } = await import('./src/index.ts')
+      await import('./src/adapters/node-http.ts')
+      await import('./src/adapters/state-file.ts')
+      await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
+      console.log(process.moduleLoadList.filter((m) => /sqlite/i.test(m)).length)`
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })
+    expect(run.stderr).toBe('')
+    expect(run.stdout.trim()).toBe('0')
   })
 })
