@@ -7,8 +7,11 @@
  */
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
-/** The longest files by measurement (test-results.json), longest first. */
-const FIRST = ['test/referee.test.ts', 'test/package.test.ts', 'test/verify.test.ts']
+/**
+ * The longest files by measurement (test-results.json), longest first; the type-check is one process
+ * that keeps a core busy for several seconds while its worker waits, so it starts early too.
+ */
+const FIRST = ['test/referee.test.ts', 'test/typecheck.test.ts', 'test/package.test.ts', 'test/verify.test.ts']
 
 export class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
