@@ -78,7 +78,7 @@ export interface StartResult {
   /** Median of the first requests to operations not asked before. */
   firstRequestMs?: number
   memoryAfterAsking?: { rssMB: number; peakMB: number }
-  /** standin's disk cache after the start: entries and MB. */
+  /** standin's disk cache once the server stopped: entries and MB. */
   diskCache?: { entries: number; MB: number }
 }
 
@@ -131,7 +131,7 @@ export async function bigSpec(progress: (line: string) => void): Promise<BigSpec
     documents[name] = { file, MB: Math.round(statSync(file).size / 1e6), ...peers }
   }
   return {
-    what: 'GitHub\'s published description, plain and dereferenced; per peer a cold start (fresh NODE_COMPILE_CACHE: Node\'s compile cache and standin\'s disk cache empty) and a warm one (the folder the cold start filled): ms from spawn to the first answer of GET /repos/octocat/Hello-World (polled every 10 ms, 180 s cap), VmRSS and VmHWM then, and five operations asked for the first time after each start (median; each then asked again)',
+    what: 'GitHub\'s published description, plain and dereferenced; per peer a cold start (fresh NODE_COMPILE_CACHE: Node\'s compile cache and standin\'s disk cache empty) and a warm one (the folder the cold start filled): ms from spawn to the first answer of GET /repos/octocat/Hello-World (polled every 10 ms, 180 s cap), the server's CPU time (user + system), VmRSS and VmHWM then, and five operations asked for the first time after each start (median; each then asked again)',
     package: `@octokit/openapi ${pkg.version}`,
     documents,
     commands: { standin: describeCommand('standin'), prism: `${describeCommand('prism')} (Prism ${prismEntry().version})` },
@@ -139,10 +139,16 @@ export async function bigSpec(progress: (line: string) => void): Promise<BigSpec
 }
 
 async function startOnce(peer: Peer, file: string, cache: string, asks: Ask[]): Promise<StartResult> {
+  const result = await measure(peer, file, cache, asks)
+  // After the server stopped: standin also saves what it compiled when it stops.
+  return { ...result, diskCache: diskCache(peer, cache) }
+}
+
+async function measure(peer: Peer, file: string, cache: string, asks: Ask[]): Promise<StartResult> {
   const env = { ...process.env, NODE_COMPILE_CACHE: cache }
   const { child, url, started } = await serveAndAsk(peer, file, PROBE, { env, timeoutMs: START_TIMEOUT_MS })
   try {
-    if (!started.ok) return { failure: started.failure, output: lastLines(started.output, 12), asked: [], diskCache: diskCache(peer, cache) }
+    if (!started.ok) return { failure: started.failure, output: lastLines(started.output, 12), asked: [] }
     const memory = memoryOf(child.process.pid)
     const cpu = cpuOf(child.process.pid)
     const asked: Asked[] = []
@@ -164,7 +170,6 @@ async function startOnce(peer: Peer, file: string, cache: string, asks: Ask[]): 
       asked,
       firstRequestMs: answered.length === asks.length ? tenth(median(answered)) : undefined,
       memoryAfterAsking: memoryOf(child.process.pid),
-      diskCache: diskCache(peer, cache),
     }
   } finally {
     await child.stop()
