@@ -131,7 +131,7 @@ export async function bigSpec(progress: (line: string) => void): Promise<BigSpec
     documents[name] = { file, MB: Math.round(statSync(file).size / 1e6), ...peers }
   }
   return {
-    what: 'GitHub\'s published description, plain and dereferenced; per peer a cold start (fresh NODE_COMPILE_CACHE: Node\'s compile cache and standin\'s disk cache empty) and a warm one (the folder the cold start filled): ms from spawn to the first answer of GET /repos/octocat/Hello-World (polled every 10 ms, 180 s cap), the server's CPU time (user + system), VmRSS and VmHWM then, and five operations asked for the first time after each start (median; each then asked again)',
+    what: 'GitHub\'s published description, plain and dereferenced; per peer a cold start (fresh NODE_COMPILE_CACHE: Node\'s compile cache and standin\'s disk cache empty) and a warm one (the folder the cold start filled): ms from spawn to the first answer of GET /repos/octocat/Hello-World (polled every 10 ms, 180 s cap), the server CPU time (user + system), VmRSS and VmHWM then, and five operations asked for the first time after each start (median; each then asked again)',
     package: `@octokit/openapi ${pkg.version}`,
     documents,
     commands: { standin: describeCommand('standin'), prism: `${describeCommand('prism')} (Prism ${prismEntry().version})` },
