@@ -144,7 +144,7 @@ describe('standin serve --state', () => {
     const damaged = join(dir, 'damaged.db')
     copyFileSync(file, damaged)
     const edit = new DatabaseSync(damaged)
-    edit.prepare('UPDATE worlds SET snapshot = ? WHERE id = ?').run('{"format": "standin-world", "version": 1, "id": "x"', seen.world!.id)
+    edit.prepare('UPDATE worlds SET head = ? WHERE id = ?').run('{"format": "standin-world", "version": 1, "id": "x"', seen.world!.id)
     edit.close()
     // A folder cannot be made where a file is.
     const underFile = join(garbage, 'state.db')
@@ -156,7 +156,7 @@ describe('standin serve --state', () => {
     const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
     const cases: Array<[string, RegExp]> = [
       [foreign, /it is an SQLite database, but not one standin wrote \(its tables: notes\); name another file/],
-      [damaged, new RegExp(`world ${seen.world!.id} is not valid JSON`)],
+      [damaged, new RegExp(`world ${seen.world!.id}: its head row is not valid JSON`)],
       [underFile, /it cannot be opened or created/],
     ]
     // One standin per file: a second one waits a moment for the first to let go, then says so.
@@ -203,5 +203,56 @@ describe('standin serve --state', () => {
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })
     expect(run.stderr).toBe('')
     expect(run.stdout.trim()).toBe('0')
+  })
+
+  it('writes only what changed: a world of 2,000 records and one request is one record row', async () => {
+    const state = join(dir, 'incremental.db')
+    const options = { spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' }
+    const standin = await createStandin(options)
+    const file = await openStateFile(state, standin.worlds, { flushMs: 60_000 })
+    const world = standin.world('bench')
+    const tenant = world.tenants[0]!.id
+    const seeded = [...world.world.store.list('session', tenant)].length
+    const seed = await standin.handle(new Request(`http://localhost/__standin/worlds/${world.id}/state/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant, records: Array.from({ length: 2000 }, () => ({ ttl: 600 })) }) }))
+    expect(seed.status).toBe(201)
+    file.flush()
+    expect(file.lastWrite).toMatchObject({ worlds: 1, records: seeded + 2000, removed: 0 })
+
+    const created = await standin.handle(new Request('http://localhost/v1/sessions', { method: 'POST', headers: { authorization: `Bearer ${world.key}`, 'content-type': 'application/json' }, body: '{"ttl": 900}' }))
+    expect(created.status).toBe(201)
+    file.flush()
+    expect(file.lastWrite).toMatchObject({ worlds: 1, records: 1, removed: 0 })
+
+    // A record taken out is a row taken out; a timer that moves records rewrites those records.
+    const model = standin.api.behaviour.resources.get('session')!
+    // The first of the 2,000 (the scenario's own come before them).
+    const first = [...world.world.store.list('session', tenant)][seeded]!
+    world.world.remove(model, first)
+    const provisioning = world.world.store.count('session', tenant, new Set(['provisioning']))
+    expect(provisioning).toBe(2000) // 1,999 seeded and the one created
+    world.clock.advance('2s')
+    standin.worlds.changed(world.world)
+    file.flush()
+    expect(file.lastWrite).toMatchObject({ worlds: 1, records: provisioning, removed: 1 })
+    const before = world.state('session')
+    file.close()
+
+    const again = await createStandin(options)
+    const reopened = await openStateFile(state, again.worlds)
+    try {
+      const restored = again.worlds.get(world.id)!
+      const after = [...restored.store.list('session', tenant)].map((r) => r.data)
+      expect(after).toEqual(before)
+      expect(after.filter((s) => s.status === 'provisioning')).toHaveLength(0)
+      // The expiries are still to come, each at its time: the 1,999 seeded ones left (ttl 600) at once.
+      const expired = () => [...restored.store.list('session', tenant)].filter((r) => r.state === 'expired').length
+      const already = expired()
+      restored.advance(598_000 - 1)
+      expect(expired()).toBe(already)
+      restored.advance(1)
+      expect(expired()).toBe(already + 1999)
+    } finally {
+      reopened.close()
+    }
   })
 })

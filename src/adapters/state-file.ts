@@ -2,11 +2,12 @@
  * `standin serve --state <file>`: the worlds kept in an embedded database (node:sqlite) as they
  * change, and read back at start-up, so a restart — also after `kill -9` — loses nothing answered.
  *
- * Each world is one row: its snapshot (src/world/snapshot.ts, the same JSON as the control API's
- * snapshots). A world is marked changed by every request that reaches it and by every control call
- * that moves it; changed worlds are written together, in one transaction, `flushMs` after the first
- * change (200 ms by default; later for a world so big that writing it takes over 50 ms, see flush),
- * and once more when standin stops. The database runs in WAL mode with
+ * A world is a row of its own (what its snapshot keeps besides records) and a row per record, with
+ * the record's pending timers (src/adapters/world-rows.ts; read back, they make the same snapshot
+ * as the control API's, src/world/snapshot.ts). A world is marked changed by every request that
+ * reaches it and by every control call that moves it; changed worlds are written together, in one
+ * transaction, `flushMs` after the first change (200 ms by default), each with only the records that
+ * changed since its last write, and once more when standin stops. The database runs in WAL mode with
  * synchronous=NORMAL: a committed write survives the process being killed (not a power cut — a dev
  * server's state is not worth an fsync per write).
  *
@@ -19,7 +20,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Worlds } from '../world/worlds.ts'
 import type { World } from '../world/world.ts'
-import { restoreWorld, serializeWorld, SnapshotError } from '../world/snapshot.ts'
+import { restoreWorld, SnapshotError, type SnapshotHead } from '../world/snapshot.ts'
+import { snapshotOfRows, WrittenWorld, type RecordRow } from './world-rows.ts'
 
 type Sqlite = typeof import('node:sqlite')
 type Database = InstanceType<Sqlite['DatabaseSync']>
@@ -40,6 +42,8 @@ export interface StateFile {
   readonly restored: number
   /** Writes every changed world now. */
   flush(): void
+  /** What the last write put down: worlds, record rows written and taken out, and how long it took (ms). */
+  readonly lastWrite: { worlds: number; records: number; removed: number; ms: number } | undefined
   /** Writes what changed, then closes the file. */
   close(): void
 }
@@ -82,7 +86,9 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name as string)
     if (tables.length > 0 && !tables.includes('standin')) fail(`it is an SQLite database, but not one standin wrote (its tables: ${tables.join(', ')}); name another file`)
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
-    db.exec('CREATE TABLE IF NOT EXISTS standin (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE IF NOT EXISTS worlds (id TEXT PRIMARY KEY, scenario TEXT NOT NULL, snapshot TEXT NOT NULL)')
+    db.exec(`CREATE TABLE IF NOT EXISTS standin (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS worlds (id TEXT PRIMARY KEY, scenario TEXT NOT NULL, head TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS records (world TEXT NOT NULL, resource TEXT NOT NULL, id TEXT NOT NULL, ord INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (world, resource, id)) WITHOUT ROWID`)
     const format = db.prepare("SELECT value FROM standin WHERE key = 'format'").get()?.value
     if (format !== undefined && format !== FORMAT) fail(`it was written as "${String(format)}", and this standin reads "${FORMAT}"`)
     // A write, so the lock is this process's from now on.
@@ -94,28 +100,43 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     fail('it is not a standin state file, or it is damaged; move it away to start afresh', error)
   }
   let restored = 0
+  const written = new Map<string, WrittenWorld>()
   try {
     const random = db.prepare("SELECT value FROM standin WHERE key = 'random'").get()?.value
     if (random !== undefined) worlds.randomState = Number(random)
-    for (const row of db.prepare('SELECT id, scenario, snapshot FROM worlds ORDER BY rowid').all()) {
+    const recordRows = db.prepare('SELECT resource, id, ord, body FROM records WHERE world = ? ORDER BY ord')
+    for (const row of db.prepare('SELECT id, scenario, head FROM worlds ORDER BY rowid').all()) {
       const id = row.id as string
       if (!worlds.scenarios.has(row.scenario as string)) {
         // Kept in the file (nothing here writes it again): it comes back once the scenario does.
         options.onWarning?.(`the state file ${file} has world ${id} of scenario "${String(row.scenario)}", which this run does not have: left out`)
         continue
       }
-      let snapshot: unknown
+      let head!: SnapshotHead
+      const rows: RecordRow[] = []
+      const ords = new Map<string, number>()
+      let where = 'its head row'
       try {
-        snapshot = JSON.parse(row.snapshot as string)
+        head = JSON.parse(row.head as string)
+        for (const r of recordRows.all(id)) {
+          where = `its record ${String(r.resource)} ${String(r.id)}`
+          rows.push(JSON.parse(r.body as string))
+          ords.set(`${String(r.resource)}\u0000${String(r.id)}`, Number(r.ord))
+        }
       } catch (error) {
-        fail(`world ${id} is not valid JSON; move the file away to start afresh`, error)
+        if (!(error instanceof SyntaxError)) throw error
+        fail(`world ${id}: ${where} is not valid JSON; move the file away to start afresh`, error)
       }
+      let world
       try {
-        restoreWorld(worlds, snapshot, { asSaved: true })
+        world = restoreWorld(worlds, isRows(rows) ? snapshotOfRows(head, rows) : head, { asSaved: true })
       } catch (error) {
         if (error instanceof SnapshotError) fail(`world ${id}: ${error.message}`)
         throw error
       }
+      const writer = new WrittenWorld()
+      writer.adopt(world, ords)
+      written.set(id, writer)
       restored++
     }
   } catch (error) {
@@ -144,8 +165,12 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     dirty.set(world.id, change === 'deleted' ? null : world)
     schedule()
   })
-  const upsert = db.prepare('INSERT INTO worlds (id, scenario, snapshot) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, snapshot = excluded.snapshot')
-  const remove = db.prepare('DELETE FROM worlds WHERE id = ?')
+  const upsertWorld = db.prepare('INSERT INTO worlds (id, scenario, head) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, head = excluded.head')
+  const removeWorld = db.prepare('DELETE FROM worlds WHERE id = ?')
+  const upsertRecord = db.prepare('INSERT INTO records (world, resource, id, ord, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (world, resource, id) DO UPDATE SET ord = excluded.ord, body = excluded.body')
+  const removeRecord = db.prepare('DELETE FROM records WHERE world = ? AND resource = ? AND id = ?')
+  const removeRecords = db.prepare('DELETE FROM records WHERE world = ?')
+  let lastWrite: StateFile['lastWrite']
   const saveRandom = db.prepare("INSERT INTO standin (key, value) VALUES ('random', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
   let warnedWrite = false
   const flush = () => {
@@ -153,19 +178,44 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     const batch = [...dirty]
     dirty.clear()
     const started = performance.now()
+    const commits: Array<() => void> = []
+    let records = 0
+    let removed = 0
     try {
       db.exec('BEGIN')
       for (const [id, world] of batch) {
-        if (world === null) remove.run(id)
-        else upsert.run(id, world.scenario.name, serializeWorld(world))
+        if (world === null) {
+          removeWorld.run(id)
+          removeRecords.run(id)
+          commits.push(() => written.delete(id))
+          continue
+        }
+        let writer = written.get(id)
+        // A world new to the file, or put back as a new object under an old id: its rows afresh.
+        if (!writer) {
+          writer = new WrittenWorld()
+          removeRecords.run(id)
+          const made = writer
+          commits.push(() => written.set(id, made))
+        }
+        const write = writer.changes(world)
+        upsertWorld.run(id, world.scenario.name, write.head)
+        for (const r of write.upserts) upsertRecord.run(id, r.resource, r.id, r.ord, r.body)
+        for (const r of write.removals) removeRecord.run(id, r.resource, r.id)
+        records += write.upserts.length
+        removed += write.removals.length
+        commits.push(write.commit)
       }
       saveRandom.run(String(worlds.randomState))
       db.exec('COMMIT')
+      for (const commit of commits) commit()
       warnedWrite = false
-      // A world is written whole: one of 10,000 records takes tens of ms. Spacing writes by four
-      // times their length keeps a big world's writes from taking over the process under traffic,
-      // at the cost of writing it less often than every flushMs.
-      earliest = performance.now() + 4 * (performance.now() - started)
+      const ms = performance.now() - started
+      lastWrite = { worlds: batch.length, records, removed, ms }
+      // A write takes time in proportion to what changed (and to a world's size, which every write
+      // scans, ~1 ms per 10,000 records): spaced by four times its length, writes never take more
+      // than a fifth of the process, however busy.
+      earliest = performance.now() + 4 * ms
       // An open stream moves its record after the answer that opened it, with no request to mark
       // the world: such a world is written again until its streams end.
       for (const [id, world] of batch) {
@@ -186,6 +236,9 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     file,
     restored,
     flush,
+    get lastWrite() {
+      return lastWrite
+    },
     close() {
       if (closed) return
       closed = true
@@ -195,6 +248,11 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
       db.close()
     },
   }
+}
+
+/** Whether what a world's record rows hold has the shape they are written in (else the snapshot check says what is wrong). */
+function isRows(rows: unknown[]): rows is RecordRow[] {
+  return rows.every((r) => r !== null && typeof r === 'object' && 'record' in r && Array.isArray((r as RecordRow).timers))
 }
 
 /**

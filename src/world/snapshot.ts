@@ -49,7 +49,7 @@ export interface WorldSnapshot {
    * resource's lifecycle timers (with the state it leads to, so a timer of a spec changed since is
    * not mistaken for another).
    */
-  timers: Array<{ at: number; record: number; mark: number } & ({ kind: 'lifecycle'; timer: number; to: string } | { kind: 'retention' })>
+  timers: Array<SnapshotTimer & { record: number }>
   /** resource → removed ids that still answer `gone`: [id, when, tenant], oldest first. */
   tombstones: Record<string, Array<[string, number, string]>>
   ruleHits: Array<[number, number, number]>
@@ -68,33 +68,42 @@ export function snapshotWorld(world: World, wall: () => number = Date.now): Worl
   return JSON.parse(serializeWorld(world, wall)) as WorldSnapshot
 }
 
-/** A world's snapshot as JSON text, made once (what a state file writes). */
+/** A world's snapshot as JSON text, made once. */
 export function serializeWorld(world: World, wall: () => number = Date.now): string {
   world.tick()
   const records: WorldSnapshot['records'] = []
   const index = new Map<StoredRecord, number>()
-  const sequences: WorldSnapshot['sequences'] = {}
   for (const resource of world.store.resources()) {
     for (const r of world.store.records(resource)) {
       index.set(r, records.length)
-      records.push({ resource: r.resource, id: r.id, tenant: r.tenant, ...(r.parentId !== undefined ? { parentId: r.parentId } : {}), data: r.data, ...(r.state !== undefined ? { state: r.state } : {}), transitions: r.transitions, version: r.version })
+      records.push(snapshotRecord(r))
     }
-    const seq = Object.fromEntries(world.store.sequences(resource))
-    if (Object.keys(seq).length > 0) sequences[resource] = seq
   }
   const timers: WorldSnapshot['timers'] = []
   for (const { at, task, subject, mark } of world.timers.entries()) {
-    // Only timers on records still held, and still in the state the timer was set on: a stale one
-    // would do nothing when it ran. A stream's timers (functions) end with the stream.
     const record = index.get(subject as StoredRecord)
-    if (record === undefined || (mark >= 0 && task instanceof LifecycleTimer && (subject as StoredRecord).transitions !== mark)) continue
-    if (task instanceof LifecycleTimer) {
-      const timer = task.model.lifecycle?.timers.indexOf(task.timer) ?? -1
-      if (timer !== -1) timers.push({ at, record, mark, kind: 'lifecycle', timer, to: task.timer.to })
-    } else if (task instanceof RetentionTimer) timers.push({ at, record, mark, kind: 'retention' })
+    const timer = record === undefined ? undefined : snapshotTimer(task, subject as StoredRecord, at, mark)
+    if (timer) timers.push({ ...timer, record: record! })
+  }
+  return JSON.stringify({ ...snapshotHead(world, wall), records, timers } satisfies WorldSnapshot)
+}
+
+/** What a snapshot keeps besides records and timers (a state file writes it apart from them). */
+export type SnapshotHead = Omit<WorldSnapshot, 'records' | 'timers'>
+/** A record as a snapshot keeps it. */
+export type SnapshotRecord = WorldSnapshot['records'][number]
+/** A pending timer as a snapshot keeps it, without the record it runs on. */
+export type SnapshotTimer = { at: number; mark: number } & ({ kind: 'lifecycle'; timer: number; to: string } | { kind: 'retention' })
+
+/** Everything but the records and their timers; live objects, to be written out at once. */
+export function snapshotHead(world: World, wall: () => number = Date.now): SnapshotHead {
+  const sequences: WorldSnapshot['sequences'] = {}
+  for (const resource of world.store.resources()) {
+    const seq = Object.fromEntries(world.store.sequences(resource))
+    if (Object.keys(seq).length > 0) sequences[resource] = seq
   }
   const now = world.clock.now()
-  const snapshot: WorldSnapshot = {
+  return {
     format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION,
     id: world.id, scenario: world.scenario.name, takenAt: new Date(now).toISOString(),
     clock: { mode: world.clock.mode, now, ...(world.clock.mode === 'real' ? { offset: now - wall() } : {}) },
@@ -102,12 +111,30 @@ export function serializeWorld(world: World, wall: () => number = Date.now): str
     requestSeq: world.requestSeq,
     keys: [...world.keys.values()],
     tenants: [...world.tenants.values()],
-    records, sequences, timers,
+    sequences,
     tombstones: Object.fromEntries([...world.tombstones].map(([resource, gone]) => [resource, [...gone].map(([id, t]) => [id, t.at, t.tenant] as [string, number, string])])),
     ruleHits: [...world.ruleHits].map(([rule, h]) => [rule, h.matched, h.fired]),
     idempotency: [...world.idempotency],
   }
-  return JSON.stringify(snapshot)
+}
+
+/** A record as a snapshot keeps it (its data live, to be written out at once). */
+export function snapshotRecord(r: StoredRecord): SnapshotRecord {
+  return { resource: r.resource, id: r.id, tenant: r.tenant, ...(r.parentId !== undefined ? { parentId: r.parentId } : {}), data: r.data, ...(r.state !== undefined ? { state: r.state } : {}), transitions: r.transitions, version: r.version }
+}
+
+/**
+ * A timer entry as a snapshot keeps it, or undefined for one it leaves out: a timer set on a state
+ * the record has left (it would do nothing when it ran), a stream's timers (functions; they end with
+ * the stream).
+ */
+export function snapshotTimer(task: unknown, record: StoredRecord, at: number, mark: number): SnapshotTimer | undefined {
+  if (task instanceof LifecycleTimer) {
+    if (mark >= 0 && record.transitions !== mark) return undefined
+    const timer = task.model.lifecycle?.timers.indexOf(task.timer) ?? -1
+    return timer === -1 ? undefined : { at, mark, kind: 'lifecycle', timer, to: task.timer.to }
+  }
+  return task instanceof RetentionTimer ? { at, mark, kind: 'retention' } : undefined
 }
 
 export interface RestoreOptions {

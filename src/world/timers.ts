@@ -161,12 +161,17 @@ export class TimerQueue {
    */
   entries(): Array<{ at: number; task: Task | Runnable; subject: unknown; mark: number }> {
     const list: Array<{ at: number; seq: number; task: Task | Runnable; subject: unknown; mark: number }> = []
-    for (let i = 0; i < this.at.length; i++) list.push({ at: this.at[i]!, seq: this.seq[i]!, task: this.tasks[i]!, subject: this.subjects[i], mark: this.marks[i]! })
-    for (const [task, lane] of this.laneList) {
-      for (let i = lane.head; i < lane.at.length; i++) list.push({ at: lane.at[i]!, seq: lane.seq[i]!, task, subject: lane.subjects[i], mark: lane.marks[i]! })
-    }
+    this.forEach((at, task, subject, mark, seq) => list.push({ at, seq, task, subject, mark }))
     list.sort((a, b) => a.at - b.at || a.seq - b.seq)
     return list.map(({ at, task, subject, mark }) => ({ at, task, subject, mark }))
+  }
+
+  /** Every pending entry, in no particular order (`seq` orders entries due at the same time). */
+  forEach(visit: (at: number, task: Task | Runnable, subject: unknown, mark: number, seq: number) => void): void {
+    for (let i = 0; i < this.at.length; i++) visit(this.at[i]!, this.tasks[i]!, this.subjects[i], this.marks[i]!, this.seq[i]!)
+    for (const [task, lane] of this.laneList) {
+      for (let i = lane.head; i < lane.at.length; i++) visit(lane.at[i]!, task, lane.subjects[i], lane.marks[i]!, lane.seq[i]!)
+    }
   }
 
   /** The next due time, if any. */
