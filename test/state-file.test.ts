@@ -164,7 +164,7 @@ describe('standin serve --state', () => {
     cases.push([held.file, /another process has it open \(another standin serve --state with this file\?\) \(database is locked\)/])
     try {
       for (const [state, problem] of cases) {
-        const error = await openStateFile(state, standin.worlds).then(() => undefined, (e: unknown) => e)
+        const error = await openStateFile(state, standin.worlds, { lockWaitMs: 50 }).then(() => undefined, (e: unknown) => e)
         expect(error).toBeInstanceOf(StateFileError)
         expect((error as Error).message).toMatch(new RegExp(`^cannot use the state file ${state.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `))
         expect((error as Error).message).toMatch(problem)

@@ -32,6 +32,8 @@ const FORMAT = 'standin-state 1'
 export interface StateFileOptions {
   /** How soon after a change a world is written (ms). */
   flushMs?: number
+  /** How long to wait for another process to let go of the file before giving up (ms, default 2000). */
+  lockWaitMs?: number
   /** Told of what is left out at start-up (a world of a scenario this run does not have) and of a failed write. */
   onWarning?: (message: string) => void
 }
@@ -82,7 +84,7 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     // One standin per file: two would each write their own worlds over the other's. The lock is
     // taken by the first write below and held until the file is closed (or the process dies); a
     // second standin waits for it up to 2 s (a restart while the old process still stops), then gives up.
-    db.exec('PRAGMA busy_timeout = 2000; PRAGMA locking_mode = EXCLUSIVE')
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.lockWaitMs ?? 2000))}; PRAGMA locking_mode = EXCLUSIVE`)
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((row) => row.name as string)
     if (tables.length > 0 && !tables.includes('standin')) fail(`it is an SQLite database, but not one standin wrote (its tables: ${tables.join(', ')}); name another file`)
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL')
