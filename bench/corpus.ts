@@ -230,6 +230,9 @@ async function main(): Promise<void> {
   process.once('exit', removeCache)
   const results: DocumentResult[] = []
   const save = (complete: boolean) => writeFileSync(RESULTS, JSON.stringify(report(results, { s, dir, all: all.length, chosen: chosen.length, began, loadBefore, complete }), null, 2) + '\n')
+  // An interrupted run keeps every document it finished (marked incomplete): the sample's first ones.
+  const saveUnfinished = () => save(false)
+  process.once('exit', saveUnfinished)
   try {
     let next = 0
     const worker = async () => {
@@ -246,6 +249,7 @@ async function main(): Promise<void> {
   } finally {
     removeCache()
   }
+  process.off('exit', saveUnfinished)
   save(true)
   console.log('\n' + print(JSON.parse(readFileSync(RESULTS, 'utf8'))))
   console.error(`bench:corpus: results in ${RESULTS}`)
@@ -339,7 +343,7 @@ function count(keys: string[]): Record<string, number> {
 function print(r: ReturnType<typeof report>): string {
   const out: string[] = []
   const sum = r.summary
-  out.push(`Corpus — ${sum.documents} documents of ${r.settings.corpus} (${r.settings.sample === 'all' ? 'all' : `sample of ${r.settings.sample}, seed ${r.settings.seed}`}; ${sum.skipped} skipped), ${r.settings.concurrency} at a time, ${r.minutes} min; load average ${r.load.before} → ${r.load.after} on ${r.machine.cpus} cores`, '')
+  out.push(`Corpus — ${sum.documents} documents of ${r.settings.corpus} (${r.settings.sample === 'all' ? 'all' : `sample of ${r.settings.sample}, seed ${r.settings.seed}`}${r.complete ? '' : `, interrupted after ${r.settings.done}`}; ${sum.skipped} skipped), ${r.settings.concurrency} at a time, ${r.minutes} min; load average ${r.load.before} → ${r.load.after} on ${r.machine.cpus} cores`, '')
   out.push(text(['peer', 'loaded and answered', 'rate', '5xx on first request', 'answers', 'median start → answer', 'server CPU to it', 'median RSS'], PEERS.map((p) => {
     const x = sum[p]
     return [p, `${x.answered} / ${sum.documents}`, `${num(x.rate)} %`, x.fiveXX, Object.entries(x.statuses).map(([k, v]) => `${k} ${v}`).join(', '), x.medianStartMs === undefined ? '–' : `${x.medianStartMs} ms`, x.medianStartCpuMs === undefined ? '–' : `${x.medianStartCpuMs} ms`, x.medianRssMB === undefined ? '–' : `${x.medianRssMB} MB`]
