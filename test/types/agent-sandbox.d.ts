@@ -279,9 +279,10 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description rate_limit_exceeded — `error.retryAfter` says how many seconds to wait. */
+        /** @description rate_limit_exceeded — `error.retryAfter` and the `Retry-After` header say how many seconds to wait. */
         TooManyRequests: {
             headers: {
+                "Retry-After": number;
                 [name: string]: unknown;
             };
             content: {
