@@ -123,7 +123,8 @@ describe('@octokit/rest against GitHub\'s published spec', () => {
     if (!error) throw new Error('a repository nobody made was found')
     expect(error.status).toBe(404)
     // GitHub's basic-error: a message (and documentation_url, url, status), no envelope of standin's.
-    expect(error.response.data).toMatchObject({ message: expect.any(String) })
+    // documentation_url: where the spec documents the operation (its externalDocs), as GitHub links it.
+    expect(error.response.data).toMatchObject({ message: expect.any(String), documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository' })
     expect(Object.keys(error.response.data).filter((k) => !['message', 'documentation_url', 'url', 'status'].includes(k))).toEqual([])
     await expect(gh.issues.create({ owner: 'octocat', repo: 'no-such-repo', title: 'Lost' })).rejects.toMatchObject({ status: 404 })
   })

@@ -72,7 +72,7 @@ describeDoors('an unannotated spec', OPTIONS, (client) => {
       const reply = await send(client(), 'GET', '/repos/octo/hello', { headers: { prefer: 'code=429' } })
       expect(reply.status).toBe(429)
       expect(reply.headers.get('retry-after')).toBe('1')
-      expect(reply.body).toEqual({ message: 'Too many requests. Retry after 1 seconds.', documentation_url: 'https://docs.unannotated.test/rest', status: '429' })
+      expect(reply.body).toEqual({ message: 'Too many requests. Retry after 1 second.', documentation_url: 'https://docs.unannotated.test/rest', status: '429' })
       const world = client().standin.worlds.default
       const entry = world.journal.all().at(-1)!
       expect(entry).toMatchObject({ status: 429, code: 'rate_limited', cause: 'trigger', violations: [], finding: { kind: 'forced-undeclared', message: expect.stringContaining('getRepo does not declare 429') } })

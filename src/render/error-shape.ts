@@ -31,6 +31,8 @@ export interface ErrorFacts {
   path?: string
   field?: string
   pointer?: string
+  /** Where the API documents this operation (its `externalDocs`, else the document's): a `documentation_url`. */
+  docs?: string
 }
 
 /** The declared (or the document's usual) error response for a status, if the spec declares any. */
@@ -102,7 +104,7 @@ function usualErrors(api: Api): Usual {
   return usual
 }
 
-type Role = 'message' | 'title' | 'code' | 'status' | 'requestId' | 'instance' | 'field' | 'pointer' | 'type'
+type Role = 'message' | 'title' | 'code' | 'status' | 'requestId' | 'instance' | 'field' | 'pointer' | 'type' | 'docs'
 interface Slot { path: Array<string | number>; role: Role; schema: any }
 /** Which fields get what, and the schemas of the objects and list items on the way to them (by path, as JSON). */
 interface Plan { schema: any; slots: Slot[]; containers: Map<string, any> }
@@ -202,6 +204,7 @@ function valueFor(slot: Slot, facts: ErrorFacts): unknown {
     case 'field': return facts.field
     case 'type': return undefined
     case 'pointer': return facts.pointer
+    case 'docs': return facts.docs
     case 'code':
       if (enumerated) return closestValue(enumerated, facts)
       return integer ? facts.status : facts.code
@@ -215,6 +218,8 @@ const MESSAGE = ['message', 'detail', 'errordescription', 'errormessage', 'descr
 const CODE = new Set(['code', 'errorcode', 'error', 'type', 'errortype', 'status', 'reason'])
 const STATUS = new Set(['status', 'statuscode', 'httpstatus', 'httpstatuscode', 'httpcode'])
 const REQUEST_ID = new Set(['requestid', 'traceid', 'correlationid'])
+/** A link to the API's documentation (`documentation_url`, `doc_url`, `help_url`, `more_info`). */
+const DOCS = /^(documentation|docs?)(url|uri|link)?$|^(help|moreinfo|info)(url|uri|link)$|^moreinfo$/
 
 /** Which fields of the schema get what: the message in the best-named string field nearest the top, and its neighbours. */
 function planOf(schema: any): Plan {
@@ -262,6 +267,7 @@ function planOf(schema: any): Plan {
     else if (c.name === 'instance' && t === 'string') slots.push({ path: c.path, role: 'instance', schema: c.schema })
     else if ((c.name === 'param' || c.name === 'parameter' || c.name === 'field') && t === 'string') slots.push({ path: c.path, role: 'field', schema: c.schema })
     else if (c.name === 'pointer' && t === 'string') slots.push({ path: c.path, role: 'pointer', schema: c.schema })
+    else if (DOCS.test(c.name) && t === 'string' && !enumerated) slots.push({ path: c.path, role: 'docs', schema: c.schema })
     else if (c.name === 'type' && t === 'string' && !enumerated && /^uri/.test(String(c.schema.format ?? ''))) slots.push({ path: c.path, role: 'type', schema: c.schema })
   }
   return { schema, slots, containers }

@@ -9,6 +9,7 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import { isPlainObject } from '../util/match.ts'
+import { get } from '../util/pointer.ts'
 import { entryOf } from '../spec/behaviour.ts'
 import { reasonPhrase } from '../spec/builtin-errors.ts'
 import type { CatalogueEntry } from '../spec/model.ts'
@@ -59,6 +60,7 @@ export function renderError(api: Api, ctx: Context | undefined, error: ApiError,
       body = shapeError(api, target, {
         status: answered, code: entry.code, message: String(vars.message ?? ''), reason: reasonPhrase(answered), requestId: ctx?.requestId,
         path: ctx?.path, field: typeof vars.field === 'string' ? vars.field : undefined, pointer: typeof vars.pointer === 'string' ? vars.pointer : undefined,
+        docs: docsUrl(api, ctx?.op?.pointer),
       }, ctx?.world.random ?? Math.random)
       contentType ??= target.contentType
     } else body = { error: { code: entry.code, message: vars.message } }
@@ -131,4 +133,19 @@ function merge(a: unknown, b: unknown): unknown {
   const out: Record<string, unknown> = { ...a }
   for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k], v) : v
   return out
+}
+
+const docsUrls = new WeakMap<Api, Map<string, string | undefined>>()
+
+/** The operation's `externalDocs.url`, else the document's: where an error's documentation link points. */
+function docsUrl(api: Api, pointer: string | undefined): string | undefined {
+  let known = docsUrls.get(api)
+  if (!known) docsUrls.set(api, (known = new Map()))
+  const key = pointer ?? ''
+  if (known.has(key)) return known.get(key)
+  const doc = api.spec.document
+  const url = (node: unknown) => (isPlainObject(node) && isPlainObject(node.externalDocs) && typeof node.externalDocs.url === 'string' ? node.externalDocs.url : undefined)
+  const found = (pointer ? url(get(doc, pointer)) : undefined) ?? url(doc)
+  known.set(key, found)
+  return found
 }

@@ -64,7 +64,7 @@ function explainAuth(vars: Vars): string {
   }
 }
 
-const retry = (vars: Vars) => (vars.retryAfter === undefined ? '' : ` Retry after ${text(vars.retryAfter)} seconds.`)
+const retry = (vars: Vars) => (vars.retryAfter === undefined ? '' : ` Retry after ${text(vars.retryAfter)} second${Number(vars.retryAfter) === 1 ? '' : 's'}.`)
 
 const fixed = (message: string): Render => () => message
 
