@@ -8,7 +8,8 @@
  * Traffic per scenario: the verify plan built from the spec (valid requests with each of the
  * scenario's keys and records, requests broken on purpose, no credentials, unknown ids) plus
  * `Prefer: code=NNN` for every declared status of every operation, in three passes with the world's
- * clock moved between them (lifecycles advance: provisioning → ready → expired).
+ * clock moved between them (lifecycles advance: provisioning → ready → expired); the Prefer requests
+ * in the first pass only, since a forced answer does not move with the clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readdirSync } from 'node:fs'
@@ -64,11 +65,16 @@ describe.concurrent.each(bundledSpecs())('Prism referee over $name', ({ spec, sc
   it.concurrent.for(names)('finds no violation in the traffic of scenario %s', { timeout: 180_000 }, async (name, { expect }) => {
     const scenario = standin.worlds.scenarios.get(name)
     const fixtures = fixturesFor(standin.api, { scenario })
-    const cases = planCases(standin.api, fixtures, { preferEveryStatus: true, malformed: false })
+    // `Prefer: code=NNN` for every declared status (two thirds of the plan) in the first pass only:
+    // a forced answer does not depend on the clock, so the later passes (lifecycles moved on) send
+    // what does — the plan's own requests.
+    const firstCases = planCases(standin.api, fixtures, { preferEveryStatus: true, malformed: false })
+    const laterCases = planCases(standin.api, fixtures, { preferEveryStatus: false, malformed: false })
     const state = new PlanState(fixtures)
     const findings: string[] = []
     const judgedOps = new Set<string>()
     for (const pass of PASSES) {
+      const cases = pass === PASSES[0] ? firstCases : laterCases
       await advance(name, pass)
       // Which requests standin answered by dropping the connection (a scenario's fault rule): Prism
       // can only say the upstream hung up, so those are left out of the judgement.
