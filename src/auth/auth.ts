@@ -34,7 +34,7 @@ export function authenticate(ctx: Context): void {
       if (!token) { failure = 'missing'; break }
       // Not of this scheme's form: malformed, even if it is a key of another scheme's.
       if (auth.keyPattern && !auth.keyPattern.test(token)) { failure = 'malformed'; break }
-      const found = ctx.world.keys.get(token)
+      const found = ctx.world.keys.get(token) ?? anyKey(ctx, token)
       if (!found) { failure = 'unknown'; break }
       if (found.revoked) { failure = 'revoked'; break }
       if (found.expiresAt !== undefined && found.expiresAt <= ctx.world.clock.now()) { failure = 'expired'; break }
@@ -73,7 +73,7 @@ function resolveOptional(ctx: Context): void {
   const { behaviour } = ctx.world.api
   for (const scheme of behaviour.schemes.values()) {
     const token = credentialFor(scheme, ctx.headers, ctx.query)
-    const key = token ? ctx.world.keys.get(token) : undefined
+    const key = token ? (ctx.world.keys.get(token) ?? anyKey(ctx, token)) : undefined
     if (key) {
       ctx.key = key
       ctx.tenant = ctx.world.tenants.get(key.tenant)
@@ -98,4 +98,10 @@ function applyGates(ctx: Context): void {
   if (gates.length === 0) return
   const vars = varsOf(ctx)
   for (const gate of gates) if (!gate.require(vars)) throw new ApiError(gate.error)
+}
+
+/** A credential no tenant holds, taken as the built-in scenario's tenant's (see Scenario.anyKeyTenant). */
+function anyKey(ctx: Context, token: string): (KeyDef & { tenant: string }) | undefined {
+  const tenant = ctx.world.scenario.anyKeyTenant
+  return tenant !== undefined && ctx.world.tenants.has(tenant) ? { token, tenant } : undefined
 }

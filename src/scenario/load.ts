@@ -254,7 +254,8 @@ function globToRegExp(glob: string): RegExp {
 export function builtinScenario(name: string): Scenario {
   return {
     name, file: '(built in)', clock: {}, rules: [], limits: new Map(),
-    description: 'One tenant and one key, made up because no scenario file was given.',
+    description: 'One tenant and one key, made up because no scenario file was given; any other credential is taken as that tenant\'s too.',
+    anyKeyTenant: 'tenant_default',
     tenants: [{ id: 'tenant_default', balances: { balance: 100 }, flags: {}, keys: [{ token: 'standin-key' }], records: {} }],
   }
 }

@@ -54,6 +54,12 @@ export interface Scenario {
   rules: RuleModel[]
   /** Limit numbers overridden by limit id. */
   limits: Map<string, number>
+  /**
+   * A credential no tenant holds is taken as this tenant's key (of the form the scheme asks for):
+   * the built-in scenario's, so a client pointed at standin with its own token works at once, as
+   * with Prism. Scenario files name their keys, and an unknown one is refused.
+   */
+  anyKeyTenant?: string
   /** What `check` warns about: rules forcing a status their operation does not declare. */
   warnings?: Array<{ pointer: string; message: string }>
 }
