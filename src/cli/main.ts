@@ -17,8 +17,16 @@ import { tryCommand } from './try-command.ts'
 // (src/util/disk-cache.ts).
 enableCompileCache?.()
 ;(await import('../util/disk-cache.ts')).enableDiskCache()
-const { createStandin, check, ConfigError, formatProblem } = await import('../index.ts')
-const { listen } = await import('../adapters/node-http.ts')
+// The library, loaded once a command runs: `--version` and `--help` answer without it.
+let createStandin: typeof import('../index.ts').createStandin
+let check: typeof import('../index.ts').check
+let ConfigError: typeof import('../index.ts').ConfigError
+let formatProblem: typeof import('../index.ts').formatProblem
+let listen: typeof import('../adapters/node-http.ts').listen
+async function loadLibrary(): Promise<void> {
+  ;({ createStandin, check, ConfigError, formatProblem } = await import('../index.ts'))
+  ;({ listen } = await import('../adapters/node-http.ts'))
+}
 
 /** The package's version (package.json is two folders up from src/cli/ and from dist/cli/ alike). */
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
@@ -141,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(commandHelp(command, COMMANDS[command as Command], OPTIONS, allowed))
     return 0
   }
+  await loadLibrary()
   const spec = positionals[0]
   if (positionals.length > 1) return badUsage(`one spec file, got ${positionals.join(' ')}`)
   // Loaded only for their own commands: `serve` starts without them.
