@@ -29,6 +29,9 @@ const NAMES = new Set(['paths', 'webhooks', 'pathItems', 'headers', 'content', '
 const NUMBERS = ['minimum', 'maximum', 'multipleOf']
 const COUNTS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null'])
+/** Keywords whose value is a number (a string that reads as one is taken as it). */
+const NUMERIC_KEYWORDS = [...NUMBERS, ...COUNTS, 'exclusiveMinimum', 'exclusiveMaximum']
+const EXCLUSIVE_BOUNDS = [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const
 /** What a schema says about itself rather than about its values: stays beside a `$ref` made nullable. */
 const ANNOTATIONS = new Set(['title', 'description', 'default', 'example', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'externalDocs', 'xml'])
 
@@ -139,7 +142,7 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
     if (typeof node.$ref === 'string' && node.$ref.startsWith('#') && get(doc, pointerOf(node.$ref)) === undefined) {
       drop(node, '$ref', at, `leads nowhere (${node.$ref} is not in the document)`)
     }
-    for (const key of [...NUMBERS, ...COUNTS, 'exclusiveMinimum', 'exclusiveMaximum']) {
+    for (const key of NUMERIC_KEYWORDS) {
       const value = node[key]
       if (value === undefined || typeof value === 'number' || (typeof value === 'boolean' && key.startsWith('exclusive'))) continue
       const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
@@ -181,7 +184,8 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
 
   /** 3.0's boolean exclusive bounds, as the numbers JSON Schema (draft 6 on, and 3.1) writes. */
   const bounds = (node: Record<string, any>, at: string): void => {
-    for (const [exclusive, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    if (node.exclusiveMinimum === undefined && node.exclusiveMaximum === undefined) return
+    for (const [exclusive, bound] of EXCLUSIVE_BOUNDS) {
       const value = node[exclusive]
       if (typeof value !== 'boolean') continue
       if (value && typeof node[bound] === 'number') {
@@ -195,7 +199,8 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
   }
 
   const types = (node: Record<string, any>, at: string): void => {
-    if (node.type === undefined) return
+    // Most schemas: one type, written right.
+    if (node.type === undefined || (typeof node.type === 'string' && TYPES.has(node.type))) return
     const list: unknown[] = Array.isArray(node.type) ? node.type : [node.type]
     const kept: string[] = []
     for (const type of list) {
