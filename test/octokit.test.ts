@@ -101,6 +101,9 @@ describe('@octokit/rest against GitHub\'s published spec', () => {
     expect(open.data.map((i) => i.number)).toEqual([2])
     const closed = await gh.issues.listForRepo({ owner, repo: 'journey', state: 'closed' })
     expect(closed.data.map((i) => i.title)).toEqual(['Found a bug, fixed'])
+    // state=all: a value the parameter offers that an issue's state never holds — no filter.
+    const all = await gh.issues.listForRepo({ owner, repo: 'journey', state: 'all' })
+    expect(all.data.map((i) => i.number).sort()).toEqual([1, 2])
     // The spec's example repository exists (and keeps its example issue); the new issues are not in it.
     await gh.repos.createForAuthenticatedUser({ name: 'elsewhere' })
     expect((await gh.issues.listForRepo({ owner, repo: 'elsewhere' })).data).toEqual([])

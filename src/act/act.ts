@@ -179,7 +179,7 @@ function list(ctx: Context, model: ResourceModel, parentId: string | undefined, 
   const tenant = ctx.tenant?.id
   if (tenant === undefined) return { status, records: [], list: { total: 0, hasMore: false } }
   const shape = ctx.world.api.resourceShape(model.name)
-  const filters = Object.entries(ctx.query).filter(([name]) => Object.hasOwn(shape.properties, name) && name !== model.idField)
+  const filters = Object.entries(ctx.query).filter(([name, value]) => Object.hasOwn(shape.properties, name) && name !== model.idField && !meansAny(ctx, shape.properties[name], name, value))
   const limitParam = Number(ctx.query.limit ?? ctx.query.page_size ?? ctx.query.pageSize ?? ctx.query.per_page ?? NaN)
   const limit = Number.isFinite(limitParam) && limitParam > 0 ? limitParam : Infinity
   // Numbered pages (`?page=2&per_page=30`): the records before the page are skipped.
@@ -201,4 +201,23 @@ function list(ctx: Context, model: ResourceModel, parentId: string | undefined, 
   }
   const hasMore = more
   return { status, records, list: { total, hasMore, nextCursor: hasMore ? records[records.length - 1]!.id : undefined } }
+}
+
+/** Words APIs give a filter parameter to mean "no filter" (`state=all`). */
+const ANY_VALUES = new Set(['all', 'any', '*'])
+
+/**
+ * A value the query parameter offers that the field can never hold is not an equality filter but
+ * "any": `state: open | closed | all` against a field whose enum is open and closed, or — where the
+ * field lists no values — a word for any (`all`). Such a filter lists everything.
+ */
+function meansAny(ctx: Context, property: unknown, name: string, value: unknown): boolean {
+  const { registry } = ctx.world.api
+  const text = String(value)
+  const param = ctx.op?.parameters.find((p) => p.in === 'query' && p.name === name)
+  const schema = param?.schemaPointer ? registry.resolve({ $ref: `#${param.schemaPointer}` }).schema : undefined
+  if (!(isPlainObject(schema) && Array.isArray(schema.enum) && schema.enum.some((v: unknown) => String(v) === text))) return false
+  const field = registry.resolve(property).schema
+  if (isPlainObject(field) && Array.isArray(field.enum)) return !field.enum.some((v: unknown) => String(v) === text)
+  return ANY_VALUES.has(text.toLowerCase())
 }
