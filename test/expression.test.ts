@@ -3,6 +3,7 @@
  * here `pick` (a value mapped to another) and `slice` (part of a string).
  */
 import { describe, expect, it } from 'vitest'
+import { compileMessage } from '../src/util/template.ts'
 import { compileExpression } from '../src/util/expression.ts'
 
 const run = (src: string, vars: Record<string, unknown> = {}) => compileExpression(src)(vars)
@@ -30,5 +31,19 @@ describe('expressions', () => {
     expect(run('slice(id, 4)', { id: 'run_abc123' })).toBe('abc123')
     expect(run('slice(id, 0, 3)', { id: 'run_abc123' })).toBe('run')
     expect(run('slice(id, 4)', { id: 42 })).toBeUndefined()
+  })
+})
+
+describe('messages', () => {
+  it.each([
+    ['Not enough credits: this format needs {amount}, the organisation has {balance}.', { amount: 10, balance: 5 }, 'Not enough credits: this format needs 10, the organisation has 5.'],
+    ['Not enough credits: this format needs {amount}, the organisation has {balance}.', {}, 'Not enough credits.'],
+    ['Not enough credits: this format needs {amount}, the organisation has {balance}.', { amount: 10 }, 'Not enough credits: this format needs 10.'],
+    ['Invalid value for field: {field}.', {}, 'Invalid value for field.'],
+    ['Too many requests. Please retry after {retryAfter ?? 60} seconds.', {}, 'Too many requests. Please retry after 60 seconds.'],
+    ['{detail}', {}, ''],
+    ['Plain text.', {}, 'Plain text.'],
+  ])('%s with %j says %j, never a blank', (template, vars, said) => {
+    expect(compileMessage(template)(vars as Record<string, unknown>)).toBe(said)
   })
 })

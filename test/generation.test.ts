@@ -293,3 +293,13 @@ describe('generation limits by tier, exactly (core)', () => {
     }
   })
 })
+
+describeDoors('generation: messages never blank', OPTIONS, (client) => {
+  it('a forced 402 says what it can, never "needs , the organisation has ."', async () => {
+    const world = await freshWorld(client())
+    const key = world.tenants[0]!.keys[0]!
+    for (const headers of [{ 'x-standin-error': 'insufficient_credits' }, { prefer: 'code=402' }]) {
+      expectError(await call(client(), 'POST', '/v1/runs', key, { format: 'video', prompt: 'x' }, headers), 'insufficient_credits', 'Not enough credits.')
+    }
+  })
+})

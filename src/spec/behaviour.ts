@@ -4,7 +4,7 @@
  */
 import type { Problems } from '../errors.ts'
 import { suggest } from '../errors.ts'
-import { compileTemplate, type Render } from '../util/template.ts'
+import { compileMessage, compileTemplate, type Render } from '../util/template.ts'
 import { compileExpression, type Evaluate } from '../util/expression.ts'
 import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { parseDuration } from '../util/duration.ts'
@@ -22,6 +22,17 @@ export const X = 'x-standin'
 export function template(value: unknown, at: string, problems: Problems): Render {
   try {
     return compileTemplate(value)
+  } catch (error) {
+    problems.add(at, `bad placeholder: ${(error as Error).message}`)
+    return () => undefined
+  }
+}
+
+/** A catalogue message: a template whose clauses with a missing value are left out (compileMessage). */
+export function message(value: unknown, at: string, problems: Problems): Render {
+  if (typeof value !== 'string') return template(value, at, problems)
+  try {
+    return compileMessage(value)
   } catch (error) {
     problems.add(at, `bad placeholder: ${(error as Error).message}`)
     return () => undefined
@@ -100,7 +111,7 @@ function compileErrors(def: any, at: string, problems: Problems, named: Set<stri
     catalogue.set(code, {
       code,
       status: entry.status,
-      message: typeof entry.message === 'function' ? entry.message as Render : template(entry.message ?? code, `${p}/message`, problems),
+      message: typeof entry.message === 'function' ? entry.message as Render : message(entry.message ?? code, `${p}/message`, problems),
       headers: compileHeaders(entry.headers, `${p}/headers`, problems),
       body: entry.body === undefined ? undefined : template(entry.body, `${p}/body`, problems),
     })

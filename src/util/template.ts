@@ -76,3 +76,31 @@ const decoder = new TextDecoder()
 function ownCopy(text: string): string {
   return decoder.decode(encoder.encode(text))
 }
+
+/**
+ * A message: a template string whose clauses that say a missing value are left out. `Not enough
+ * credits: this format needs {amount}, the organisation has {balance}.` with neither value known is
+ * `Not enough credits.` — never `needs , the organisation has .`. A placeholder with a default
+ * (`{retryAfter ?? 60}`) always has a value. Clauses end at `,` `;` `:` or a sentence's end.
+ *
+ * @example
+ * compileMessage('Invalid value for field: {field}.')({}) // 'Invalid value for field.'
+ */
+export function compileMessage(template: string): Render {
+  const full = compileString(template)
+  if (!template.includes('{')) return full
+  const clauses = template.split(/(?<=[,;:.!?])\s+/).map((text) => ({
+    render: compileString(text),
+    values: [...text.matchAll(PLACEHOLDER)].map((m) => compileExpression(m[1]!)),
+  }))
+  const ending = /[.!?]\s*$/.exec(template)?.[0].trim() ?? ''
+  return (vars) => {
+    const missing = (clause: (typeof clauses)[number]) => clause.values.some((value) => { const v = value(vars); return v === undefined || v === null || v === '' })
+    if (!clauses.some(missing)) return full(vars)
+    const kept = clauses.filter((c) => !missing(c)).map((c) => String(c.render(vars)))
+    // Nothing left but the clauses' words: the template's text without its placeholders.
+    const text = kept.length > 0 ? kept.join(' ') : template.replace(PLACEHOLDER, '').replace(/\s+([,;:.!?])/g, '$1').replace(/\s{2,}/g, ' ')
+    const trimmed = text.replace(/[\s,;:]+$/, '')
+    return /[.!?]$/.test(trimmed) ? trimmed : trimmed + ending
+  }
+}
