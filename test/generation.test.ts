@@ -108,8 +108,12 @@ describeDoors('generation', OPTIONS, (client) => {
       const run = await call(client(), 'POST', '/v1/runs', acme, image)
       await advance(client(), world.id, '29d')
       expect((await call(client(), 'GET', `/v1/runs/${run.body.run_id}`, acme)).status).toBe(200)
+      expect((await call(client(), 'GET', `/v1/tasks/${run.body.task_id}`, acme)).status).toBe(200)
       await advance(client(), world.id, '1d')
       expectError(await call(client(), 'GET', `/v1/runs/${run.body.run_id}`, acme), 'gone', 'This resource has expired.')
+      // Its task is the same expired run, found by its task id: gone too, not not_found.
+      expectError(await call(client(), 'GET', `/v1/tasks/${run.body.task_id}`, acme), 'gone', 'This resource has expired.')
+      expectError(await call(client(), 'GET', '/v1/tasks/task_never_was', acme), 'not_found')
       expectError(await call(client(), 'GET', '/v1/files/file_acme_1', acme), 'gone')
       expectError(await call(client(), 'GET', '/v1/images/img_acme_1', acme), 'gone')
       const { acme: other } = await keys()
@@ -298,7 +302,7 @@ describeDoors('generation: messages never blank', OPTIONS, (client) => {
   it('a forced 402 says what it can, never "needs , the organisation has ."', async () => {
     const world = await freshWorld(client())
     const key = world.tenants[0]!.keys[0]!
-    for (const headers of [{ 'x-standin-error': 'insufficient_credits' }, { prefer: 'code=402' }]) {
+    for (const headers of [{ 'x-standin-error': 'insufficient_credits' }, { prefer: 'code=402' }] as Array<Record<string, string>>) {
       expectError(await call(client(), 'POST', '/v1/runs', key, { format: 'video', prompt: 'x' }, headers), 'insufficient_credits', 'Not enough credits.')
     }
   })

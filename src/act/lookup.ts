@@ -12,6 +12,7 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import type { ResourceModel } from '../spec/model.ts'
 import type { StoredRecord } from '../world/store.ts'
+import { lookupTombstone } from '../world/world.ts'
 import { isPlainObject } from '../util/match.ts'
 import { declaredResponse } from '../spec/declared.ts'
 
@@ -38,7 +39,13 @@ export function findAddressed(ctx: Context, model: ResourceModel, parentId?: str
       if (parentId === undefined || r.parentId === parentId) { record = r; break }
     }
   }
-  if (!record) throw new ApiError(model.notFound, { id: value, resource: model.name })
+  if (!record) {
+    // Its record was removed (retention, a delete): gone, as the record is by its id.
+    if (model.gone && value !== undefined && ctx.world.goneAt(model.name, lookupTombstone(op.lookup.field, String(value)), ctx.tenant?.id) !== undefined) {
+      throw new ApiError(model.gone, { id: value, resource: model.name })
+    }
+    throw new ApiError(model.notFound, { id: value, resource: model.name })
+  }
   return record
 }
 

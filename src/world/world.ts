@@ -99,6 +99,11 @@ export class RetentionTimer implements Task<StoredRecord> {
   }
 }
 
+/** A removed record's address by a lookup field, among its resource's tombstones (never an id: ids hold no NUL). */
+export function lookupTombstone(field: string, value: string): string {
+  return `\u0000${field}\u0000${value}`
+}
+
 /** Removed ids remembered per resource with `gone` (about 100 bytes each). */
 export const MAX_TOMBSTONES = 100_000
 
@@ -257,6 +262,14 @@ export class World {
       if (!gone) this.tombstones.set(model.name, (gone = new Map()))
       gone.delete(record.id)
       gone.set(record.id, { at: this.clock.now(), tenant: record.tenant })
+      // Found by another field too (a run by its task id): that address is gone as well.
+      for (const field of this.lookupFields(model)) {
+        const value = record.data[field]
+        if (value === undefined || value === null) continue
+        const key = lookupTombstone(field, String(value))
+        gone.delete(key)
+        gone.set(key, { at: this.clock.now(), tenant: record.tenant })
+      }
       // The most recent removals only: past that, the oldest removed id is not found (404) rather
       // than gone (410), and a long run of creates and deletes does not grow without end.
       if (gone.size > MAX_TOMBSTONES) gone.delete(gone.keys().next().value!)
@@ -265,6 +278,18 @@ export class World {
       if (child.parent?.resource !== model.name) continue
       for (const inner of [...this.store.list(child.name, record.tenant, record.id)]) this.remove(child, inner)
     }
+  }
+
+  private readonly lookups = new Map<ResourceModel, string[]>()
+
+  /** The fields other than its id that operations find a resource's records by (`lookupBy`). */
+  private lookupFields(model: ResourceModel): string[] {
+    let fields = this.lookups.get(model)
+    if (!fields) {
+      fields = [...new Set(this.api.operations.filter((op) => op.lookup && op.resource === model.name).map((op) => op.lookup!.field))]
+      this.lookups.set(model, fields)
+    }
+    return fields
   }
 
   /**
