@@ -307,3 +307,30 @@ describeDoors('generation: messages never blank', OPTIONS, (client) => {
     }
   })
 })
+
+describeDoors('generation: rate-limit headers on every answer', OPTIONS, (client) => {
+  const headersOf = (reply: Reply) => ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'].map((h) => reply.headers.get(h))
+
+  it('answers that never reached the limit carry them too: the key\'s window as it stands, or an anonymous one', async () => {
+    const world = await freshWorld(client())
+    const key = world.tenants[0]!.keys[0]!
+    const first = await call(client(), 'GET', '/v1/verify', key)
+    const [limit, remaining] = headersOf(first)
+    expect(Number(remaining)).toBe(Number(limit) - 1)
+    // Refused before the limit, or forced: the same window, nothing taken.
+    for (const reply of [
+      await call(client(), 'GET', '/v1/verify', key, undefined, { 'x-standin-error': 'internal_error' }),
+      await call(client(), 'GET', '/v1/verify', key, undefined, { prefer: 'code=503' }),
+      await call(client(), 'GET', '/v1/no-such-path', key),
+    ]) {
+      expect(headersOf(reply), `${reply.status}`).toEqual(headersOf(first))
+    }
+    // No usable key: an anonymous window, at the lowest tier's number.
+    for (const reply of [await call(client(), 'GET', '/v1/verify', undefined), await call(client(), 'GET', '/v1/verify', 'sk_live_unknown'), await call(client(), 'GET', '/v1/verify', 'garbage')]) {
+      expect(reply.status).toBe(401)
+      const [l, r, reset] = headersOf(reply)
+      expect({ l, r }).toEqual({ l: '10', r: '10' })
+      expect(Number(reset)).toBeGreaterThan(0)
+    }
+  })
+})

@@ -16,7 +16,7 @@ import { handleControl, isControlPath, type ControlOptions } from '../control/co
 import { selectWorld } from '../world/select.ts'
 import { authenticate } from '../auth/auth.ts'
 import { applyRules, sleep } from '../rules/rules.ts'
-import { applyLimits } from '../limits/limits.ts'
+import { addRateHeaders, applyLimits } from '../limits/limits.ts'
 import { mediaTypeOf, parseBody, readBody } from '../validate/body.ts'
 import { checkRequest, validateRequest } from '../validate/validate.ts'
 import { act } from '../act/act.ts'
@@ -151,7 +151,8 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     for (const settle of prepared.status < 400 ? ctx.onSuccess : ctx.onFailure) settle()
     // A request answered before stage 7 (by auth, a rule or a limit) is still checked, for the journal.
     if (ctx.op) checkRequest(ctx)
-    // 9. render
+    // 9. render — with the API's rate-limit headers also on answers that never reached stage 6
+    addRateHeaders(ctx)
     withCommonHeaders(ctx, prepared)
     if (options.strict) markViolation(ctx, prepared)
     selfCheck(ctx, prepared)

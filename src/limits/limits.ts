@@ -8,6 +8,8 @@
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
+import type { LimitModel } from '../spec/model.ts'
+import { anyCredential } from '../auth/credentials.ts'
 
 export function applyLimits(ctx: Context): void {
   const op = ctx.op!
@@ -58,4 +60,54 @@ export function applyLimits(ctx: Context): void {
     if (balance <= 0 || balance < amount) throw new ApiError(charge.error, { balance, amount })
     ctx.onSuccess.push(() => { tenant.balances[charge.balance] = (tenant.balances[charge.balance] ?? 0) - amount })
   }
+}
+
+/**
+ * The rate-limit headers of the API's own limits (those of the whole document) on an answer that
+ * did not pass through them — refused before (a 401, a 403, an unknown path), or forced by a rule or
+ * a trigger — so that every answer carries them, as APIs that send them do. The caller's window as
+ * it stands, nothing taken: the key's or tenant's, else (no usable credential) an anonymous one per
+ * client address, at the limit's lowest number where it depends on a tier the caller does not have.
+ */
+export function addRateHeaders(ctx: Context): void {
+  const limits = ctx.world.api.behaviour.limits
+  if (limits.length === 0) return
+  let vars: Record<string, unknown> | undefined
+  for (let i = 0; i < limits.length; i++) {
+    const limit = limits[i]!
+    if (limit.kind !== 'rate' || limit.headers.length === 0) continue
+    if (limit.operations && (!ctx.op || !limit.operations.has(ctx.op.id))) continue
+    if (ctx.responseHeaders.some(([name]) => limit.headers.some(([own]) => own.toLowerCase() === name.toLowerCase()))) continue
+    const world = ctx.world
+    if (!vars) {
+      vars = varsOf(ctx)
+      // Refused before auth (an unknown path, a wrong method): the window of the key it carries.
+      if (!ctx.tenant) {
+        const token = anyCredential(ctx.headers, ctx.query, (t) => world.keys.has(t))
+        const key = token === undefined ? undefined : world.keys.get(token)
+        const tenant = key && !key.revoked ? world.tenants.get(key.tenant) : undefined
+        if (key && tenant) vars = { ...vars, key, tenant }
+      }
+    }
+    const per = vars.tenant ? limit.per(vars) : undefined
+    const key = per === undefined || per === null ? `anonymous ${ctx.incoming.remoteAddress ?? 'in-process'}` : String(per)
+    const n = world.scenario.limits.get(limit.id) ?? limit.limit(vars) ?? lowest(limit, vars)
+    if (n === undefined) continue
+    const window = Math.round(limit.windowMs / 1000)
+    const lvars = { ...vars, ...world.rates.peek(limit.id, key, world.clock.now(), n, limit.windowMs), window }
+    for (const [name, render] of limit.headers) {
+      const value = render(lvars)
+      if (value !== undefined) ctx.responseHeaders.push([name, String(value)])
+    }
+  }
+}
+
+/** A limit given per tier, for a caller of none of its tiers: the lowest of them. */
+function lowest(limit: LimitModel, vars: Record<string, unknown>): number | undefined {
+  let found: number | undefined
+  for (const tier of limit.tiersOnly ?? []) {
+    const n = limit.limit({ ...vars, tenant: { ...(vars.tenant as object | undefined), tier } })
+    if (n !== undefined && (found === undefined || n < found)) found = n
+  }
+  return found
 }

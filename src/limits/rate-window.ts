@@ -113,6 +113,22 @@ export class RateWindows {
     return new Slot(true, { limit, remaining, retryAfter: 0, reset }, log, now)
   }
 
+  /**
+   * The window of `key` as it stands, taking nothing: for the headers of an answer that never
+   * reached the limit (refused earlier, or forced).
+   */
+  peek(scope: string, key: string, now: number, limit: number, windowMs: number): WindowState {
+    const log = this.logs.get(scope)?.get(key)
+    if (log) expire(log, now - windowMs)
+    const count = log?.total ?? 0
+    if (count >= limit) {
+      const freeAt = limit >= 1 ? timeOf(log!, limit) + windowMs : now + windowMs
+      return { limit, remaining: 0, retryAfter: Math.max(1, Math.ceil((freeAt - now) / 1000)), reset: Math.ceil(freeAt / 1000) }
+    }
+    const oldest = log && count > 0 ? log.times[log.head]! : now
+    return { limit, remaining: limit - count, retryAfter: 0, reset: Math.ceil((oldest + windowMs) / 1000) }
+  }
+
   /** Per limit, the number of keys at which its logs are next swept. */
   private readonly sweepAt = new Map<string, number>()
 
