@@ -190,7 +190,10 @@ describeDoors('browser sessions', OPTIONS, (client) => {
       const [acme, globex] = [world.tenants[0]!.keys[0]!, world.tenants[1]!.keys[0]!]
       const sessions = [] as string[]
       for (let i = 0; i < 10; i++) sessions.push((await createOk(acme)).id)
-      expectError(await create(acme), 'concurrency_limit')
+      const refused = await create(acme)
+      expectError(refused, 'concurrency_limit')
+      // Every 429 says when to look again.
+      expect(refused.headers.get('retry-after')).toBe('5')
       await createOk(globex) // per workspace
       await call(client(), 'DELETE', `/v1/sessions/${sessions[3]}`, acme)
       await createOk(acme)
