@@ -91,3 +91,22 @@ describe('a path with dot segments', () => {
     expect(text).toContain('session_not_found')
   })
 })
+
+describe('a request node:http cannot parse', () => {
+  const statusAndBody = (text: string) => ({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4), head: text.slice(0, text.indexOf('\r\n\r\n')).toLowerCase() })
+
+  it.each([
+    ['headers of 64 KB', `GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431],
+    ['a path of 64 KB', `GET /v1/${'a'.repeat(64 * 1024)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, 431],
+    ['bytes that are not HTTP', 'HELLO THERE\r\n\r\n', 400],
+    ['a NUL in the header', 'GET /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\u0000b\r\n\r\n', 400],
+  ])('is refused in the API\'s envelope, not an empty answer (%s)', async (_name, raw, status) => {
+    const { text } = await halfClosed(raw)
+    const answer = statusAndBody(text)
+    expect(answer.status).toBe(status)
+    expect(answer.head).toContain('content-type: application/json')
+    expect(answer.head).toContain('connection: close')
+    // The browser sessions API's envelope: {"error": {"code", "message"}}, a code of its catalogue.
+    expect(JSON.parse(answer.body)).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } })
+  })
+})

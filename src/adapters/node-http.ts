@@ -10,7 +10,8 @@
  * await server.close()
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { answerOf, type Answer, type Handler } from '../core/handle.ts'
+import type { Duplex } from 'node:stream'
+import { answerOf, refusalOf, type Answer, type Handler, type Refuse } from '../core/handle.ts'
 import { concat, type BodyRead, type Incoming } from '../core/incoming.ts'
 import { isOutgoing, responseOf } from '../render/response.ts'
 import { framesBody, requestOf } from './node-request.ts'
@@ -339,6 +340,32 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   }
 }
 
+/**
+ * A request node:http could not parse (headers over its limit, a path too long for them, bytes
+ * that are not HTTP, one that took too long to arrive) is answered as node:http would — 431, 400,
+ * 408, and the connection closed — but in the API's own envelope rather than an empty body.
+ */
+function refuseUnparsed(refuse: Refuse | undefined): (error: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (error, socket) => {
+    // Gone already, or an answer under way: nothing can be said.
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.destroy()
+      return
+    }
+    const [status, message] = error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request\'s headers (or its path) are larger than the server accepts.'] as const
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive.'] as const
+        : [400, 'The request is not valid HTTP.'] as const
+    const out = refuse?.(status, message)
+    const body = typeof out?.body === 'string' ? out.body : ''
+    const head = [`HTTP/1.1 ${status} ${STATUS_TEXT[status]}`, ...(out?.headers ?? []).map(([name, value]) => `${name}: ${value}`), `content-length: ${Buffer.byteLength(body)}`, 'connection: close']
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`)
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+
 /** Starts a server; resolves once it listens. Port 0 picks a free port. */
 export function listen(handle: Handler, options: ListenOptions = {}): Promise<Listening> {
   const server = createServer({ keepAlive: true, requestTimeout: 60_000 }, createNodeHandler(handle))
@@ -348,6 +375,7 @@ export function listen(handle: Handler, options: ListenOptions = {}): Promise<Li
   // allowed, the socket ends after the last answer instead. (node:http's own switch: its constructor
   // sets it false, its socket 'end' handler reads it; not in @types/node.)
   ;(server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
+  server.on('clientError', refuseUnparsed(refusalOf(handle)))
   const host = options.host ?? '127.0.0.1'
   return new Promise((resolve, reject) => {
     server.once('error', reject)

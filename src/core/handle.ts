@@ -42,6 +42,25 @@ export function answerOf(handle: Handler): Answer | undefined {
   return (handle as Handler & { [ANSWER]?: Answer })[ANSWER]
 }
 
+const REFUSE = Symbol('standin.refuse')
+
+/**
+ * A refusal a door makes below the core (a request node:http could not even parse: headers too
+ * large, not HTTP), in the API's own envelope: its bad-request code, at the door's status.
+ */
+export type Refuse = (status: number, message: string) => Outgoing
+
+/** The refusal renderer of a handler made by createHandler (or wrapped with withRefusal). */
+export function refusalOf(handle: Handler): Refuse | undefined {
+  return (handle as Handler & { [REFUSE]?: Refuse })[REFUSE]
+}
+
+/** `handle`, able to render refusals as `refuse` does: for wrappers around a handler. */
+export function withRefusal(handle: Handler, refuse: Refuse | undefined): Handler {
+  if (refuse) Object.defineProperty(handle, REFUSE, { value: refuse })
+  return handle
+}
+
 export interface HandlerOptions extends ControlOptions {
   /** Called with every standin bug (an exception on the request path), besides the 500 it becomes. */
   onInternalError?: (error: unknown) => void
@@ -65,7 +84,12 @@ export function handlerOf(answer: Answer): Handler {
 }
 
 export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Handler {
-  return handlerOf(createAnswer(worlds, options))
+  const api = worlds.api
+  return withRefusal(handlerOf(createAnswer(worlds, options)), (status, message) => {
+    const rendered = renderError(api, undefined, new ApiError(api.behaviour.errors.validation.malformed.code, { message }), status)
+    const body = typeof rendered.body === 'string' ? rendered.body : JSON.stringify(rendered.body)
+    return { status: rendered.status, headers: [...rendered.headers, ['content-type', rendered.contentType]], body }
+  })
 }
 
 function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {

@@ -5,14 +5,14 @@
  * `Retry-After` or a rate-limit header). A wrapper around the core handler, like Prism's `--cors`.
  * Not for `/__standin/`: a web page the developer happens to visit must not drive the control API.
  */
-import { answerOf, handlerOf, type Answer, type Handler } from '../core/handle.ts'
+import { answerOf, handlerOf, refusalOf, withRefusal, type Answer, type Handler } from '../core/handle.ts'
 import { isOutgoing, type Outgoing } from './response.ts'
 import { isControlPath } from '../control/control.ts'
 
 export function withCors(handle: Handler): Handler {
   // Keeps the core's Incoming/Outgoing form, so the node:http door still needs no Web objects.
   const inner: Answer = answerOf(handle) ?? ((incoming) => handle(incoming.toRequest(), incoming))
-  return handlerOf((incoming) => {
+  return withRefusal(handlerOf((incoming) => {
     const origin = incoming.headers.origin
     // Most requests carry no Origin: the core's own promise, nothing added. The control API is not
     // the API a web app calls: it decides for itself which origins (none, unless allowed) may.
@@ -37,7 +37,7 @@ export function withCors(handle: Handler): Handler {
       const { headers } = withCorsHeaders({ status: out.status, headers: [...out.headers], body: null }, origin)
       return new Response(out.body, { status: out.status, statusText: out.statusText, headers })
     })
-  })
+  }), refusalOf(handle))
 }
 
 /** The same headers on an Outgoing, as a Web Headers object would hold them. */
