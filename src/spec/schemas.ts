@@ -11,6 +11,7 @@ import { get, unescapeToken } from '../util/pointer.ts'
 import { isPlainObject } from '../util/match.ts'
 import { diskCacheOn } from '../util/disk-cache.ts'
 import { Validators, ajvVersions } from './validators.ts'
+import { shareRepeats } from './shared-subschemas.ts'
 
 export type { ErrorObject, ValidateFunction }
 
@@ -92,7 +93,7 @@ export class SchemaRegistry {
     }
     // Everything the code of every validator depends on, besides its schemas (each entry's own key).
     const context = diskCacheOn()
-      ? [ajvVersions(), String(make), String(hideRequired), String(isHidden), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID, formats })].join('\n')
+      ? [ajvVersions(), String(make), String(hideRequired), String(isHidden), String(shareRepeats), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID, formats })].join('\n')
       : undefined
     this.validators = new Validators('validators', context, make)
   }
@@ -182,7 +183,7 @@ export class SchemaRegistry {
     let made = this.made.get(key)
     if (made === undefined) {
       const schema = { $ref: `${DOC_ID}#${encodePointerForUri(target)}` }
-      made = eager ? this.compileNow(purpose, schema) : this.firstUse(purpose, target, schema)
+      made = eager ? this.compileNow(purpose, schema, target) : this.firstUse(purpose, target, schema, target)
       this.made.set(key, made)
     }
     return made
@@ -217,9 +218,9 @@ export class SchemaRegistry {
     return validate
   }
 
-  private firstUse(purpose: Purpose, at: string, schema: object): ValidateFunction | null {
+  private firstUse(purpose: Purpose, at: string, schema: object, target?: string): ValidateFunction | null {
     try {
-      const validate = this.compileNow(purpose, schema)
+      const validate = this.compileNow(purpose, schema, target)
       if (this.validators.unsaved) this.keepSoon()
       return validate
     } catch (error) {
@@ -231,12 +232,15 @@ export class SchemaRegistry {
     }
   }
 
-  private compileNow(purpose: Purpose, schema: object): ValidateFunction {
+  /** `target`: the pointer `schema` (a `$ref`) leads to, whose repeated sub-schemas Ajv is given once each. */
+  private compileNow(purpose: Purpose, schema: object, target?: string): ValidateFunction {
     const reached = reachable(this.document, schema)
     for (const pointer of reached) this.graft(pointer)
     // The key of its disk cache entry: the schema and every schema it reaches, as text.
     const key = this.validators.cached ? [JSON.stringify(schema), ...[...reached].sort().map((p) => `${p}\u0000${JSON.stringify(get(this.document, p)) ?? ''}`)].join('\n') : ''
-    return this.validators.compile(purpose, key, schema)
+    // Only when Ajv compiles (not for a validator from the disk cache): see ./shared-subschemas.ts.
+    const toCompile = target === undefined ? schema : () => shareRepeats(get(this.document, target), DOC_ID) ?? schema
+    return this.validators.compile(purpose, key, toCompile)
   }
 
   /** Where a schema that is nothing but a local `$ref` leads: it validates exactly as its target does. */

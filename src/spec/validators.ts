@@ -40,19 +40,21 @@ export class Validators<P extends string> {
 
   /**
    * A validator of `schema`. `key` is everything its code depends on besides the context: the schema
-   * itself and every schema it refers to, as text.
+   * itself and every schema it refers to, as text. `schema` may be a function making it, called only
+   * when Ajv compiles.
    */
-  compile(purpose: P, key: string, schema: object): ValidateFunction {
+  compile(purpose: P, key: string, schema: object | (() => object)): ValidateFunction {
+    const made = () => (typeof schema === 'function' ? (schema as () => object)() : schema)
     if (this.context !== undefined) {
       const entryKey = this.entryKey(purpose, key)
       const cached = readCached(this.kind, entryKey)
       const fromCache = cached && instantiate(cached.value)
       if (fromCache) return fromCache
-      const validate = this.ajv(purpose).compile(schema)
+      const validate = this.ajv(purpose).compile(made())
       this.pending.push({ purpose, key: entryKey, validate })
       return validate
     }
-    return this.ajv(purpose).compile(schema)
+    return this.ajv(purpose).compile(made())
   }
 
   /** Whether the disk cache is used: callers skip building keys when not. */
