@@ -207,6 +207,17 @@ describeDoors('browser sessions', OPTIONS, (client) => {
       await createOk(world.key)
     })
 
+    it('a session is kept a day from its creation, expired or closed, then is gone: the world does not keep every session', async () => {
+      const world = await freshWorld(client())
+      const session = await createOk(world.key)
+      await advance(client(), world.id, '23h')
+      // Still known (in a terminal state), a day less an hour after it was made.
+      expectError(await call(client(), 'GET', `/v1/sessions/${session.id}`, world.key), 'session_not_open')
+      await advance(client(), world.id, '1h')
+      expectError(await call(client(), 'GET', `/v1/sessions/${session.id}`, world.key), 'session_not_found')
+      expect([...client().standin.worlds.get(world.id)!.store.list('session', world.tenants[0]!.id)].some((r) => r.id === session.id)).toBe(false)
+    })
+
     it('20 creations per minute per workspace: the 21st is rate_limited with Retry-After, and a retry then succeeds', async () => {
       const world = await freshWorld(client())
       for (let i = 0; i < 20; i++) {

@@ -175,8 +175,10 @@ describe('snapshots in the library', () => {
       expect((await call(bs, 'POST', '/v1/sessions', world.key, { ttl: 600 })).status).toBe(201)
       world.clock.advance('2s')
       expect(world.state('session').map((s) => s.status)).toEqual(['ready', 'ready'])
-      // What is left to fire: each session's expiry (the timers to ready have run).
-      expect(world.snapshot().timers.map((t) => t.kind === 'lifecycle' && t.to)).toEqual(['expired', 'expired'])
+      // What is left to fire: each session's expiry (the timers to ready have run), and its retention.
+      const timers = world.snapshot().timers
+      expect(timers.filter((t) => t.kind === 'lifecycle').map((t) => t.kind === 'lifecycle' && t.to)).toEqual(['expired', 'expired'])
+      expect(timers.filter((t) => t.kind !== 'lifecycle')).toHaveLength(2)
       world.tenant('ws_acme').balances.balance = 0
     }
   })
