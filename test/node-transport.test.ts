@@ -110,3 +110,29 @@ describe('a request node:http cannot parse', () => {
     expect(JSON.parse(answer.body)).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } })
   })
 })
+
+describe('a client that goes away mid-body', () => {
+  it('is not a standin bug: nothing is logged, and the server answers the next request', async () => {
+    const logged: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => { logged.push(args) }
+    try {
+      for (const path of ['/v1/sessions', '/__standin/worlds']) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(server.port, '127.0.0.1')
+          socket.on('connect', () => {
+            socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"ttl":`)
+            // Gone once the server has the head and part of the body.
+            setTimeout(() => { socket.destroy(); resolve() }, 50)
+          })
+          socket.on('error', () => {})
+        })
+      }
+      // The server has taken both in by the time it answers a later request on a new connection.
+      for (let i = 0; i < 3; i++) expect((await fetch(`${server.url}/v1/sessions`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
+      expect(logged).toEqual([])
+    } finally {
+      console.error = original
+    }
+  })
+})
