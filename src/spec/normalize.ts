@@ -24,6 +24,7 @@ export const ONE = ['additionalProperties', 'additionalItems', 'not', 'contains'
 export const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
 /** Keywords whose value maps names to schemas. */
 export const MAP = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
+const SCHEMA_KEYWORDS = new Set([...ONE, ...LIST, ...MAP])
 /** OpenAPI objects that map names (which may start with `x-`) to objects. */
 const NAMES = new Set(['paths', 'webhooks', 'pathItems', 'headers', 'content', 'responses', 'callbacks', 'links', 'securitySchemes', 'requestBodies', 'parameters', 'encoding', 'variables'])
 const NUMBERS = ['minimum', 'maximum', 'multipleOf']
@@ -31,6 +32,7 @@ const COUNTS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null'])
 /** Keywords whose value is a number (a string that reads as one is taken as it). */
 const NUMERIC_KEYWORDS = [...NUMBERS, ...COUNTS, 'exclusiveMinimum', 'exclusiveMaximum']
+const NUMERIC_KEYWORD_SET = new Set(NUMERIC_KEYWORDS)
 const EXCLUSIVE_BOUNDS = [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const
 /** What a schema says about itself rather than about its values: stays beside a `$ref` made nullable. */
 const ANNOTATIONS = new Set(['title', 'description', 'default', 'example', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'externalDocs', 'xml'])
@@ -88,7 +90,17 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
     if (visited.has(node)) return
     visited.add(node)
     refer(node.$ref, true)
-    // The schemas inside first: their warnings name where they are written, before this one changes shape.
+    // Most schemas of a big document are leaves (`{type: 'string'}`): one pass over their own few
+    // keys says so, where looking up each of the twenty keywords that hold schemas took most of the
+    // normalisation of GitHub's dereferenced spec.
+    let holds = false
+    for (const key in node) if (SCHEMA_KEYWORDS.has(key)) { holds = true; break }
+    if (holds) inner(node, at)
+    keywords(node, at)
+  }
+
+  /** The schemas inside first: their warnings name where they are written, before this one changes shape. */
+  const inner = (node: Record<string, any>, at: string): void => {
     for (const key of MAP) {
       const map = node[key]
       if (map === undefined) continue
@@ -129,7 +141,6 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
       }
       schemaAt(node, key, `${at}/${escapeToken(key)}`)
     }
-    keywords(node, at)
   }
 
   const drop = (node: Record<string, any>, key: string, at: string, why: string) => {
@@ -142,7 +153,9 @@ export function normalizeDocument(doc: any, version: '3.0' | '3.1', warn: Warn):
     if (typeof node.$ref === 'string' && node.$ref.startsWith('#') && get(doc, pointerOf(node.$ref)) === undefined) {
       drop(node, '$ref', at, `leads nowhere (${node.$ref} is not in the document)`)
     }
-    for (const key of NUMERIC_KEYWORDS) {
+    let numeric = false
+    for (const key in node) if (NUMERIC_KEYWORD_SET.has(key)) { numeric = true; break }
+    for (const key of numeric ? NUMERIC_KEYWORDS : []) {
       const value = node[key]
       if (value === undefined || typeof value === 'number' || (typeof value === 'boolean' && key.startsWith('exclusive'))) continue
       const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
