@@ -153,6 +153,26 @@ describeDoors('generation', OPTIONS, (client) => {
       expectError(await call(client(), 'GET', '/v1/runs/run_x', acme), 'forbidden')
     })
 
+    it('a minted key authenticates as its organisation at once, is counted as a key of its own, and once deleted is revoked (401)', async () => {
+      const { world, acme } = await keys()
+      const minted = await call(client(), 'POST', '/v1/keys', acme, { name: 'rotation' })
+      expect(minted.status).toBe(201)
+      const secret = minted.body.secret as string
+      const org = (await call(client(), 'GET', '/v1/verify', acme)).body.org_id
+      const verified = await call(client(), 'GET', '/v1/verify', secret)
+      expect(verified.status).toBe(200)
+      expect(verified.body.org_id).toBe(org)
+      // Its own rate window: the old key's requests are not its.
+      expect(Number(verified.headers.get('x-ratelimit-remaining'))).toBe(Number(verified.headers.get('x-ratelimit-limit')) - 1)
+      // The same world: what one key makes, the other reads.
+      const run = await call(client(), 'POST', '/v1/runs', secret, image)
+      expect((await call(client(), 'GET', `/v1/runs/${run.body.run_id}`, acme)).status).toBe(200)
+      expect((await call(client(), 'DELETE', `/v1/keys/${minted.body.key_id}`, acme)).status).toBe(204)
+      expectError(await call(client(), 'GET', '/v1/verify', secret), 'invalid_api_key')
+      expect((await call(client(), 'GET', '/v1/verify', acme)).status).toBe(200)
+      void world
+    })
+
     it('minting keys needs pro or enterprise (403 forbidden); webhooks are not on the free tier (501 not_implemented)', async () => {
       const { acme, free } = await keys()
       const minted = await call(client(), 'POST', '/v1/keys', acme, { name: 'ci' })

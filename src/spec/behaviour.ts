@@ -365,6 +365,7 @@ export function compileResource(name: string, def: any, at: string, registry: Sc
     notFound: typeof def.notFound === 'string' ? def.notFound : 'not_found',
     gone: typeof def.gone === 'string' ? def.gone : undefined,
     retentionMs, lifecycle, onCreate, parent, unique,
+    ...(typeof def.credential === 'string' ? { credential: def.credential } : {}),
   }
 }
 

@@ -140,6 +140,11 @@ export interface ResourceModel {
   /** Error for a record that existed and has passed its retention (410 `gone`). */
   gone?: string
   retentionMs?: number
+  /**
+   * The record is a credential (an API key the API mints): its value in this field authenticates as
+   * the record's tenant from its creation, and is revoked when the record is removed.
+   */
+  credential?: string
   lifecycle?: LifecycleModel
   /** Fields computed when a record is created (templates over the request context). */
   onCreate: Array<[string, Render]>

@@ -152,8 +152,24 @@ export class World {
     this.populate()
   }
 
+  /** Keys minted by creating a credential record (not the scenario's): gone with the records. */
+  private readonly minted = new Set<string>()
+  /** Told of each key minted, so the key selects this world (Worlds' key index). */
+  onKeyMinted?: (key: KeyDef & { tenant: string }) => void
+
+  /** A credential record's value, authenticating as `tenant` from now on. */
+  private mint(value: unknown, tenant: string): void {
+    if (typeof value !== 'string' || value === '' || this.keys.has(value)) return
+    const key = { token: value, tenant }
+    this.keys.set(value, key)
+    this.minted.add(value)
+    this.onKeyMinted?.(key)
+  }
+
   /** Empties the world — records, tenants, counters, timers, journal, open streams — keeping its keys. */
   clearState(): void {
+    for (const token of this.minted) this.keys.delete(token)
+    this.minted.clear()
     this.closeStreams()
     this.store.clear()
     this.journal.clear()
@@ -234,6 +250,7 @@ export class World {
    */
   insert(model: ResourceModel, record: StoredRecord, createdAt: number): void {
     this.store.insert(record)
+    if (model.credential !== undefined) this.mint(record.data[model.credential], record.tenant)
     this.tombstones.get(model.name)?.delete(record.id)
     this.scheduleTimers(model, record, 'created', createdAt)
     this.scheduleTimers(model, record, 'entered', createdAt)
@@ -257,6 +274,10 @@ export class World {
   /** Removes a record, and the records that live inside it (a project's tasks and their comments). */
   remove(model: ResourceModel, record: StoredRecord): void {
     this.store.remove(model.name, record.id)
+    if (model.credential !== undefined) {
+      const key = this.keys.get(String(record.data[model.credential]))
+      if (key) key.revoked = true
+    }
     if (model.gone !== undefined) {
       let gone = this.tombstones.get(model.name)
       if (!gone) this.tombstones.set(model.name, (gone = new Map()))

@@ -100,7 +100,9 @@ export class Worlds {
       wall: this.options.wall,
     })
     this.worlds.set(id, world)
+    // Keys its records minted while it was made are among them; later ones are told as they come.
     for (const key of keys.values()) this.keyIndex.set(key.token, { world, key })
+    world.onKeyMinted = (key) => this.keyIndex.set(key.token, { world, key })
     return world
   }
 
