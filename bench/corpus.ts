@@ -38,6 +38,7 @@ import { chooseRequest, type Chosen } from './lib/first-request.ts'
 import { cause, causeLine, topCauses } from './lib/failure-causes.ts'
 import { PEERS, describeCommand, serveAndAsk, type Peer } from './lib/spec-servers.ts'
 import { STANDIN_NODE_FLAGS, prismEntry } from './lib/systems.ts'
+import { seededRandom } from '../src/util/random.ts'
 
 const RESULTS = 'bench/corpus-results.json'
 /** A sample that takes about 20 minutes on the 2-core machine of the README's figures. */
@@ -96,14 +97,7 @@ function documents(root: string): string[] {
 
 /** A seeded shuffle (mulberry32 driving Fisher–Yates): the same sample for the same seed. */
 function shuffled<T>(list: T[], seed: number): T[] {
-  let a = seed >>> 0
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = seededRandom(seed)
   const out = [...list]
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))

@@ -35,6 +35,12 @@ export function start(name: string, command: string, args: string[], options: { 
   const listeners = new Set<() => void>()
   let signal: string | null = null
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, sig) => { signal = sig; resolve(code) }))
+  /** The exit code, or "timeout" once `timeoutMs` has passed without one. */
+  const exitedWithin = async (timeoutMs: number): Promise<number | null | 'timeout'> => {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
+    try { return await Promise.race([exited, timeout]) } finally { clearTimeout(timer) }
+  }
   const collect = (chunk: Buffer, isStdout: boolean) => {
     const text = chunk.toString()
     if (isStdout) stdout += text
@@ -63,10 +69,7 @@ export function start(name: string, command: string, args: string[], options: { 
       })
     },
     async result(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
-      const code = await Promise.race([exited, timeout])
-      clearTimeout(timer)
+      const code = await exitedWithin(timeoutMs)
       if (code === 'timeout') {
         await handle.stop()
         throw new Error(`${name} did not finish within ${timeoutMs} ms; output:\n${tail}`)
@@ -77,10 +80,7 @@ export function start(name: string, command: string, args: string[], options: { 
     },
     everything: () => all,
     async exit(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
-      const code = await Promise.race([exited, timeout])
-      clearTimeout(timer)
+      const code = await exitedWithin(timeoutMs)
       if (code === 'timeout') {
         await handle.stop()
         return 'timeout'
