@@ -110,6 +110,27 @@ describe('@octokit/rest against GitHub\'s published spec', () => {
     await expect(gh.issues.get({ owner, repo: 'elsewhere', issue_number: 2 })).rejects.toMatchObject({ status: 404 })
   })
 
+  it('comments on an issue: the issue\'s comments list what was made on it, the repository\'s lists them all', async () => {
+    const gh = octokit(standin.world())
+    const owner = (await gh.repos.createForAuthenticatedUser({ name: 'talk' })).data.owner.login
+    await gh.issues.create({ owner, repo: 'talk', title: 'First' })
+    await gh.issues.create({ owner, repo: 'talk', title: 'Second' })
+    expect((await gh.issues.listComments({ owner, repo: 'talk', issue_number: 1 })).data).toEqual([])
+    const made = (await gh.issues.createComment({ owner, repo: 'talk', issue_number: 2, body: 'Me too' })).data
+    // It names itself and its issue as GitHub does: its own id, issue 2 of this repository.
+    expect(made).toMatchObject({ body: 'Me too', url: `https://api.github.com/repos/${owner}/talk/issues/comments/${made.id}`, issue_url: `https://api.github.com/repos/${owner}/talk/issues/2` })
+    const other = (await gh.issues.createComment({ owner, repo: 'talk', issue_number: 1, body: 'On the first' })).data
+    expect((await gh.issues.listComments({ owner, repo: 'talk', issue_number: 2 })).data).toEqual([made])
+    expect((await gh.issues.listComments({ owner, repo: 'talk', issue_number: 1 })).data.map((c) => c.body)).toEqual(['On the first'])
+    expect((await gh.issues.getComment({ owner, repo: 'talk', comment_id: other.id })).data).toEqual(other)
+    expect((await gh.issues.listCommentsForRepo({ owner, repo: 'talk' })).data.map((c) => c.id).sort()).toEqual([made.id, other.id].sort())
+    await gh.issues.deleteComment({ owner, repo: 'talk', comment_id: made.id })
+    expect((await gh.issues.listComments({ owner, repo: 'talk', issue_number: 2 })).data).toEqual([])
+    await expect(gh.issues.listComments({ owner, repo: 'talk', issue_number: 9 })).rejects.toMatchObject({ status: 404 })
+    // The example issue's comments are the example comment.
+    expect((await gh.issues.listComments({ owner: 'octocat', repo: 'Hello-World', issue_number: 1347 })).data.map((c) => c.body)).toEqual(['Me too'])
+  })
+
   it('answers the spec\'s examples where state holds nothing, the same every time', async () => {
     const gh = octokit(standin.world())
     const seeded = (await gh.repos.get({ owner: 'octocat', repo: 'Hello-World' })).data

@@ -38,7 +38,7 @@ export function act(ctx: Context): Outcome {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
     const input = ownedBy(ctx, model, isPlainObject(ctx.body) ? ctx.body : {})
     const now = world.clock.now()
-    const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true, state: variant?.state })
+    const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true, state: variant?.state, via: addressed?.via })
     applySet(ctx, record)
     checkUnique(ctx, model, record)
     world.insert(model, record, now)
@@ -46,7 +46,7 @@ export function act(ctx: Context): Outcome {
     return { status, record }
   }
   if (op.action === 'list') {
-    return list(ctx, model, parentId, status)
+    return list(ctx, model, parentId, status, addressed?.via)
   }
 
   const record = addressed?.record ?? findAddressed(ctx, model, parentId)
@@ -175,7 +175,7 @@ function checkUnique(ctx: Context, model: ResourceModel, record: StoredRecord): 
   }
 }
 
-function list(ctx: Context, model: ResourceModel, parentId: string | undefined, status: number): Outcome {
+function list(ctx: Context, model: ResourceModel, parentId: string | undefined, status: number, via?: string): Outcome {
   const tenant = ctx.tenant?.id
   if (tenant === undefined) return { status, records: [], list: { total: 0, hasMore: false } }
   const shape = ctx.world.api.resourceShape(model.name)
@@ -191,6 +191,7 @@ function list(ctx: Context, model: ResourceModel, parentId: string | undefined, 
   let passedCursor = cursor === undefined
   let more = false
   for (const r of ctx.world.store.list(model.name, tenant, parentId)) {
+    if (via !== undefined && r.via !== via) continue
     // A filter on a field holding an object or a list (`labels=bug` against the labels) is not one a plain value can answer.
     if (!filters.every(([name, value]) => (typeof r.data[name] === 'object' && r.data[name] !== null) || String(r.data[name]) === String(value))) continue
     total++

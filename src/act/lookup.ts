@@ -105,9 +105,10 @@ function parentIdOf(ctx: Context, param: string): string | undefined {
  * that is not there. Returns the record an item operation acts on, and the parent a create or list
  * puts its records in (the step `parentAt` names: a record's id, or a scope's values).
  */
-export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?: string; absent?: true } {
+export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?: string; absent?: true; via?: string } {
   const op = ctx.op!
-  const { steps, parentAt } = op.address!
+  const { steps, parentAt, via: viaAt } = op.address!
+  let via: string | undefined
   const resources = ctx.world.api.behaviour.resources
   const tenant = ctx.tenant?.id
   let scope: string | undefined
@@ -135,6 +136,7 @@ export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?:
         throw new ApiError(model.notFound, { id, resource: model.name })
       }
       if (i < steps.length - 1) ancestors[step.resource] ??= record.data
+      if (i === viaAt) via = `${step.resource}\u0000${record.id}`
       scope = record.id
     }
     if (i === parentAt) {
@@ -144,5 +146,5 @@ export function findByAddress(ctx: Context): { record?: StoredRecord; parentId?:
   }
   ctx.ancestors = ancestors
   const item = op.action !== 'create' && op.action !== 'list'
-  return item ? { record } : { parentId }
+  return item ? { record } : { parentId, ...(via !== undefined ? { via } : {}) }
 }

@@ -25,6 +25,8 @@ export interface BuildOptions {
   fromRequest?: boolean
   /** The state a created record starts in, when not the lifecycle's initial one (an operation's variant). */
   state?: string
+  /** The record a relation's path named (StoredRecord.via): its key values, too, replace the example's. */
+  via?: string
 }
 
 export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, input: Record<string, unknown>, options: BuildOptions): StoredRecord {
@@ -68,7 +70,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
       if (path.length === 1 && path[0] !== model.idField && path[0] !== sequence && (data[path[0]!] === undefined || data[path[0]!] === null)) data[path[0]!] = model.newId(world.random)
     }
   }
-  if (example) retarget(world, model, data, example, options.parentId)
+  if (example) retarget(world, model, data, example, options.parentId, options.via)
   let state: string | undefined
   if (model.lifecycle) {
     const given = input[model.lifecycle.field]
@@ -106,7 +108,7 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
     }
   }
   return {
-    id, resource: model.name, tenant: tenant.id, parentId: options.parentId, data: finish(data, layout), state,
+    id, resource: model.name, tenant: tenant.id, parentId: options.parentId, ...(options.via !== undefined ? { via: options.via } : {}), data: finish(data, layout), state,
     transitions: 0, version: 0,
   }
 }
@@ -114,26 +116,46 @@ export function buildRecord(world: World, model: ResourceModel, tenant: Tenant, 
 /**
  * A record made from an example names itself as the example did (`"url": ".../issues/1347"`,
  * `"full_name": "owner/example-name"`): its own key values, and its parent's, are put in place of
- * the example's wherever a string field holds them. Values under three characters are left alone:
- * too likely to be part of something else.
+ * the example's wherever a string field holds them, and so are those of the record a relation's
+ * path named (the issue a comment was made on: `issue_url`). Values under three characters are left
+ * alone, too likely to be part of something else, except as a whole path segment of a URL
+ * (`.../comments/1`).
  */
-function retarget(world: World, model: ResourceModel, data: Record<string, unknown>, example: Record<string, unknown>, parentId: string | undefined): void {
+function retarget(world: World, model: ResourceModel, data: Record<string, unknown>, example: Record<string, unknown>, parentId: string | undefined, via: string | undefined): void {
   const pairs: Array<[string, string]> = []
+  const short: Array<[string, string]> = []
   const add = (fields: string[][], from: Record<string, unknown>, to: Record<string, unknown>) => {
     for (const path of fields) {
       const before = valueAt(from, path)
       const after = valueAt(to, path)
-      if ((typeof before === 'string' || typeof before === 'number') && (typeof after === 'string' || typeof after === 'number') && String(before).length >= 3 && before !== after) pairs.push([String(before), String(after)])
+      if ((typeof before === 'string' || typeof before === 'number') && (typeof after === 'string' || typeof after === 'number') && before !== after && String(before) !== '') (String(before).length >= 3 ? pairs : short).push([String(before), String(after)])
     }
   }
+  const addRecord = (other: ResourceModel | undefined, record: StoredRecord | undefined) => {
+    if (other?.example && record) add([...(other.key?.fields ?? []), [other.idField]], other.example, record.data)
+  }
   add([...(model.key?.fields ?? []), [model.idField]], example, data)
-  const parentModel = model.parent ? world.api.behaviour.resources.get(model.parent.resource) : undefined
-  const parent = parentModel && parentId !== undefined ? world.store.get(parentModel.name, parentId) : undefined
-  if (parentModel?.example && parent) add([...(parentModel.key?.fields ?? []), [parentModel.idField]], parentModel.example, parent.data)
-  if (pairs.length === 0) return
-  const patterns = pairs.map(([before, after]) => [new RegExp(`(?<![A-Za-z0-9_-])${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_-])`, 'g'), after] as const)
+  const resources = world.api.behaviour.resources
+  const parentModel = model.parent ? resources.get(model.parent.resource) : undefined
+  addRecord(parentModel, parentModel && parentId !== undefined ? world.store.get(parentModel.name, parentId) : undefined)
+  if (via !== undefined) {
+    const [resource, id] = via.split('\u0000') as [string, string]
+    addRecord(resources.get(resource), world.store.get(resource, id))
+  }
+  if (pairs.length === 0 && short.length === 0) return
+  // One pass over each string, so a value put in is never replaced again (issue 1347 → 1, then 1 → a comment's id).
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const afterOf = new Map<string, string>()
+  for (const [before, after] of [...pairs, ...short]) if (!afterOf.has(before)) afterOf.set(before, after)
+  const long = pairs.map(([before]) => `(?<![A-Za-z0-9_-])${escape(before)}(?![A-Za-z0-9_-])`)
+  const segment = short.map(([before]) => `(?<=/)${escape(before)}(?=$|[/?#])`)
+  const anywhere = long.length > 0 ? new RegExp(long.join('|'), 'g') : undefined
+  const inUrl = segment.length > 0 ? new RegExp([...long, ...segment].join('|'), 'g') : anywhere
   const walk = (value: unknown, top: boolean): unknown => {
-    if (typeof value === 'string') return patterns.reduce((s, [re, after]) => s.replace(re, () => after), value)
+    if (typeof value === 'string') {
+      const re = /^https?:\/\//.test(value) ? inUrl : anywhere
+      return re ? value.replace(re, (found) => afterOf.get(found) ?? found) : value
+    }
     if (Array.isArray(value)) return value.map((v) => walk(v, false))
     if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = walk(v, false)

@@ -12,7 +12,8 @@
  *   parents addresses the same records; a POST answering the schema creates one (`POST /user/repos`
  *   and `GET /repos/{owner}/{repo}` both answer `full-repository`); a GET answering a list of it
  *   lists them. Under the same parents as the item path, in the parent record; elsewhere, as far as
- *   the parents agree.
+ *   the parents agree. Under a record it does not live in (an issue's comments, which live in the
+ *   repository), a relation: what is made there is tagged with that record, and listed there.
  * - Every other operation under an item path acts on that record (`custom`): 404 when it is absent.
  *
  * Declared resources always win: a schema declared in `x-standin.resources`, and every operation with
@@ -111,14 +112,18 @@ export function inferImplicitResources(operations: OperationModel[], behaviour: 
     const lastRecord = steps.findLastIndex((s) => s.resource !== undefined)
     if (returned && !op.path.endsWith('}') && ((op.method === 'GET' && returned.list) || (op.method === 'POST' && !returned.list && steps[lastRecord]?.resource !== returned.resource))) {
       const at = parentAt(chains.get(returned.resource)!, steps)
-      // A list under a record the resource does not live in (an issue's `blocked_by` issues) is a
-      // relation state does not hold: an answer about that record, below.
-      if (op.method === 'POST' || !steps.slice(at + 1).some((s) => s.resource !== undefined)) {
-        op.resource = returned.resource
-        op.action = op.method === 'POST' ? 'create' : 'list'
-        op.address = { steps, parentAt: at }
-        continue
+      // Under a record the resource does not live in (an issue's comments, which live in the
+      // repository): a relation. What is created there is tagged with that record, and the list
+      // there lists what was created through it.
+      const via = lastRecord > at ? lastRecord : undefined
+      op.resource = returned.resource
+      op.action = op.method === 'POST' ? 'create' : 'list'
+      op.address = { steps, parentAt: at, ...(via !== undefined ? { via } : {}) }
+      if (via !== undefined && op.method === 'GET') {
+        const model = behaviour.resources.get(returned.resource)!
+        model.relations = [...new Set([...(model.relations ?? []), steps[via]!.resource!])]
       }
+      continue
     }
     if (lastRecord >= 0) {
       // Anything else under a record acts on it: 404 when it is not there.

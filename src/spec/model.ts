@@ -136,6 +136,8 @@ export interface ResourceModel {
   newId: (random: () => number) => string
   /** Inferred from the spec's REST shape rather than declared in `x-standin.resources`. */
   implicit?: boolean
+  /** Resources whose records list some of this one's by relation (an issue, its comments): src/spec/implicit.ts. */
+  relations?: string[]
   notFound: string
   /** Error for a record that existed and has passed its retention (410 `gone`). */
   gone?: string
@@ -237,8 +239,10 @@ export interface OperationModel {
    * Inferred: the records the path names, outermost first (each must exist: 404 otherwise). An item
    * operation acts on the last one; a create or list puts its records in (lists them from) the
    * record of step `parentAt` (-1: no parent), which is where the resource's own item path keeps them.
+   * `via`: the step of a record the resource does not live in (an issue, for its comments that live
+   * in the repository): a create tags its record with it, a list lists only records so tagged.
    */
-  address?: { steps: AddressStep[]; parentAt: number }
+  address?: { steps: AddressStep[]; parentAt: number; via?: number }
   transitionTo?: string
   /** Lifecycle states in which the operation is refused, and the error each gets. */
   states: Map<string, string>

@@ -41,7 +41,7 @@ export interface WorldSnapshot {
   requestSeq: number
   keys: Array<KeyDef & { tenant: string }>
   tenants: Tenant[]
-  records: Array<{ resource: string; id: string; tenant: string; parentId?: string; data: Record<string, unknown>; state?: string; transitions: number; version: number }>
+  records: Array<{ resource: string; id: string; tenant: string; parentId?: string; via?: string; data: Record<string, unknown>; state?: string; transitions: number; version: number }>
   /** resource → scope → the highest number given out (Store.number). */
   sequences: Record<string, Record<string, number>>
   /**
@@ -120,7 +120,7 @@ export function snapshotHead(world: World, wall: () => number = Date.now): Snaps
 
 /** A record as a snapshot keeps it (its data live, to be written out at once). */
 export function snapshotRecord(r: StoredRecord): SnapshotRecord {
-  return { resource: r.resource, id: r.id, tenant: r.tenant, ...(r.parentId !== undefined ? { parentId: r.parentId } : {}), data: r.data, ...(r.state !== undefined ? { state: r.state } : {}), transitions: r.transitions, version: r.version }
+  return { resource: r.resource, id: r.id, tenant: r.tenant, ...(r.parentId !== undefined ? { parentId: r.parentId } : {}), ...(r.via !== undefined ? { via: r.via } : {}), data: r.data, ...(r.state !== undefined ? { state: r.state } : {}), transitions: r.transitions, version: r.version }
 }
 
 /**
@@ -187,7 +187,7 @@ export function restoreWorld(worlds: Worlds, input: unknown, options: RestoreOpt
       restored.push(undefined)
       continue
     }
-    const record: StoredRecord = { id: r.id, resource: r.resource, tenant: r.tenant, ...(r.parentId !== undefined ? { parentId: r.parentId } : {}), data: structuredClone(r.data), ...(r.state !== undefined ? { state: r.state } : {}), transitions: r.transitions, version: r.version }
+    const record: StoredRecord = { id: r.id, resource: r.resource, tenant: r.tenant, ...(r.parentId !== undefined ? { parentId: r.parentId } : {}), ...(r.via !== undefined ? { via: r.via } : {}), data: structuredClone(r.data), ...(r.state !== undefined ? { state: r.state } : {}), transitions: r.transitions, version: r.version }
     world.store.insert(record)
     restored.push(record)
   }

@@ -12,6 +12,8 @@ export interface StoredRecord {
   resource: string
   tenant: string
   parentId?: string
+  /** A record the request that made this one named but that it does not live in (`resource\u0000id`: the issue a comment was made on). */
+  via?: string
   /** The public JSON of the record, as the API returns it. */
   data: Record<string, unknown>
   state?: string
