@@ -63,6 +63,11 @@ export interface Api {
   fake(schema: unknown, random: () => number): unknown
   /** The dereferenced schema at a pointer, cached. */
   schemaAt(pointer: string): any
+  /**
+   * Which version of the files this is, when something numbers them (`standin serve --watch`: 1 at
+   * start, one more each reload); journal entries carry it.
+   */
+  version?: number
 }
 
 export interface CompileOptions {

@@ -12,7 +12,7 @@ import { withCors } from './render/cors.ts'
 import type { ClockMode } from './world/clock.ts'
 import { parseDuration } from './util/duration.ts'
 import type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts'
-import type { RunViolation } from './journal/tally.ts'
+import type { RunTally, RunViolation } from './journal/tally.ts'
 import { computeCoverage, type Coverage } from './contract/coverage.ts'
 import { restoreWorld, snapshotWorld, type WorldSnapshot } from './world/snapshot.ts'
 
@@ -36,6 +36,8 @@ export interface StandinOptions extends HandlerOptions {
    * the first time a request needs them) — with its file and JSON pointer. Default: the console.
    */
   onWarning?: CompileOptions['onWarning']
+  /** The run's tally to count in: a reloaded version (`standin serve --watch`) goes on with its predecessor's coverage and violations. */
+  run?: RunTally
 }
 
 export interface Standin {
@@ -94,7 +96,7 @@ export interface WorldHandle {
 export async function createStandin(options: StandinOptions): Promise<Standin> {
   const api = compileApi(options.spec, { overlays: options.overlays, onWarning: options.onWarning })
   const scenarios = readScenarios(api, options.scenarios)
-  const worlds = new Worlds(api, scenarios, { clockMode: options.clock ?? 'manual', seed: options.seed ?? 1 })
+  const worlds = new Worlds(api, scenarios, { clockMode: options.clock ?? 'manual', seed: options.seed ?? 1, run: options.run })
   const core = createHandler(worlds, options)
   const handle = options.cors === false ? core : withCors(core)
   const baseUrl = options.baseUrl ?? firstAbsoluteServer(api)

@@ -46,6 +46,12 @@ export interface StateFile {
   flush(): void
   /** What the last write put down: worlds, record rows written and taken out, and how long it took (ms). */
   readonly lastWrite: { worlds: number; records: number; removed: number; ms: number } | undefined
+  /**
+   * Keeps the file up to date from `next` from now on (`standin serve --watch`: the worlds of a
+   * reloaded version, carried over): what the old ones changed is written first, then every world of
+   * `next` afresh, and a world the old version had that `next` has not is taken out.
+   */
+  follow(next: Worlds): void
   /** Writes what changed, then closes the file. */
   close(): void
 }
@@ -163,10 +169,11 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
     }, Math.max(flushMs, earliest - performance.now()))
     timer.unref()
   }
-  const unwatch = worlds.watch((world, change) => {
+  const listener = (world: World, change: 'changed' | 'deleted') => {
     dirty.set(world.id, change === 'deleted' ? null : world)
     schedule()
-  })
+  }
+  let unwatch = worlds.watch(listener)
   const upsertWorld = db.prepare('INSERT INTO worlds (id, scenario, head) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, head = excluded.head')
   const removeWorld = db.prepare('DELETE FROM worlds WHERE id = ?')
   const upsertRecord = db.prepare('INSERT INTO records (world, resource, id, ord, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (world, resource, id) DO UPDATE SET ord = excluded.ord, body = excluded.body')
@@ -208,7 +215,7 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
         removed += write.removals.length
         commits.push(write.commit)
       }
-      saveRandom.run(String(worlds.randomState))
+      saveRandom.run(String(current.randomState))
       db.exec('COMMIT')
       for (const commit of commits) commit()
       warnedWrite = false
@@ -234,10 +241,24 @@ export async function openStateFile(file: string, worlds: Worlds, options: State
       schedule()
     }
   }
+  let current = worlds
   return {
     file,
     restored,
     flush,
+    follow(next) {
+      if (closed) return
+      flush()
+      unwatch()
+      const before = new Set(written.keys())
+      current = next
+      unwatch = next.watch(listener)
+      // New objects under the old ids: their rows are written afresh (the flush sees no writer for them).
+      written.clear()
+      for (const world of next.list()) { dirty.set(world.id, world); before.delete(world.id) }
+      for (const id of before) dirty.set(id, null)
+      schedule()
+    },
     get lastWrite() {
       return lastWrite
     },

@@ -43,6 +43,7 @@ const OPTIONS = {
   'allow-host': { type: 'string', multiple: true, arg: '<name>', help: 'a Host name the control API answers to besides loopback ones' },
   'allow-origin': { type: 'string', multiple: true, arg: '<origin>', help: 'an origin whose pages may call the control API (CORS); * allows any' },
   state: { type: 'string', arg: '<file>', help: 'keep worlds, records, clocks and keys in this file (SQLite) as they change, and resume from it at start' },
+  watch: { type: 'boolean', short: 'w', help: 'reload the spec, overlays and scenarios when they change, keeping worlds, records, clocks and keys' },
   strict: { type: 'boolean', help: 'refuse requests that break the spec, and exit 1 when stopped if any did', helpFor: { check: 'treat warnings as problems; exit 1' } },
   url: { type: 'string', arg: '<url>', help: 'the running standin to ask (default http://127.0.0.1:4010)' },
   world: { type: 'string', arg: '<id>', help: 'one world\'s coverage (default: the whole run, every world)' },
@@ -71,8 +72,12 @@ const COMMANDS = {
       'lifecycle timers, clocks, tenants, keys, rule counts and idempotent answers; the journal and rate',
       'windows start afresh. A change is written within about 200 ms (only what changed), so a kill -9 loses',
       'only what was answered just before it.',
+      'With --watch, an edit to the spec, an overlay or a scenario file is compiled and swapped in between',
+      'requests: worlds, records, clocks, keys and journals stay (records that no longer fit the new schema',
+      'are listed); an edit that does not compile is listed (file, pointer, line) and the old version answers',
+      'on. Journal entries carry the version that answered; GET /__standin/live lists the reloads.',
     ],
-    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --state .standin/state.db'],
+    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --state .standin/state.db', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --watch'],
     exits: '0 stopped; 1 the spec cannot be served, the --state file cannot be used, or (--strict) a request broke it; 2 bad usage.',
   },
   check: {
@@ -109,7 +114,7 @@ server, or verify tested nothing).`)
 
 /** Which options each command takes; any other is bad usage. */
 const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
-  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'state', 'strict'],
+  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'state', 'strict', 'watch'],
   check: ['scenarios', 'overlay', 'strict'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
@@ -188,9 +193,12 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
     console.error('standin serve: --clock is real or manual')
     return 2
   }
-  let standin
+  let standin: Standin
+  let live: import('../live/live-standin.ts').LiveStandin | undefined
+  // The files --watch watches (and whose digest names each version).
+  const watched = [spec, ...(values.overlay ?? []), ...(values.scenarios ? [values.scenarios] : [])]
   try {
-    standin = await createStandin({
+    const options = {
       spec,
       scenarios: values.scenarios,
       overlays: values.overlay,
@@ -200,8 +208,13 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
       allowedHosts: [...(values.host ? [values.host] : []), ...(values['allow-host'] ?? [])],
       allowedOrigins: values['allow-origin'],
       strict: values.strict === true,
-      onInternalError: (error) => console.error('standin: internal error (a bug — please report it):', error),
-    })
+      onInternalError: (error: unknown) => console.error('standin: internal error (a bug — please report it):', error),
+    }
+    if (values.watch) {
+      const [{ createLiveStandin }, { fingerprintFiles }] = await Promise.all([import('../live/live-standin.ts'), import('../adapters/watch-files.ts')])
+      live = await createLiveStandin({ ...options, fingerprint: () => fingerprintFiles(watched) })
+      standin = live.current
+    } else standin = await createStandin(options)
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`standin cannot serve ${spec}:`)
@@ -224,7 +237,7 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   }
   let server
   try {
-    server = await listen(standin.handle, { port, host: values.host })
+    server = await listen(live ? live.handle : standin.handle, { port, host: values.host })
   } catch (error) {
     state?.close()
     console.error(`standin serve: cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${(error as Error).message}`)
@@ -242,12 +255,20 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   // The spec's warnings, as `standin check` lists them (without the scenarios').
   const warnings = standin.api.warnings.length + standin.api.behaviour.errors.warnings.length
   if (warnings > 0) console.log(`  ${warnings} warning(s) about the spec (see them: standin check ${spec})`)
+  let watching: import('./serve-watch.ts').Watching | undefined
+  if (live) {
+    const reloading = live
+    watching = (await import('./serve-watch.ts')).watchAndReload(reloading, watched, { formatProblem, afterSwap: () => state?.follow(reloading.current.worlds) })
+    console.log(`  watching: ${[...watching.files.folders.keys()].join(', ')} (version 1${live.hash ? `, ${live.hash}` : ''}; reloads: GET ${server.url}/__standin/live)`)
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  watching?.close()
   await server.close()
+  if (live) standin = live.current
   state?.close()
   // What the run compiled since it last kept validators (src/spec/schemas.ts keeps them shortly after
   // they are compiled), for the next start.

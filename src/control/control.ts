@@ -123,7 +123,7 @@ async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Respon
  * - bodies in JSON only, so a cross-origin "simple" request (text/plain, a form) cannot skip the
  *   preflight the answer above refuses.
  */
-function refusal(incoming: Incoming, options: ControlOptions): Response | undefined {
+export function refusal(incoming: Incoming, options: ControlOptions): Response | undefined {
   const headers = incoming.headers
   if (options.controlToken) {
     const token = headers['x-standin-token'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]
@@ -196,6 +196,8 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
       scenarios: [...worlds.scenarios.keys()],
       defaultScenario: worlds.defaultScenario,
       worlds: worlds.list().map((w) => w.id),
+      // Which version of the files answers (`standin serve --watch`; GET /__standin/live for more).
+      ...(api.version !== undefined ? { version: api.version } : {}),
     })
   }
   if (parts[0] === 'scenarios' && parts.length === 1) {

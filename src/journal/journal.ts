@@ -35,6 +35,8 @@ export interface JournalEntry {
   durationMs: number
   /** For a streamed answer: how many events went out and how it ended (noted when it ends). */
   stream?: { events: number; outcome: string; code?: string }
+  /** Which version of the spec, overlays and scenarios answered (`standin serve --watch` numbers each reload). */
+  version?: number
 }
 
 export type JournalQuery = Partial<Pick<JournalEntry, 'operation' | 'status' | 'code' | 'tenant' | 'method' | 'cause'>>
@@ -83,6 +85,17 @@ export class Journal {
   all(): readonly JournalEntry[] {
     this.compact()
     return this.entries
+  }
+
+  /**
+   * Takes over another journal's entries and numbering (a world carried over to a reloaded spec):
+   * entries keep their `seq`, and new ones follow on.
+   */
+  continueFrom(other: Journal): void {
+    this.entries = other.all().slice()
+    this.start = 0
+    this.seq = other.seq
+    this.dropped = other.dropped
   }
 
   clear(): void {

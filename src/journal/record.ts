@@ -25,5 +25,7 @@ export function recordInJournal(ctx: Context, prepared: Pick<Prepared, 'status' 
   })
   // Set apart from the literal: the rare entry with a finding costs the common one nothing.
   if (ctx.finding) entry.finding = ctx.finding
+  const version = ctx.world.api.version
+  if (version !== undefined) entry.version = version
   return entry
 }

@@ -25,6 +25,8 @@ export interface WorldsOptions {
   clockMode?: ClockMode
   seed?: number
   wall?: () => number
+  /** The run's tally to go on counting in (a reloaded spec's worlds keep the run's coverage and violations). */
+  run?: RunTally
 }
 
 export class Worlds {
@@ -37,10 +39,11 @@ export class Worlds {
   private readonly listeners: WorldsListener[] = []
   readonly defaultScenario: string
   /** What every request of every world came to since start-up, kept across resets and deletes. */
-  readonly run = new RunTally()
+  readonly run: RunTally
 
   constructor(api: Api, scenarios: Scenario[], options: WorldsOptions = {}) {
     this.api = api
+    this.run = options.run ?? new RunTally()
     this.options = { clockMode: 'manual', seed: 1, ...options }
     this.random = seededRandom((this.options.seed ^ 0x5eed) >>> 0)
     for (const s of scenarios) this.scenarios.set(s.name, s)
