@@ -2,7 +2,8 @@
  * Stage 5, rules: outcomes a scenario forces — an error code, a status, headers, a delay or a fault —
  * for requests that match (operation, method, path, tenant, headers, body), on the Nth matching call,
  * for N times. One-off triggers ride on a single request: `Prefer: code=429` (as Prism reads it) and
- * a header naming an error code of the catalogue (`X-Standin-Error: rate_limited`). A forced 429 or
+ * a header naming an error code of the catalogue (`X-Standin-Error: rate_limited`; a generic name the
+ * catalogue calls otherwise, its code of that status: generic-code.ts). A forced 429 or
  * 503 says when to retry: the rule's `retryAfter`, the request's `Prefer: retry-after=7`, else the
  * catalogue's or a default (render/forced-headers.ts).
  *
@@ -15,6 +16,7 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { RuleModel } from '../scenario/model.ts'
 import type { StreamCut } from '../stream/model.ts'
+import { ownCodeFor } from './generic-code.ts'
 
 /** What a rule or trigger asks of the rest of the pipeline. */
 export type Forced =
@@ -86,7 +88,9 @@ function applyTriggers(ctx: Context): Forced | undefined {
   const retryAfter = wait === undefined ? undefined : Number(wait)
   if (named) {
     ctx.cause = 'trigger'
-    if (!errors.catalogue.has(named)) {
+    // A generic name (`rate_limited`) on an API that calls it something else: the API's own code.
+    const code = errors.catalogue.has(named) ? named : ownCodeFor(ctx.world.api.behaviour, named)
+    if (code === undefined) {
       // Not an answer of the API's: refused as a mistake in the test's use of standin, clearly marked
       // as such, in the API's own shape (its bad-request code) so that no client chokes on it.
       const codes = [...errors.catalogue.keys()].join(', ')
@@ -98,7 +102,7 @@ function applyTriggers(ctx: Context): Forced | undefined {
     // Any code of the catalogue is sent as asked; one whose status the operation does not declare is
     // journalled as a finding (forced-undeclared), not as anyone's violation.
     ctx.forced = { retryAfter }
-    throw new ApiError(named, retryAfter !== undefined ? { retryAfter } : {})
+    throw new ApiError(code, retryAfter !== undefined ? { retryAfter } : {})
   }
   if (!triggers.prefer) return undefined
   const code = (prefer ? /(?:^|[,;\s])code=([2-5]\d\d)(?!\d)/.exec(prefer)?.[1] : undefined) ?? first(ctx.query.__code)

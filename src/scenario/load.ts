@@ -137,7 +137,13 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
     if (typeof t.balance === 'number') balances.balance = t.balance
     const keys: KeyDef[] = (t.keys ?? []).map((k: any, ki: number) => {
       const key: KeyDef = { ...k }
-      if (typeof k.expiresAt === 'string') key.expiresAt = Date.parse(k.expiresAt)
+      // A date-time, or a duration: that long after the world starts, on its clock (`0s`: expired from the start).
+      if (typeof k.expiresAt === 'string') {
+        const after = parseDuration(k.expiresAt)
+        if (after !== undefined) { key.expiresAfter = after; delete key.expiresAt }
+        else if (Number.isNaN(Date.parse(k.expiresAt))) problems.add(`${at}/keys/${ki}/expiresAt`, `"${k.expiresAt}" is neither a date-time (2026-01-01T00:00:00Z) nor a duration after the world starts (10m)`)
+        else key.expiresAt = Date.parse(k.expiresAt)
+      }
       if (!k.malformed && patterns && !patterns.some((p) => p.test(k.token))) {
         problems.add(`${at}/keys/${ki}/token`, `key "${k.token}" does not match the spec's key pattern${patterns.length > 1 ? 's' : ''} ${patterns.join(', ')}; every request with it would be refused as malformed`)
       }

@@ -8,6 +8,8 @@ export interface KeyDef {
   role?: string
   user?: string
   expiresAt?: number
+  /** `expiresAt` given as a duration: that long after the world starts, on its clock (ms). */
+  expiresAfter?: number
   revoked?: boolean
   [extra: string]: unknown
 }

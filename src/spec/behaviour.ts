@@ -357,7 +357,7 @@ export function compileResource(name: string, def: any, at: string, registry: Sc
       fields,
       states: Array.isArray(u?.states) ? new Set<string>(u.states.map(String)) : undefined,
       error: String(u?.error ?? ''),
-      keyOf: uniqueKey(fields),
+      keyOf: uniqueKey(fields, u?.missing === 'distinct'),
     }
   })
   return {
@@ -377,6 +377,8 @@ function uuidFrom(random: () => number): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`
 }
 
+const TIMER_FIELDS = ['from', 'to', 'after', 'since', 'when', 'chance', 'set']
+
 function compileLifecycle(def: any, at: string, problems: Problems): LifecycleModel | undefined {
   if (!isPlainObject(def) || !Array.isArray(def.states) || typeof def.initial !== 'string') {
     problems.add(at, 'a lifecycle needs `field`, `initial` and a list of `states`')
@@ -394,7 +396,22 @@ function compileLifecycle(def: any, at: string, problems: Problems): LifecycleMo
     for (const s of from) checkState(s, `${p}/from`)
     checkState(t?.to, `${p}/to`)
     if (t?.after === undefined) problems.add(`${p}/after`, 'a timer needs `after`: a duration (2s) or an expression giving seconds ({record.ttl})')
-    return { from, to: String(t?.to), after: durationExpression(t?.after, `${p}/after`, problems), since: t?.since === 'created' ? 'created' : 'entered' }
+    for (const key of Object.keys(isPlainObject(t) ? t : {})) {
+      if (!TIMER_FIELDS.includes(key)) problems.add(`${p}/${key}`, `"${key}" is not a field of a timer (${TIMER_FIELDS.join(', ')}).${suggest(key, TIMER_FIELDS)}`)
+    }
+    let when: TimerModel['when']
+    if (t?.when !== undefined) {
+      try { when = compileMatcher(t.when) } catch (error) { problems.add(`${p}/when`, (error as Error).message) }
+    }
+    if (typeof t?.chance === 'number' && !(t.chance >= 0 && t.chance <= 1)) problems.add(`${p}/chance`, 'a chance is a number from 0 to 1 (or an expression giving one)')
+    if (t?.set !== undefined && !isPlainObject(t.set)) problems.add(`${p}/set`, 'set maps record fields to values (templates)')
+    if (isPlainObject(t?.set) && typeof def.field === 'string' && Object.hasOwn(t.set, def.field)) problems.add(`${p}/set/${def.field}`, `set writes the lifecycle field "${def.field}": the timer's \`to\` moves the state`)
+    return {
+      from, to: String(t?.to), after: durationExpression(t?.after, `${p}/after`, problems), since: t?.since === 'created' ? 'created' : 'entered',
+      when,
+      chance: t?.chance === undefined ? undefined : expression(t.chance, `${p}/chance`, problems),
+      set: isPlainObject(t?.set) ? template(t.set, `${p}/set`, problems) : undefined,
+    }
   })
   return { field: typeof def.field === 'string' ? def.field : 'status', initial: def.initial, states, terminal, timers }
 }
@@ -458,13 +475,16 @@ export function compileGate(def: any, at: string, problems: Problems): GateModel
 
 /**
  * A unique constraint's key for a record: its tenant, its parent and the JSON of each field (a field
- * the record lacks is a value of its own, so two records both without it are duplicates).
+ * the record lacks is a value of its own, so two records both without it are duplicates). With
+ * `missing: distinct` (an optional name), a record lacking one of the fields is like no other, as
+ * SQL's NULLs are: two unnamed records never clash.
  */
-function uniqueKey(fields: string[]): (record: StoredRecord) => string {
+function uniqueKey(fields: string[], missingDistinct: boolean): (record: StoredRecord) => string {
   return (record) => {
     let key = `${record.tenant}\u0000${record.parentId ?? ''}`
     for (const field of fields) {
       const value = record.data[field]
+      if (missingDistinct && (value === undefined || value === null)) return `${record.tenant}\u0002${record.id}`
       key += value === undefined ? '\u0000\u0001' : `\u0000${JSON.stringify(value)}`
     }
     return key

@@ -94,6 +94,11 @@ export interface VariantModel {
   when?: Predicate
   status?: number
   state?: string
+  /**
+   * An error answered after the operation acted (a record made in `state`, what it costs spent): a
+   * sync job past its ceiling, going on as an async one, its ids in the error's templates.
+   */
+  error?: string
   response?: Render
   headers?: Array<[string, Render]>
   pointer: string
@@ -117,6 +122,15 @@ export interface TimerModel {
   /** Milliseconds after the record entered a `from` state (`since: entered`) or was created. */
   after: Evaluate
   since: 'entered' | 'created'
+  /** Only for records this holds of (`{record, tenant, now}`), decided when the timer is set. */
+  when?: Predicate
+  /**
+   * The chance (0–1) that the timer is set for a record, drawn from the world's seeded randomness when
+   * the record enters the state: a failure rate that repeats with the seed.
+   */
+  chance?: Evaluate
+  /** Fields written on the record as the timer moves it (a failed job's structured `error`). */
+  set?: Render
 }
 
 export interface LifecycleModel {

@@ -200,12 +200,17 @@ function lookupIndex(field: string): OperationModel['lookup'] {
 const lookups = new Map<string, NonNullable<OperationModel['lookup']>>()
 
 function compileVariant(def: any, at: string, problems: Problems): VariantModel {
+  const fields = ['when', 'status', 'state', 'error', 'response', 'headers']
   if (!isPlainObject(def)) {
-    problems.add(at, 'a variant is an object: {when, status, state, response, headers}')
+    problems.add(at, `a variant is an object: {${fields.join(', ')}}`)
     return { pointer: at }
   }
   for (const key of Object.keys(def)) {
-    if (!['when', 'status', 'state', 'response', 'headers'].includes(key)) problems.add(`${at}/${key}`, `"${key}" is not a field of a variant (when, status, state, response, headers).${suggest(key, ['when', 'status', 'state', 'response', 'headers'])}`)
+    if (!fields.includes(key)) problems.add(`${at}/${key}`, `"${key}" is not a field of a variant (${fields.join(', ')}).${suggest(key, fields)}`)
+  }
+  if (def.error !== undefined && typeof def.error !== 'string') problems.add(`${at}/error`, 'a variant\'s error is a code of the catalogue')
+  if (def.error !== undefined && (def.status !== undefined || def.response !== undefined || def.headers !== undefined)) {
+    problems.add(`${at}/error`, 'a variant with an error answers that error (its status, message and headers are the catalogue\'s): leave out status, response and headers')
   }
   let when: VariantModel['when']
   if (def.when !== undefined) {
@@ -217,6 +222,7 @@ function compileVariant(def: any, at: string, problems: Problems): VariantModel 
     when,
     status: typeof def.status === 'number' ? def.status : undefined,
     state: typeof def.state === 'string' ? def.state : undefined,
+    error: typeof def.error === 'string' ? def.error : undefined,
     response: def.response === undefined ? undefined : template(def.response, `${at}/response`, problems),
     headers: def.headers === undefined ? undefined : compileHeaders(def.headers, `${at}/headers`, problems),
     pointer: at,
@@ -413,6 +419,11 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
       else if (!lifecycle?.states.has(variant.state)) problems.add(`${variant.pointer}/state`, `"${variant.state}" is not a state of ${resource?.name ?? 'the resource'}'s lifecycle.${lifecycle ? suggest(variant.state, lifecycle.states) : ''}`)
     }
     if (variant.status !== undefined && !declaredResponse(op.responses, variant.status, false)) problems.add(`${variant.pointer}/status`, `${op.id} declares no ${variant.status} response`)
+    if (variant.error !== undefined) {
+      checkCode(behaviour.errors, variant.error, `${variant.pointer}/error`, problems)
+      // The stream would be answered instead of the error: say so rather than send neither.
+      if (op.stream) problems.add(`${variant.pointer}/error`, `${op.id} has a stream: a variant of it cannot answer an error after acting`)
+    }
   }
   // A state is moved by a transition (`to`), which keeps the store's counts and the lifecycle's
   // timers right; a field written by `set` is only data.

@@ -80,6 +80,10 @@ export class LifecycleTimer implements Task<StoredRecord> {
     if (!world.store.holds(record)) return
     if (transitions >= 0 && record.transitions !== transitions) return
     if (!timer.from.has(record.state!)) return
+    if (timer.set) {
+      const fields = timer.set({ record: record.data, tenant: world.tenants.get(record.tenant), now: at })
+      if (fields && typeof fields === 'object') for (const [name, value] of Object.entries(fields)) if (value !== undefined) record.data[name] = value
+    }
     world.setState(model, record, timer.to, at)
   }
 }
@@ -196,6 +200,8 @@ export class World {
   private populate(): void {
     const { scenario } = this.options
     this.start()
+    // A key that expires a while after the world starts (`expiresAt: 10m`): on this world's clock.
+    for (const key of this.keys.values()) if (key.expiresAfter !== undefined) key.expiresAt = this.clock.now() + key.expiresAfter
     for (const t of scenario.tenants) {
       const { keys: _k, records: _r, ...rest } = t
       this.tenants.set(t.id, structuredClone({ ...rest, balances: { ...t.balances }, flags: { ...t.flags } }) as Tenant)
@@ -366,8 +372,14 @@ export class World {
       if (timer.since !== since) continue
       if (since === 'entered' && !timer.from.has(record.state!)) continue
       vars ??= { record: record.data, tenant: this.tenants.get(record.tenant), now: base }
+      if (timer.when && !timer.when(vars)) continue
       const after = timer.after(vars)
       if (typeof after !== 'number' || !Number.isFinite(after)) continue
+      // Drawn only for a timer with a chance, so worlds without one keep the numbers they had.
+      if (timer.chance) {
+        const chance = Number(timer.chance(vars) ?? 0)
+        if (!(this.random() < chance)) continue
+      }
       this.timers.schedule(base + after, this.lifecycleTask(model, timer), record, since === 'entered' ? record.transitions : -1)
     }
   }
