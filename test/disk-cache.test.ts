@@ -12,6 +12,7 @@ import { check, compileApi, type Api } from '../src/index.ts'
 import { seededRandom } from '../src/util/random.ts'
 import { disableDiskCache, enableDiskCache } from '../src/util/disk-cache.ts'
 import { readStructuredFile } from '../src/spec/read-file.ts'
+import { loadSpec } from '../src/spec/load.ts'
 import { compiledOf, type ValidateFunction } from '../src/spec/schemas.ts'
 import { tempFiles } from './support/files.ts'
 
@@ -79,8 +80,74 @@ paths: {}
     expect(before[0]!.message).toMatch(/\(line 6\)$/)
     const cache = cacheOn()
     expect(check(spec).problems).toEqual(before)
-    expect(cache.entries()).toHaveLength(1)
+    // The parsed file, and the loaded document (which the next start reads instead).
+    expect(cache.entries().map((e) => basename(e).split('-')[0]).sort()).toEqual(['parsed', 'spec'])
     expect(check(spec).problems).toEqual(before)
+  })
+})
+
+describe('the loaded document in the disk cache', () => {
+  // Two equal sub-schemas, an equal example, an $id (never shared), and what normalising mends
+  // (nullable without type, a boolean exclusiveMinimum, a pattern for other engines, a bad enum).
+  const user = { type: 'object', properties: { login: { type: 'string', pattern: '^[A-Z\\_]+$' }, id: { type: 'integer', minimum: 1, exclusiveMinimum: true } }, required: ['login'] }
+  const document = {
+    openapi: '3.0.3', info: { title: 'Shared', version: '1' },
+    paths: {
+      '/a': { get: { responses: { 200: { description: 'a', content: { 'application/json': { schema: { type: 'object', properties: { owner: user, nothing: { nullable: true }, tags: { enum: 'x' } } }, example: { login: 'A' } } } } } } },
+      '/b': { get: { responses: { 200: { description: 'b', content: { 'application/json': { schema: { type: 'array', items: user }, example: { login: 'A' } } } } } } },
+      '/c': { get: { responses: { 200: { description: 'c', content: { 'application/json': { schema: { $id: 'https://example.com/c', ...user } } } } } } },
+      '/d': { get: { responses: { 200: { description: 'c', content: { 'application/json': { schema: { $id: 'https://example.com/c', ...user } } } } } } },
+    },
+  }
+  const load = (spec: string) => {
+    const loaded = loadSpec(spec)
+    return { document: loaded.document, warnings: loaded.warnings, formats: loaded.formats, version: loaded.version, line: loaded.line('/paths/~1b/get/responses/200') }
+  }
+
+  it('is read instead of the file while its bytes are the same: the same document, warnings and lines, its equal parts one object', () => {
+    const spec = file('shared.json', JSON.stringify(document, null, 2))
+    const before = load(spec)
+    expect(before.warnings.map((w) => w.message).join('\n')).toMatch(/enum is a list of values.*\(line \d+\)/)
+    expect(before.line).toBeGreaterThan(1)
+    const cache = cacheOn()
+    const cold = load(spec)
+    expect(cold).toEqual(before)
+    expect(cache.entries().map((e) => basename(e).split('-')[0])).toEqual(['spec'])
+    const warm = load(spec)
+    expect(warm).toEqual(before)
+    // Shared: one object wherever the text is the same, on the start that kept it and the next.
+    for (const { document: doc } of [cold, warm]) {
+      const a = doc.paths['/a'].get.responses[200].content['application/json']
+      const b = doc.paths['/b'].get.responses[200].content['application/json']
+      expect(a.schema.properties.owner).toBe(b.schema.items)
+      expect(a.example).toBe(b.example)
+      // What holds an $id stays where it is (the registry deletes it there, src/spec/schemas.ts).
+      const [c, d] = ['/c', '/d'].map((path) => doc.paths[path].get.responses[200].content['application/json'].schema)
+      expect(c).toEqual(d)
+      expect(c).not.toBe(d)
+    }
+    // The next start takes the entry, not the file (marked here to tell them apart).
+    const kept = JSON.parse(readFileSync(cache.entry(), 'utf8'))
+    kept.value.written.root.info.title = 'From the entry'
+    writeFileSync(cache.entry(), JSON.stringify(kept))
+    expect(load(spec).document.info.title).toBe('From the entry')
+    // A changed file is loaded again.
+    writeFileSync(spec, JSON.stringify({ ...document, info: { title: 'Changed', version: '2' } }, null, 2))
+    expect(load(spec).document.info.title).toBe('Changed')
+  })
+
+  it('keeps no document of several files, of a Swagger 2.0 file, with overlays, or with a key it uses itself', () => {
+    const cache = cacheOn()
+    const bundled = file('bundled/openapi.json', JSON.stringify({ ...document, paths: { '/u': { get: { responses: { 200: { description: 'u', content: { 'application/json': { schema: { $ref: 'user.json' } } } } } } } } }))
+    file('bundled/user.json', JSON.stringify(user))
+    expect(loadSpec(bundled).document['x-standin-bundled']).toBeDefined()
+    loadSpec(file('swagger.json', JSON.stringify({ swagger: '2.0', info: { title: 's', version: '1' }, paths: { '/s': { get: { responses: { 200: { description: 's', schema: user } } } } } })))
+    const overlay = file('overlay.yaml', 'overlay: 1.0.0\ninfo: { title: o, version: "1" }\nactions:\n  - target: $.info\n    update: { title: Overlaid }\n')
+    expect(loadSpec(file('overlaid.json', JSON.stringify(document)), { overlays: [overlay] }).document.info.title).toBe('Overlaid')
+    const marked = file('marked.json', JSON.stringify({ ...document, 'x-tool': { '$standin-shared': 0 } }))
+    expect(loadSpec(marked).document['x-tool']).toEqual({ '$standin-shared': 0 })
+    expect(loadSpec(marked).document['x-tool']).toEqual({ '$standin-shared': 0 })
+    expect(cache.entries().filter((e) => basename(e).startsWith('spec-'))).toEqual([])
   })
 })
 

@@ -6,7 +6,8 @@
  */
 import { dirname, resolve } from 'node:path'
 import { ConfigError, Problems, type ConfigProblem } from '../errors.ts'
-import { readStructuredFile, type ParsedFile } from './read-file.ts'
+import { linesOf, readBytes, readStructuredFile, type ParsedFile } from './read-file.ts'
+import { cachedDocument, documentKey, keepDocument, type Loaded } from './document-cache.ts'
 import { applyOverlay } from './overlay.ts'
 import { normalizeDocument } from './normalize.ts'
 import { convertSwagger, isSwagger2 } from './swagger.ts'
@@ -54,7 +55,14 @@ export interface LoadOptions {
 
 /** Loads, bundles and overlays a spec; throws ConfigError listing every problem found. */
 export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
-  const root = readStructuredFile(resolve(file))
+  const rootFile = resolve(file)
+  let bytes: Buffer | undefined = readBytes(rootFile)
+  // What an earlier start made of the same file (./document-cache.ts): no parsing, no normalising.
+  const key = options.overlays?.length ? undefined : documentKey(bytes)
+  const kept = key === undefined ? undefined : cachedDocument(key)
+  if (kept) return fromEntry(rootFile, kept, linesOf(rootFile, bytes))
+  const root = readStructuredFile(rootFile, bytes)
+  bytes = undefined
   let doc: any = root.value
   const problems = new Problems(root.file)
   if (!isPlainObject(doc)) throw new ConfigError([{ file: root.file, pointer: '', message: 'a spec must be an OpenAPI document (an object with `openapi`, `info` and `paths`)' }])
@@ -103,6 +111,20 @@ export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   const { formats } = normalizeDocument(document, loaded.version, (pointer, message) => problems.warn(pointer, message))
   loaded.formats = formats
   loaded.warnings = problems.warnings.map((w) => locateProblem(loaded, w))
+  // A document of this one file is kept for the next start, and used with its equal parts shared.
+  if (key !== undefined && bundles.size === 0 && !toOriginal && problems.warnings.every((w) => w.file === root.file)) {
+    loaded.document = keepDocument(key, { document, version: loaded.version, formats, warnings: problems.warnings.map(({ pointer, message }) => ({ pointer, message })) })
+  }
+  return loaded
+}
+
+/** The spec as loadSpec makes it, from what an earlier start kept of its file. */
+function fromEntry(file: string, kept: Loaded, line: ParsedFile['line']): LoadedSpec {
+  const loaded: LoadedSpec = {
+    file, document: kept.document, version: kept.version, line, locate: (pointer) => ({ file, pointer, line: line(pointer) }),
+    warnings: [], formats: kept.formats,
+  }
+  loaded.warnings = kept.warnings.map(({ pointer, message }) => locateProblem(loaded, { file, pointer, message, severity: 'warning' }))
   return loaded
 }
 

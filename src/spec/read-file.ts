@@ -24,16 +24,21 @@ export interface ParsedFile {
   line(pointer: string): number | undefined
 }
 
-export function readStructuredFile(file: string): ParsedFile {
-  const read = () => {
-    try {
-      return readFileSync(file)
-    } catch (error) {
-      throw new ConfigError([{ file, pointer: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }])
-    }
+/** A file's bytes; a ConfigError naming the file when it cannot be read. */
+export function readBytes(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new ConfigError([{ file, pointer: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }])
   }
-  let bytes: Buffer | undefined = read()
-  if (/\.json$/i.test(file) || bytes[skipBlankBytes(bytes)] === 0x7b) {
+}
+
+/** `bytes`: the file's, when the caller has read them already. */
+export function readStructuredFile(file: string, given?: Buffer): ParsedFile {
+  const read = () => readBytes(file)
+  let bytes: Buffer | undefined = given ?? read()
+  given = undefined
+  if (isJsonFile(file, bytes)) {
     const lines = hasLines(bytes)
     const json = jsonText(bytes)
     // Let go before parsing, so that the parsed objects can take the bytes' place (73 MB for GitHub's
@@ -56,6 +61,19 @@ export function readStructuredFile(file: string): ParsedFile {
   // does not parse is not kept either: it is parsed again, and reports its problems as before.
   if (key !== undefined && jsonSafe(parsed.value)) writeCached('parsed', key, parsed.value)
   return parsed
+}
+
+/**
+ * The lines of a file with these bytes, as readStructuredFile gives them, without parsing it: for a
+ * document that comes from the disk cache (./document-cache.ts).
+ */
+export function linesOf(file: string, bytes: Buffer): ParsedFile['line'] {
+  if (isJsonFile(file, bytes)) return hasLines(bytes) ? jsonLineFinder(() => readFileSync(file, 'utf8'), true) : () => undefined
+  return lineFinder(bytes.toString('utf8'))
+}
+
+function isJsonFile(file: string, bytes: Buffer): boolean {
+  return /\.json$/i.test(file) || bytes[skipBlankBytes(bytes)] === 0x7b
 }
 
 export function parseStructuredText(file: string, text: string): ParsedFile {

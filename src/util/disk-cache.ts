@@ -96,7 +96,8 @@ export function writeCached(kind: string, key: string, value: unknown): void {
   }
 }
 
-function digestOf(key: string): string {
+/** SHA-256 of a key (or of a file's bytes, which a key may then hold instead of the whole text), in hex. */
+export function digestOf(key: string | Uint8Array): string {
   return createHash('sha256').update(key).digest('hex')
 }
 
