@@ -193,6 +193,7 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
     console.error('standin serve: --clock is real or manual')
     return 2
   }
+  const dashboard = (await import('../adapters/dashboard-files.ts')).dashboardOptions()
   let standin: Standin
   let live: import('../live/live-standin.ts').LiveStandin | undefined
   // The files --watch watches (and whose digest names each version).
@@ -208,6 +209,8 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
       allowedHosts: [...(values.host ? [values.host] : []), ...(values['allow-host'] ?? [])],
       allowedOrigins: values['allow-origin'],
       strict: values.strict === true,
+      // The dashboard at /__standin/ui: its files, and the last requests it shows and follows.
+      ...dashboard,
       onInternalError: (error: unknown) => console.error('standin: internal error (a bug — please report it):', error),
     }
     if (values.watch) {
@@ -248,6 +251,7 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   console.log(`standin: serving ${title} on ${server.url}`)
   console.log(`  default scenario "${world.scenario}": ${world.tenants.map((t) => `${t.id} key ${t.keys[0] ?? '(none)'}`).join('; ')}`)
   console.log(`  scenarios: ${[...standin.worlds.scenarios.keys()].join(', ')} (their keys: GET ${server.url}/__standin/scenarios)`)
+  console.log(`  dashboard: ${dashboardLink(server.url, values['control-token'])}`)
   const command = tryCommand(standin.api, world.key, server.url)
   if (command) console.log(`  try: ${command}`)
   if (values.strict) console.log('  strict: requests that break the spec are refused, and make standin exit 1 when it stops')
@@ -274,6 +278,16 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   // they are compiled), for the next start.
   standin.api.registry.persist()
   return reportRun(standin, values.strict === true)
+}
+
+/**
+ * The dashboard's address. With a control token, the link carries it in its fragment (never sent to
+ * the server; the page keeps it for that tab) — on a terminal only: a log keeps what it is given.
+ */
+function dashboardLink(url: string, token: string | undefined): string {
+  const page = `${url}/__standin/ui/`
+  if (!token) return page
+  return process.stdout.isTTY ? `${page}#token=${encodeURIComponent(token)}` : `${page}#token=<your --control-token>`
 }
 
 /** At shutdown: the run's violations, listed; in strict mode any of them fails the run. */

@@ -18,6 +18,8 @@
  *   GET    /__standin/journal?world=&operation=&status=&code=   every live world's entries, each with its world
  *   GET    /__standin/violations?side=request|response          the run's violations, all worlds, deleted ones too
  *   GET    /__standin/coverage[?world=<id>]                     the run's error-path coverage (or one world's)
+ *   GET    /__standin/ui                                        the dashboard (dashboard-page.ts), built on the above and
+ *                                                               on dashboard-api.ts: events, operations, records, timers, rules
  */
 import type { Worlds } from '../world/worlds.ts'
 import { UnknownScenarioError } from '../world/worlds.ts'
@@ -28,6 +30,9 @@ import { buildRecord } from '../act/record.ts'
 import { assignOwn, isPlainObject } from '../util/match.ts'
 import { computeCoverage, outcomesOf } from '../contract/coverage.ts'
 import { restoreWorld, snapshotWorld, SnapshotError } from '../world/snapshot.ts'
+import type { Exchanges } from '../journal/exchanges.ts'
+import { answerDashboard } from './dashboard-api.ts'
+import { answerDashboardPage, isDashboardPath, type DashboardFiles } from './dashboard-page.ts'
 
 export const CONTROL_PREFIX = '/__standin'
 
@@ -43,6 +48,13 @@ export interface ControlOptions {
   allowedOrigins?: string[]
   /** How long a `fault: timeout` rule holds a request before dropping it. */
   faultTimeoutMs?: number
+  /**
+   * Keeps the last requests' headers and bodies and feeds every journal entry to listeners: the
+   * dashboard's journal (`GET /__standin/events`, `GET /__standin/worlds/:id/journal/:requestId`).
+   */
+  exchanges?: Exchanges
+  /** The dashboard's files, served at `/__standin/ui/` (dashboard-page.ts); `standin serve` gives them. */
+  dashboard?: DashboardFiles
 }
 
 export function isControlPath(pathname: string): boolean {
@@ -67,15 +79,18 @@ function carriesSnapshot(parts: string[]): boolean {
 }
 
 export async function handleControl(worlds: Worlds, incoming: Incoming, options: ControlOptions): Promise<Response> {
-  const refused = refusal(incoming, options)
+  // The dashboard's files: behind the same gate, but loaded without the token (dashboard-page.ts says why).
+  const page = isDashboardPath(incoming.path)
+  const refused = refusal(incoming, options, page)
   if (refused) return refused
+  if (page) return answerDashboardPage(incoming.path, incoming.method.toUpperCase(), options.dashboard)
   const cors = corsHeaders(incoming, options)
-  const response = await answerControl(worlds, incoming)
+  const response = await answerControl(worlds, incoming, options)
   for (const [name, value] of cors) response.headers.set(name, value)
   return response
 }
 
-async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Response> {
+async function answerControl(worlds: Worlds, incoming: Incoming, options: ControlOptions): Promise<Response> {
   const url = new URL(incoming.url)
   let parts: string[]
   try {
@@ -103,7 +118,7 @@ async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Respon
     }
   }
   try {
-    return route(worlds, method, parts, body, url)
+    return answerDashboard(worlds, incoming, method, parts, body, url, options.exchanges) ?? route(worlds, method, parts, body, url)
   } catch (error) {
     if (error instanceof UnknownScenarioError) return problem(404, 'unknown_scenario', error.message)
     if (error instanceof RangeError) return problem(400, 'invalid_request', error.message)
@@ -123,11 +138,11 @@ async function answerControl(worlds: Worlds, incoming: Incoming): Promise<Respon
  * - bodies in JSON only, so a cross-origin "simple" request (text/plain, a form) cannot skip the
  *   preflight the answer above refuses.
  */
-export function refusal(incoming: Incoming, options: ControlOptions): Response | undefined {
+export function refusal(incoming: Incoming, options: ControlOptions, page = false): Response | undefined {
   const headers = incoming.headers
   if (options.controlToken) {
     const token = headers['x-standin-token'] ?? /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]
-    if (token !== options.controlToken) return problem(401, 'control_unauthorized', 'This standin runs with a control token: send it as X-Standin-Token or Authorization: Bearer.')
+    if (!page && token !== options.controlToken) return problem(401, 'control_unauthorized', 'This standin runs with a control token: send it as X-Standin-Token or Authorization: Bearer.')
   } else if (!isLoopbackPeer(incoming.remoteAddress)) {
     return problem(403, 'control_forbidden', 'The control API answers loopback clients only, unless standin runs with a control token and the request carries it.')
   }

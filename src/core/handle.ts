@@ -29,6 +29,7 @@ import { isOutgoing, responseOf, toOutgoing, withCommonHeaders, type Outgoing } 
 import { recordInJournal } from '../journal/record.ts'
 import type { JournalEntry } from '../journal/journal.ts'
 import { markViolation, strictStatus } from '../render/strict.ts'
+import { bodyText, type Exchanges } from '../journal/exchanges.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
 
@@ -183,8 +184,25 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     rememberIdempotent(ctx, prepared)
     // 10. journal
     journal(worlds, ctx, prepared, started, options)
-    return toOutgoing(prepared, ctx.method === 'HEAD')
+    const out = toOutgoing(prepared, ctx.method === 'HEAD')
+    if (options.exchanges?.wanted) keepExchange(options.exchanges, ctx, out)
+    return out
   }
+}
+
+/** The request and its answer as they went over the wire, for the dashboard (src/journal/exchanges.ts). */
+function keepExchange(exchanges: Exchanges, ctx: Context, out: Outgoing | undefined): void {
+  const entry = ctx.journalEntry
+  if (!entry) return
+  const { incoming } = ctx
+  exchanges.add({
+    world: ctx.world.id, requestId: ctx.requestId, seq: entry.seq,
+    request: { method: ctx.method, path: ctx.path, search: incoming.search, headers: { ...ctx.headers }, ...bodyText(ctx.bodyText ?? ctx.body) },
+    response: out && {
+      status: out.status, headers: Object.fromEntries(out.headers.map(([name, value]) => [name.toLowerCase(), value])),
+      ...(typeof out.body === 'string' ? bodyText(out.body) : out.body ? { stream: true } : {}),
+    },
+  }, entry)
 }
 
 /**
@@ -238,6 +256,7 @@ async function dropConnection(worlds: Worlds, ctx: Context, fault: 'drop' | 'tim
   if (fault === 'timeout') await sleep(options.faultTimeoutMs ?? 30_000, ctx.incoming.signal)
   if (ctx.op) checkRequest(ctx)
   journal(worlds, ctx, { status: 0, headers: [] }, started, options)
+  if (options.exchanges?.wanted) keepExchange(options.exchanges, ctx, undefined)
   return Response.error()
 }
 

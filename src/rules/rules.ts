@@ -16,6 +16,7 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { RuleModel } from '../scenario/model.ts'
 import type { StreamCut } from '../stream/model.ts'
+import { applyAddedRules } from './added.ts'
 import { ownCodeFor } from './generic-code.ts'
 
 /** What a rule or trigger asks of the rest of the pipeline. */
@@ -31,6 +32,9 @@ export type Forced =
 export function applyRules(ctx: Context): Forced | undefined | Promise<Forced | undefined> {
   const forced = applyTriggers(ctx)
   if (forced) return forced
+  // Rules added through the control API (the dashboard's "force the next answer"), before the scenario's.
+  const added = ctx.world.addedRules.length > 0 ? applyAddedRules(ctx) : undefined
+  if (added) return added
   const rules = ctx.world.scenario.rules
   if (rules.length === 0) return undefined
   const vars = varsOf(ctx)

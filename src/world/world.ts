@@ -13,6 +13,7 @@ import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
 import { seedFromExamples } from '../act/seed.ts'
 import { seededRandom, type SeededRandom } from '../util/random.ts'
+import type { AddedRule } from '../rules/added.ts'
 
 export interface Tenant {
   id: string
@@ -123,6 +124,9 @@ export class World {
   readonly rates = new RateWindows()
   readonly tenants = new Map<string, Tenant>()
   readonly ruleHits = new Map<number, { matched: number; fired: number }>()
+  /** Rules added through the control API (src/rules/added.ts), and the last id given to one. */
+  readonly addedRules: AddedRule[] = []
+  addedRuleSeq = 0
   readonly idempotency = new Map<string, IdempotentResponse>()
   /**
    * resource -> id -> when the record went away and whose it was, for `gone` (410) answers: kept for

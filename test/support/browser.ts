@@ -1,0 +1,42 @@
+/**
+ * A real browser for the dashboard's tests: the system's Chromium (apt-get install chromium; .ci/run
+ * installs it when missing) driven by playwright-core, which downloads no browser of its own. A
+ * missing Chromium fails the tests with one line saying how to install it — never a silent skip.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+
+export const CHROMIUM = process.env.STANDIN_CHROMIUM ?? '/usr/bin/chromium'
+
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+export interface Browser {
+  context: BrowserContext
+  /** A new page, with every console error and uncaught exception of it collected in `errors`. */
+  page(options?: { width?: number; height?: number }): Promise<{ page: Page; errors: string[] }>
+  close(): Promise<void>
+}
+
+export async function openBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (sudo apt-get install -y chromium) or point STANDIN_CHROMIUM at one; the dashboard tests drive it with playwright-core`)
+  // A fresh profile each run (playwright passes it as --user-data-dir): nothing carried over.
+  const profile = mkdtempSync(join(tmpdir(), 'standin-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } })
+  return {
+    context,
+    async page(options = {}) {
+      const page = await context.newPage()
+      if (options.width) await page.setViewportSize({ width: options.width, height: options.height ?? 800 })
+      const errors: string[] = []
+      page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()) })
+      page.on('pageerror', (error) => errors.push(error.message))
+      return { page, errors }
+    },
+    async close() {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
