@@ -41,6 +41,8 @@ describe('messages', () => {
     ['Not enough credits: this format needs {amount}, the organisation has {balance}.', { amount: 10 }, 'Not enough credits: this format needs 10.'],
     ['Invalid value for field: {field}.', {}, 'Invalid value for field.'],
     ['Too many requests. Please retry after {retryAfter ?? 60} seconds.', {}, 'Too many requests. Please retry after 60 seconds.'],
+    ['The run goes on asynchronously: poll task {taskId}. Next time, submit with "async": true.', {}, 'The run goes on asynchronously. Next time, submit with "async": true.'],
+    ['The run goes on asynchronously: poll task {taskId}. Next time, submit with "async": true.', { taskId: 't_1' }, 'The run goes on asynchronously: poll task t_1. Next time, submit with "async": true.'],
     ['{detail}', {}, ''],
     ['Plain text.', {}, 'Plain text.'],
   ])('%s with %j says %j, never a blank', (template, vars, said) => {

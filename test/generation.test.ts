@@ -18,10 +18,14 @@ const SEED: Record<string, number> = {
   service_unavailable: 503, not_implemented: 501,
 }
 
-/** The seed's envelope: `{"error": "<code>", "message"}` and nothing else, with the code's status. */
-function expectError(reply: Reply, code: string, message?: string | RegExp): void {
+/**
+ * The seed's envelope: `{"error": "<code>", "message"}`, with the code's status — and, for an error
+ * about a run, that run's `run_id` and `task_id` (the seed: capture both "from any response").
+ */
+function expectError(reply: Reply, code: string, message?: string | RegExp, run?: { run_id: string; task_id: string }): void {
   expect({ status: reply.status, error: reply.body?.error }).toEqual({ status: SEED[code], error: code })
-  expect(Object.keys(reply.body).sort()).toEqual(['error', 'message'])
+  expect(Object.keys(reply.body).sort()).toEqual(run ? ['error', 'message', 'run_id', 'task_id'] : ['error', 'message'])
+  if (run) expect([reply.body.run_id, reply.body.task_id]).toEqual([run.run_id, run.task_id])
   expect(reply.body.message).toEqual(message === undefined ? expect.any(String) : typeof message === 'string' ? message : expect.stringMatching(message))
 }
 
@@ -83,7 +87,7 @@ describeDoors('generation', OPTIONS, (client) => {
       const res = await client().fetch('/v1/runs/run_acme_done/download', { headers: { authorization: `Bearer ${acme}` }, redirect: 'manual' })
       expect(res.status).toBe(302)
       expect(res.headers.get('location')).toBe('https://cdn.generation.example/runs/run_acme_done/output')
-      expectError(await call(client(), 'GET', '/v1/runs/run_acme_failed/download', acme), 'conflict')
+      expectError(await call(client(), 'GET', '/v1/runs/run_acme_failed/download', acme), 'conflict', undefined, { run_id: 'run_acme_failed', task_id: 'task_acme_failed' })
       // Asked for by Prefer, the 302 still has the Location its declared response requires.
       const forced = await client().fetch('/v1/runs/run_acme_failed/download', { headers: { authorization: `Bearer ${acme}`, prefer: 'code=302' }, redirect: 'manual' })
       expect([forced.status, forced.headers.get('location')]).toEqual([302, 'https://cdn.generation.example/runs/run_acme_failed/output'])
@@ -94,8 +98,8 @@ describeDoors('generation', OPTIONS, (client) => {
       const queued = await call(client(), 'POST', '/v1/runs', acme, { ...image, async: true })
       expect((await call(client(), 'POST', `/v1/runs/${queued.body.run_id}/cancel`, acme)).body.status).toBe('cancelled')
       expectError(await call(client(), 'POST', `/v1/runs/${queued.body.run_id}/cancel`, acme), 'conflict',
-        'The idempotency key was used with another request, or the resource is in the wrong state.')
-      expectError(await call(client(), 'POST', '/v1/runs/run_acme_done/cancel', acme), 'conflict')
+        'The idempotency key was used with another request, or the resource is in the wrong state.', queued.body)
+      expectError(await call(client(), 'POST', '/v1/runs/run_acme_done/cancel', acme), 'conflict', undefined, { run_id: 'run_acme_done', task_id: 'task_acme_done' })
       const first = await call(client(), 'POST', '/v1/runs', acme, image, { 'idempotency-key': 'k-1' })
       const replay = await call(client(), 'POST', '/v1/runs', acme, image, { 'idempotency-key': 'k-1' })
       expect(replay.body).toEqual(first.body)
@@ -240,10 +244,68 @@ describeDoors('generation', OPTIONS, (client) => {
       expect((await call(client(), 'POST', '/v1/runs', acme, { ...image, async: true })).status).toBe(202)
     })
 
-    it('sync-timeout: a sync run is 408 sync_timeout_upgrade_async; resubmitted async, it is queued', async () => {
-      const { acme } = await keys('sync-timeout')
-      expectError(await call(client(), 'POST', '/v1/runs', acme, image), 'sync_timeout_upgrade_async', /300-second sync ceiling/)
+    it('sync-timeout: a sync run is 408 sync_timeout_upgrade_async with its run_id and task_id; the run goes on async, to poll; submitted async, it is queued', async () => {
+      const { world, acme } = await keys('sync-timeout')
+      const timedOut = await call(client(), 'POST', '/v1/runs', acme, image)
+      const ids = { run_id: timedOut.body.run_id, task_id: timedOut.body.task_id }
+      expect(ids.run_id).toMatch(/^run_/)
+      expectError(timedOut, 'sync_timeout_upgrade_async', `The request hit the 300-second sync ceiling. The run goes on asynchronously: poll task ${ids.task_id}. Next time, submit with "async": true and poll the task.`, ids)
+      expect((await call(client(), 'GET', `/v1/tasks/${ids.task_id}`, acme)).body).toEqual({ ...ids, status: 'queued' })
+      await advance(client(), world.id, '12s')
+      expect((await call(client(), 'GET', `/v1/tasks/${ids.task_id}`, acme)).body.status).toBe('succeeded')
+      // The run started, so it was charged (pro: image 1 credit).
+      expect((await call(client(), 'GET', '/v1/verify', acme)).body.credits).toBe(99)
       expect((await call(client(), 'POST', '/v1/runs', acme, { ...image, async: true })).status).toBe(202)
+    })
+
+    it('in any world a sync video hits the ceiling (a video takes 10 minutes): 408 with its ids; async, it succeeds 10 minutes after it starts', async () => {
+      const { world, acme } = await keys()
+      const video = { format: 'video', prompt: 'Waves at night' }
+      const timedOut = await call(client(), 'POST', '/v1/runs', acme, video)
+      expectError(timedOut, 'sync_timeout_upgrade_async', /^The request hit the 300-second sync ceiling/, { run_id: timedOut.body.run_id, task_id: timedOut.body.task_id })
+      const queued = await call(client(), 'POST', '/v1/runs', acme, { ...video, async: true })
+      await advance(client(), world.id, '5m')
+      expect((await call(client(), 'GET', `/v1/tasks/${queued.body.task_id}`, acme)).body.status).toBe('running')
+      await advance(client(), world.id, '6m')
+      expect((await call(client(), 'GET', `/v1/tasks/${queued.body.task_id}`, acme)).body.status).toBe('succeeded')
+      // Forced, with no run started, the 408 carries no ids and no blank.
+      const forced = await call(client(), 'POST', '/v1/runs', acme, image, { 'x-standin-error': 'sync_timeout_upgrade_async' })
+      expectError(forced, 'sync_timeout_upgrade_async', 'The request hit the 300-second sync ceiling. The run goes on asynchronously. Next time, submit with "async": true and poll the task.')
+    })
+
+    it('failing-runs: a task fails on its own, its error structured — every run at failure rate 1, the same third of them at 0.3 on every reset', async () => {
+      const { world, acme: doomed, free: shaky } = await keys('failing-runs')
+      const outcomes = async () => {
+        const ids: string[] = []
+        for (let i = 0; i < 12; i++) ids.push((await call(client(), 'POST', '/v1/runs', shaky!, { ...image, async: true })).body.task_id)
+        await advance(client(), world.id, '15s')
+        return Promise.all(ids.map(async (id) => (await call(client(), 'GET', `/v1/tasks/${id}`, shaky!)).body.status as string))
+      }
+      const first = await outcomes()
+      expect(first.filter((s) => s === 'failed').length).toBeGreaterThan(0)
+      expect(first.filter((s) => s === 'succeeded').length).toBeGreaterThan(0)
+      const reset = await client().fetch(`/__standin/worlds/${world.id}/reset`, { method: 'POST' })
+      expect(reset.status).toBe(200)
+      expect(await outcomes()).toEqual(first)
+
+      const started = await call(client(), 'POST', '/v1/runs', doomed, { ...image, async: true })
+      const task = () => call(client(), 'GET', `/v1/tasks/${started.body.task_id}`, doomed)
+      await advance(client(), world.id, '2s')
+      expect((await task()).body.status).toBe('running')
+      await advance(client(), world.id, '4s')
+      expect((await task()).body).toEqual({
+        task_id: started.body.task_id, run_id: started.body.run_id, status: 'failed',
+        error: { error: 'upstream_error', message: 'A provider we rely on failed. Retry with exponential backoff.' },
+      })
+    })
+
+    it('in any world, an async run whose prompt names a file it does not attach fails preflight as it starts', async () => {
+      const { world, acme } = await keys()
+      const named = await call(client(), 'POST', '/v1/runs', acme, { format: 'image', prompt: 'Restyle file_abc123 as a watercolour', async: true })
+      const attached = await call(client(), 'POST', '/v1/runs', acme, { format: 'image', prompt: 'Restyle file_acme_1 as a watercolour', assets: ['file_acme_1'], async: true })
+      await advance(client(), world.id, '2s')
+      expect((await call(client(), 'GET', `/v1/tasks/${named.body.task_id}`, acme)).body).toMatchObject({ status: 'failed', error: { error: 'preflight_failed' } })
+      expect((await call(client(), 'GET', `/v1/tasks/${attached.body.task_id}`, acme)).body.status).toBe('running')
     })
 
     it('preflight: a run without assets is 400 preflight_failed', async () => {

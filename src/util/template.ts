@@ -97,7 +97,17 @@ export function compileMessage(template: string): Render {
   return (vars) => {
     const missing = (clause: (typeof clauses)[number]) => clause.values.some((value) => { const v = value(vars); return v === undefined || v === null || v === '' })
     if (!clauses.some(missing)) return full(vars)
-    const kept = clauses.filter((c) => !missing(c)).map((c) => String(c.render(vars)))
+    const kept: string[] = []
+    for (let i = 0; i < clauses.length; i++) {
+      const clause = clauses[i]!
+      if (missing(clause)) continue
+      let text = String(clause.render(vars))
+      // A clause that led into one left out (`… asynchronously: poll task {id}.`) ends its sentence
+      // when a new sentence comes next.
+      const next = clauses.findIndex((c, j) => j > i && !missing(c))
+      if (next > i + 1 && /[,;:]$/.test(text) && /^[A-Z]/.test(String(clauses[next]!.render(vars)))) text = text.slice(0, -1) + '.'
+      kept.push(text)
+    }
     // Nothing left but the clauses' words: the template's text without its placeholders.
     const text = kept.length > 0 ? kept.join(' ') : template.replace(PLACEHOLDER, '').replace(/\s+([,;:.!?])/g, '$1').replace(/\s{2,}/g, ' ')
     const trimmed = text.replace(/[\s,;:]+$/, '')

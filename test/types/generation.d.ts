@@ -254,6 +254,10 @@ export interface components {
             error: string;
             /** @description Safe to show end users. */
             message: string;
+            /** @description The run the error is about (a 408: the run started, going on async). Include it in a support ticket. */
+            run_id?: string;
+            /** @description The task of that run */
+            task_id?: string;
         };
         /** @enum {string} */
         Format: "image" | "video" | "audio";
@@ -376,7 +380,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `sync_timeout_upgrade_async`. */
+        /** @description `sync_timeout_upgrade_async`: the run started and goes on async; poll `GET /v1/tasks/{task_id}` with the `task_id` this carries. */
         SyncTimeout: {
             headers: {
                 [name: string]: unknown;
