@@ -119,14 +119,24 @@ export function readShared(written: unknown): object | undefined {
   }
   // In place: the parsed entry's own objects become the document's.
   const fill = (node: object): void => {
+    // Written only where a part is put in: most objects hold none.
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) node[i] = resolve(node[i])
+      for (let i = 0; i < node.length; i++) {
+        const value = node[i]
+        if (value !== null && typeof value === 'object') {
+          const made = resolve(value)
+          if (made !== value) node[i] = made
+        }
+      }
       return
     }
     const own = node as Record<string, unknown>
     for (const key in own) {
       const value = own[key]
-      if (value !== null && typeof value === 'object') put(own, key, resolve(value))
+      if (value !== null && typeof value === 'object') {
+        const made = resolve(value)
+        if (made !== value) put(own, key, made)
+      }
     }
   }
   const resolve = (value: unknown): unknown => {
