@@ -11,6 +11,8 @@ import type { StoredRecord } from '../world/store.ts'
 import { acceptsField, buildRecord } from './record.ts'
 import { findAddressed, findByAddress, findParent } from './lookup.ts'
 import { isPlainObject } from '../util/match.ts'
+import { runChecks } from './checks.ts'
+import { pay, settleAccount } from './account.ts'
 
 export interface Outcome {
   status: number
@@ -28,7 +30,10 @@ export function act(ctx: Context): Outcome {
   const variant = op.variants.length > 0 ? pickVariant(ctx) : undefined
   ctx.variant = variant
   const status = variant?.status ?? op.successStatus
-  if (!model || op.action === 'none') return { status }
+  if (!model || op.action === 'none') {
+    beforeActing(ctx)
+    return { status }
+  }
   // An inferred address names every record on the path by its key (src/spec/implicit.ts).
   const addressed = op.address ? findByAddress(ctx) : undefined
   const parentId = addressed ? addressed.parentId : findParent(ctx, model)
@@ -36,6 +41,7 @@ export function act(ctx: Context): Outcome {
   if (addressed?.absent) return putNew(ctx, model, addressed.parentId, status)
   if (op.action === 'create') {
     if (!ctx.tenant) throw new ApiError(world.api.behaviour.auth.errors.missing)
+    beforeActing(ctx)
     const input = ownedBy(ctx, model, isPlainObject(ctx.body) ? ctx.body : {})
     const now = world.clock.now()
     const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true, state: variant?.state, via: addressed?.via })
@@ -46,6 +52,7 @@ export function act(ctx: Context): Outcome {
     return { status, record }
   }
   if (op.action === 'list') {
+    beforeActing(ctx)
     return list(ctx, model, parentId, status, addressed?.via)
   }
 
@@ -53,6 +60,7 @@ export function act(ctx: Context): Outcome {
   ctx.record = record
   const refused = record.state !== undefined ? op.states.get(record.state) : undefined
   if (refused) throw new ApiError(refused, { state: record.state, id: record.id })
+  beforeActing(ctx, record)
 
   switch (op.action) {
     case 'read':
@@ -142,6 +150,19 @@ function putNew(ctx: Context, model: ResourceModel, parentId: string | undefined
   world.insert(model, record, now)
   ctx.record = record
   return { status: op.responses.some((r) => r.status === 201) ? 201 : status, record }
+}
+
+/**
+ * Once the records the request names are found, before anything changes: the operation's checks on
+ * them, its purchase on the caller's card, and what it does to the account when it succeeds.
+ */
+function beforeActing(ctx: Context, record?: StoredRecord): void {
+  const op = ctx.op!
+  if (op.checks.length > 0) runChecks(ctx, record)
+  if (op.account) {
+    pay(ctx)
+    settleAccount(ctx)
+  }
 }
 
 /** The first of the operation's variants whose `when` holds for this request (none: the operation's own answer). */

@@ -7,6 +7,7 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import { anyCredential, credentialFor } from './credentials.ts'
+import { verifyJwt } from './jwt.ts'
 import type { AuthFailure, AuthModel } from '../spec/model.ts'
 import type { KeyDef } from '../scenario/model.ts'
 
@@ -34,7 +35,11 @@ export function authenticate(ctx: Context): void {
       if (!token) { failure = 'missing'; break }
       // Not of this scheme's form: malformed, even if it is a key of another scheme's.
       if (auth.keyPattern && !auth.keyPattern.test(token)) { failure = 'malformed'; break }
-      const found = ctx.world.keys.get(token) ?? anyKey(ctx, token)
+      // A signed token: its signature first (a byte changed is malformed), then the world's key for it.
+      // (One the world minted is signed: no need to check again.)
+      const known = ctx.world.keys.get(token)
+      if (auth.jwt && known?.jwt !== true && !verifyJwt(token, auth.jwt.secret)) { failure = 'malformed'; break }
+      const found = known ?? (auth.jwt ? undefined : anyKey(ctx, token))
       if (!found) { failure = 'unknown'; break }
       if (found.revoked) { failure = 'revoked'; break }
       if (found.expiresAt !== undefined && found.expiresAt <= ctx.world.clock.now()) { failure = 'expired'; break }

@@ -10,6 +10,7 @@
  *   POST   /__standin/worlds/:id/reset
  *   POST   /__standin/worlds/:id/snapshot      → 201 {snapshot}: the world as JSON (src/world/snapshot.ts)
  *   POST   /__standin/worlds/:id/restore       {snapshot} → 200: the world back as the snapshot has it, same keys (≤ 64 MB)
+ *   POST   /__standin/worlds/:id/tokens        {tenant, user, role, ttl} → 201 {token, …}: a signed token (tokens-api.ts)
  *   GET    /__standin/worlds/:id/clock         POST {advance: "31m"} | {set: "2026-01-01T00:00:00Z"}
  *   GET    /__standin/worlds/:id/state[/:resource]   POST /state/:resource {tenant, records}
  *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balance, balances, tier, flags}
@@ -30,6 +31,7 @@ import { buildRecord } from '../act/record.ts'
 import { assignOwn, isPlainObject } from '../util/match.ts'
 import { computeCoverage, outcomesOf } from '../contract/coverage.ts'
 import { restoreWorld, snapshotWorld, SnapshotError } from '../world/snapshot.ts'
+import { answerTokens } from './tokens-api.ts'
 import type { Exchanges } from '../journal/exchanges.ts'
 import { answerDashboard } from './dashboard-api.ts'
 import { answerDashboardPage, isDashboardPath, type DashboardFiles } from './dashboard-page.ts'
@@ -263,6 +265,11 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
     } else if (method !== 'GET') return problem(405, 'method_not_allowed', 'GET or POST')
     world.tick()
     return json(200, { now: new Date(world.clock.now()).toISOString(), epochMs: world.clock.now(), mode: world.clock.mode })
+  }
+  if (sub === 'tokens' && parts.length === 3) {
+    const minted = answerTokens(world, method, body)
+    if (minted.status === 201) worlds.changed(world)
+    return json(minted.status, minted.body)
   }
   if (sub === 'state') {
     const answer = state(world, method, parts[3], body)

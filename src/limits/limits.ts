@@ -10,6 +10,7 @@ import type { Context } from '../core/context.ts'
 import { varsOf } from '../core/context.ts'
 import type { LimitModel } from '../spec/model.ts'
 import { anyCredential } from '../auth/credentials.ts'
+import { chargeCard } from '../act/account.ts'
 
 export function applyLimits(ctx: Context): void {
   const op = ctx.op!
@@ -57,8 +58,15 @@ export function applyLimits(ctx: Context): void {
     const amount = Number(charge.amount(vars) ?? 0)
     const tenant = ctx.tenant
     const balance = tenant.balances[charge.balance] ?? 0
-    if (balance <= 0 || balance < amount) throw new ApiError(charge.error, { balance, amount })
-    ctx.onSuccess.push(() => { tenant.balances[charge.balance] = (tenant.balances[charge.balance] ?? 0) - amount })
+    let bought = 0
+    // Short of credit with auto top-up on: buy more on the card first (refused without one, or declined).
+    if ((balance <= 0 || balance < amount) && charge.topUp && (!charge.topUp.when || charge.topUp.when(vars))) {
+      const credits = Number(charge.topUp.credits(vars) ?? 0)
+      chargeCard(ctx, charge.topUp, vars, { balance, amount, credits })
+      if (Number.isFinite(credits) && credits > 0) bought = credits
+    }
+    if (balance + bought <= 0 || balance + bought < amount) throw new ApiError(charge.error, { balance, amount })
+    ctx.onSuccess.push(() => { tenant.balances[charge.balance] = (tenant.balances[charge.balance] ?? 0) + bought - amount })
   }
 }
 

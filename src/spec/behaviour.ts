@@ -15,6 +15,7 @@ import type {
 import type { SchemaRegistry } from './schemas.ts'
 import type { StoredRecord } from '../world/store.ts'
 import { BUILTIN_ERRORS } from './builtin-errors.ts'
+import { compileJwt, compilePayments, condition } from './account.ts'
 
 export const X = 'x-standin'
 
@@ -83,8 +84,9 @@ export function compileBehaviour(doc: any, registry: SchemaRegistry, problems: P
   const gates = asList(x.gates, `/${X}/gates`, problems).map(([def, at]) => compileGate(def, at, problems))
   const headers = compileHeaders(x.headers, `/${X}/headers`, problems)
   const triggers = { header: String(x.triggers?.header ?? 'X-Standin-Error').toLowerCase(), prefer: x.triggers?.prefer !== false }
+  const payments = compilePayments(x.payments, `/${X}/payments`, problems)
   return {
-    errors, auth, schemes, schemeList: [...schemes.values()], resources, limits, gates, headers, triggers,
+    errors, auth, schemes, schemeList: [...schemes.values()], resources, limits, gates, headers, triggers, payments,
     defaultScenario: typeof x.defaultScenario === 'string' ? x.defaultScenario : 'default',
     maxBodyBytes: typeof x.maxBodyBytes === 'number' ? x.maxBodyBytes : 1024 * 1024,
   }
@@ -244,7 +246,7 @@ export function checkCode(errors: ErrorModel, code: unknown, at: string, problem
  * document's (`x-standin.auth`), or a security scheme's own (its `x-standin`), whose unset failures
  * fall back to its own `unknown`, then to the document's.
  */
-function compileAuth(def: any, at: string, problems: Problems, catalogue: ErrorModel, base?: AuthModel): AuthModel {
+function compileAuth(def: any, at: string, problems: Problems, catalogue: ErrorModel, base?: AuthModel, bearer = true): AuthModel {
   const d = isPlainObject(def) ? def : {}
   if (def !== undefined && !isPlainObject(def)) problems.add(at, 'auth is an object: {errors, keyPattern}')
   if (d.errors !== undefined && !isPlainObject(d.errors)) problems.add(`${at}/errors`, 'errors maps failures (missing, unknown, malformed, revoked, expired, forbidden) to error codes')
@@ -264,7 +266,10 @@ function compileAuth(def: any, at: string, problems: Problems, catalogue: ErrorM
   if (d.keyPattern !== undefined) {
     try { keyPattern = new RegExp(String(d.keyPattern)) } catch { problems.add(`${at}/keyPattern`, 'keyPattern must be a regular expression') }
   }
-  return { errors, keyPattern }
+  // Signed tokens: a scheme's own, else (bearer tokens only: a webhook's shared secret is no JWT) the document's.
+  const ownJwt = compileJwt(d.jwt, `${at}/jwt`, problems)
+  const jwt = ownJwt === false ? undefined : ownJwt ?? (bearer ? base?.jwt : undefined)
+  return { errors, keyPattern, ...(jwt ? { jwt } : {}) }
 }
 
 function compileSchemes(doc: any, auth: AuthModel, catalogue: ErrorModel, problems: Problems): Map<string, SecurityScheme> {
@@ -291,7 +296,10 @@ function compileSchemes(doc: any, auth: AuthModel, catalogue: ErrorModel, proble
       problems.warn(at, `${why}; a key in Authorization: Bearer <key> stands for this scheme's credential`)
       scheme = { name, kind: 'bearer' }
     }
-    if (s[X] !== undefined) scheme.auth = compileAuth(s[X], `${at}/${X}`, problems, catalogue, auth)
+    const bearer = scheme.kind === 'bearer'
+    if (s[X] !== undefined) scheme.auth = compileAuth(s[X], `${at}/${X}`, problems, catalogue, auth, bearer)
+    // A scheme that is no bearer token does not take the document's signed tokens.
+    else if (auth.jwt && !bearer) scheme.auth = { errors: auth.errors, ...(auth.keyPattern ? { keyPattern: auth.keyPattern } : {}) }
     out.set(name, scheme)
   }
   return out
@@ -458,19 +466,20 @@ export function compileLimit(def: any, at: string, problems: Problems): LimitMod
     states: Array.isArray(def.states) ? new Set<string>(def.states.map(String)) : undefined,
     headers: compileHeaders(def.headers, `${at}/headers`, problems),
     operations: Array.isArray(def.operations) ? new Set<string>(def.operations.map(String)) : undefined,
+    except: Array.isArray(def.except) ? new Set<string>(def.except.map(String)) : undefined,
     pointer: at,
   }
 }
 
 export function compileGate(def: any, at: string, problems: Problems): GateModel {
-  let require: GateModel['require'] = () => true
-  try {
-    require = compileMatcher(def?.require)
-  } catch (error) {
-    problems.add(`${at}/require`, (error as Error).message)
-  }
+  // A matcher object, or an expression that holds (`'{or(eq(key.role, admin), tenant.flags.staff)}'`).
+  const require = condition(def?.require, `${at}/require`, problems)
   if (typeof def?.error !== 'string') problems.add(`${at}/error`, 'a gate names the error code it answers with when `require` does not hold')
-  return { require, error: String(def?.error ?? ''), operations: Array.isArray(def?.operations) ? new Set<string>(def.operations.map(String)) : undefined }
+  return {
+    require, error: String(def?.error ?? ''),
+    operations: Array.isArray(def?.operations) ? new Set<string>(def.operations.map(String)) : undefined,
+    except: Array.isArray(def?.except) ? new Set<string>(def.except.map(String)) : undefined,
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Render } from '../util/template.ts'
 import type { Predicate } from '../util/match.ts'
 import type { StreamModel } from '../stream/model.ts'
 import type { KeyedIndex, StoredRecord } from '../world/store.ts'
+import type { AccountModel, CheckModel, JwtModel, PaymentsModel, TopUpModel } from './account-model.ts'
 
 export interface CatalogueEntry {
   code: string
@@ -49,6 +50,8 @@ export interface AuthModel {
   errors: Record<AuthFailure, string>
   /** A credential that does not match is malformed rather than unknown. */
   keyPattern?: RegExp
+  /** Credentials are JWTs the world signs (`auth.jwt`): checked by signature, `exp` and revocation. */
+  jwt?: JwtModel
 }
 
 export interface SecurityScheme {
@@ -87,6 +90,8 @@ export interface LimitModel {
   states?: Set<string>
   headers: Array<[string, Render]>
   operations?: Set<string>
+  /** Operations a document-level limit leaves out. */
+  except?: Set<string>
   pointer: string
 }
 
@@ -108,12 +113,16 @@ export interface GateModel {
   require: Predicate
   error: string
   operations?: Set<string>
+  /** Operations a document-level gate leaves out. */
+  except?: Set<string>
 }
 
 export interface ChargeModel {
   balance: string
   amount: Evaluate
   error: string
+  /** A charge short of credit first buys more on the card, when its `when` holds (auto top-up). */
+  topUp?: TopUpModel
 }
 
 export interface TimerModel {
@@ -266,6 +275,10 @@ export interface OperationModel {
   limits: LimitModel[]
   gates: GateModel[]
   charge?: ChargeModel
+  /** Conditions on the addressed record (and its parents), checked before the operation acts. */
+  checks: CheckModel[]
+  /** What success does to the caller's account: tenant fields, a purchase, tokens minted or revoked. */
+  account?: AccountModel
   idempotency?: { header: string; conflict: string; ttlMs: number }
   response?: Render
   /** Headers a successful answer carries, as templates (`Location: '/v1/tokens/{record.id}'`). */
@@ -293,6 +306,8 @@ export interface BehaviourModel {
   gates: GateModel[]
   headers: Array<[string, Render]>
   triggers: { header: string; prefer: boolean }
+  /** Where a caller's card is and which cards decline (`x-standin.payments`). */
+  payments: PaymentsModel
   defaultScenario: string
   maxBodyBytes: number
 }

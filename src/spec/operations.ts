@@ -15,6 +15,7 @@ import { checkStream, compileStream, streamCodes } from '../stream/compile.ts'
 import { inferImplicitResources } from './implicit.ts'
 import { isJson } from '../validate/body.ts'
 import { faultAt } from './fault.ts'
+import { compileAccount, compileChecks, compileTopUp } from './account.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -42,7 +43,7 @@ export function compileOperations(doc: any, registry: SchemaRegistry, behaviour:
   }
   inferImplicitResources(operations, behaviour, registry, problems)
   inferResources(operations, behaviour, registry)
-  for (const op of operations) checkOperation(op, behaviour, problems)
+  for (const op of operations) checkOperation(op, behaviour, problems, registry)
   return operations
 }
 
@@ -149,14 +150,15 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
   }
   const limits = asList(x.limits, `${at}/limits`, problems).map(([d, p]) => compileLimit(d, p, problems))
   const gates = asList(x.gates, `${at}/gates`, problems).map(([d, p]) => compileGate(d, p, problems))
-  for (const l of behaviour.limits) if (!l.operations || l.operations.has(id)) limits.push(l)
-  for (const g of behaviour.gates) if (!g.operations || g.operations.has(id)) gates.push(g)
+  for (const l of behaviour.limits) if ((!l.operations || l.operations.has(id)) && !l.except?.has(id)) limits.push(l)
+  for (const g of behaviour.gates) if ((!g.operations || g.operations.has(id)) && !g.except?.has(id)) gates.push(g)
   let charge: OperationModel['charge']
   if (x.charge !== undefined) {
     charge = {
       balance: typeof x.charge?.balance === 'string' ? x.charge.balance : 'balance',
       amount: expression(x.charge?.amount ?? 0, `${at}/charge/amount`, problems),
       error: String(x.charge?.error ?? ''),
+      topUp: compileTopUp(x.charge?.topUp, `${at}/charge/topUp`, problems),
     }
   }
   let idempotency: OperationModel['idempotency']
@@ -174,6 +176,8 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     states,
     set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
     limits, gates, charge, idempotency,
+    checks: compileChecks(x.checks, `${at}/checks`, problems),
+    account: compileAccount(x, at, problems),
     response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
     headers: compileHeaders(x.headers, `${at}/headers`, problems),
     variants: asList(x.variants, `${at}/variants`, problems).map(([v, p]) => compileVariant(v, p, problems)),
@@ -387,7 +391,7 @@ function findResourceSchema(registry: SchemaRegistry, pointer: string, bySchema:
   return undefined
 }
 
-function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems: Problems): void {
+function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems: Problems, registry: SchemaRegistry): void {
   const at = `${op.pointer}/${X}`
   const errors = behaviour.errors
   if (op.resource && !behaviour.resources.has(op.resource)) {
@@ -445,6 +449,17 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
   }
   for (const [i, gate] of op.gates.entries()) checkCode(errors, gate.error, `${at}/gates/${i}/error`, problems)
   if (op.charge) checkCode(errors, op.charge.error, `${at}/charge/error`, problems)
+  const purchases = [op.charge?.topUp && { ...op.charge.topUp, pointer: `${at}/charge/topUp` }, op.account?.pay]
+  for (const p of purchases) if (p) for (const field of ['noCard', 'declined'] as const) checkCode(errors, p[field], `${p.pointer}/${field}`, problems)
+  for (const check of op.checks) {
+    checkCode(errors, check.error, `${check.pointer}/error`, problems)
+    if (check.schema && 'pointer' in check.schema && registry.resolve({ $ref: `#${check.schema.pointer}` }).schema === undefined) problems.add(`${check.pointer}/schema`, `#${check.schema.pointer} does not exist in the document`)
+  }
+  if (op.account?.mint && !behaviour.auth.jwt && !behaviour.schemeList.some((s) => s.auth?.jwt)) {
+    problems.add(`${at}/mint`, `${op.id} mints a signed token, but no security scheme takes them: set x-standin.auth.jwt`)
+  }
+  for (const check of op.checks) op.errorCodes.add(check.error)
+  for (const p of purchases) if (p) { op.errorCodes.add(p.noCard); op.errorCodes.add(p.declined) }
   if (op.idempotency) checkCode(errors, op.idempotency.conflict, `${at}/idempotency/conflict`, problems)
   for (const [name, scopes] of op.security.flatMap((r) => [...r.entries()])) {
     if (!behaviour.schemes.has(name)) problems.add(`${op.pointer}/security`, `security scheme "${name}" is not in components.securitySchemes.${suggest(name, behaviour.schemes.keys())}`)

@@ -412,6 +412,22 @@ export function compiledOf(validate: ValidateFunction): ValidateFunction | undef
   return compiled ? compiled() : validate
 }
 
+let dataAjv: Ajv | undefined
+
+/**
+ * The Ajv that compiles schemas a world's data holds (a webhook schema a user configured, JSON Schema
+ * 2020-12 with the full formats), apart from the document's: such a schema's `$id` cannot clash with
+ * the spec's, and one that is not a valid schema throws when compiled rather than accepting all.
+ */
+export function dataSchemaAjv(): Ajv {
+  if (dataAjv) return dataAjv
+  const { Ajv2020 } = require('ajv/dist/2020') as typeof import('ajv/dist/2020.js')
+  const addFormats = require('ajv-formats').default as (ajv: Ajv, options: { mode: 'full' | 'fast' }) => Ajv
+  dataAjv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true, code: { optimize: false } })
+  addFormats(dataAjv, { mode: 'full' })
+  return dataAjv
+}
+
 /** Where in the request or response a validation error is, as a JSON pointer and a field name. */
 export function describeAjvError(error: ErrorObject): { pointer: string; field: string; detail: string; missing: boolean } {
   let pointer = error.instancePath

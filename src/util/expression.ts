@@ -35,8 +35,44 @@ const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
     for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === value) return pairs[i + 1]
     return pairs.length % 2 === 1 ? pairs[pairs.length - 1] : undefined
   },
+  /** Comparisons, loose as a matcher's (`'3'` equals `3`: headers and query values arrive as strings). */
+  eq: (a: unknown, b: unknown) => looseEquals(a, b),
+  ne: (a: unknown, b: unknown) => !looseEquals(a, b),
+  gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+  gte: (a: unknown, b: unknown) => Number(a) >= Number(b),
+  lt: (a: unknown, b: unknown) => Number(a) < Number(b),
+  lte: (a: unknown, b: unknown) => Number(a) <= Number(b),
+  not: (a: unknown) => !a,
+  and: (...a: unknown[]) => a.every(Boolean),
+  or: (...a: unknown[]) => a.some(Boolean),
+  /** `includes(tenant.flags.failingModels, body.model)`: a list holds the value, or a string the text. */
+  includes: (list: unknown, value: unknown) => (Array.isArray(list) ? list.some((x) => looseEquals(x, value)) : typeof list === 'string' && value !== undefined && value !== null && list.includes(String(value))),
+  /** `get(record.roles, key.user)`: an object's field named by a value (a path names it only literally). */
+  get: (object: unknown, key: unknown) => (object !== null && typeof object === 'object' && (typeof key === 'string' || typeof key === 'number') && Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined),
+  /** `find(record.members, 'userId', key.user)`: the first item of a list whose field equals the value. */
+  find: (list: unknown, field: unknown, value: unknown) => (Array.isArray(list) ? list.find((x) => x !== null && typeof x === 'object' && looseEquals((x as Record<string, unknown>)[String(field)], value)) : undefined),
+  /** `host(body.url)`: the lower-case host name of an absolute URL (one with a protocol); else undefined. */
+  host: (url: unknown) => hostOf(url),
+  /** `domain(body.url)`: the host without a leading `www.`, so a site's pages count as one destination. */
+  domain: (url: unknown) => hostOf(url)?.replace(/^www\./, ''),
   /** `slice(id, 4)`: part of a string (as String.prototype.slice). */
   slice: (s: unknown, start: unknown, end?: unknown) => (typeof s === 'string' && typeof start === 'number' ? s.slice(start, typeof end === 'number' ? end : undefined) : undefined),
+}
+
+function looseEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === undefined || a === null || b === undefined || b === null) return false
+  if (typeof a === 'object' || typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b)
+  return String(a) === String(b)
+}
+
+function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined
+  try {
+    return new URL(url).hostname.toLowerCase() || undefined
+  } catch {
+    return undefined
+  }
 }
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op'; value: string }

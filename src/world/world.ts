@@ -13,6 +13,7 @@ import { RateWindows } from '../limits/rate-window.ts'
 import { buildRecord } from '../act/record.ts'
 import { seedFromExamples } from '../act/seed.ts'
 import { seededRandom, type SeededRandom } from '../util/random.ts'
+import { mintScenarioTokens } from '../auth/tokens.ts'
 import type { AddedRule } from '../rules/added.ts'
 
 export interface Tenant {
@@ -109,6 +110,13 @@ export function lookupTombstone(field: string, value: string): string {
   return `\u0000${field}\u0000${value}`
 }
 
+function namedTokens(keys: Iterable<KeyDef & { tenant: string }>, tenant: string): { tokens?: Record<string, string> } {
+  const tokens: Record<string, string> = {}
+  let any = false
+  for (const k of keys) if (k.tenant === tenant && typeof k.name === 'string') { tokens[k.name] = k.token; any = true }
+  return any ? { tokens } : {}
+}
+
 /** Removed ids remembered per resource with `gone` (about 100 bytes each). */
 export const MAX_TOMBSTONES = 100_000
 
@@ -165,6 +173,27 @@ export class World {
   /** Told of each key minted, so the key selects this world (Worlds' key index). */
   onKeyMinted?: (key: KeyDef & { tenant: string }) => void
 
+  /** Signed tokens minted so far (their `jti`s are numbered). */
+  tokenSeq = 0
+  /** Whether each scenario key started revoked: a reset undoes what requests revoked since. */
+  private readonly startRevoked = new WeakMap<KeyDef, boolean>()
+
+  /**
+   * A key the world made (a signed token): it authenticates and selects this world from now on.
+   * `minted` keys go with a reset; a scenario's own (its signed tokens) stay.
+   */
+  addKey(key: KeyDef & { tenant: string }, minted = true): void {
+    this.keys.set(key.token, key)
+    if (minted) this.minted.add(key.token)
+    this.onKeyMinted?.(key)
+  }
+
+  /** The signed token a scenario's key of this name (`token: alice-laptop, jwt: true`) became. */
+  tokenFor(name: string): string | undefined {
+    for (const key of this.keys.values()) if (key.name === name || key.token === name) return key.token
+    return undefined
+  }
+
   /** A credential record's value, authenticating as `tenant` from now on. */
   private mint(value: unknown, tenant: string): void {
     if (typeof value !== 'string' || value === '' || this.keys.has(value)) return
@@ -209,6 +238,13 @@ export class World {
     for (const t of scenario.tenants) {
       const { keys: _k, records: _r, ...rest } = t
       this.tenants.set(t.id, structuredClone({ ...rest, balances: { ...t.balances }, flags: { ...t.flags } }) as Tenant)
+    }
+    mintScenarioTokens(this)
+    // Revoked as the scenario has them (a logout since is undone by a reset).
+    for (const key of this.keys.values()) {
+      if (!this.startRevoked.has(key)) this.startRevoked.set(key, key.revoked === true)
+      else if (this.startRevoked.get(key)) key.revoked = true
+      else delete key.revoked
     }
     const now = this.clock.now()
     for (const t of scenario.tenants) {
@@ -405,6 +441,8 @@ export class World {
         tier: t.tier,
         balances: t.balances,
         keys: [...this.keys.values()].filter((k) => k.tenant === t.id).map((k) => k.token),
+        // A scenario's signed tokens by the name it gives them (`token: alice-laptop, jwt: true`).
+        ...namedTokens(this.keys.values(), t.id),
       })),
       records: Object.fromEntries(this.store.resources().map((r) => [r, this.store.size(r)])),
       journal: { entries: this.journal.all().length, dropped: this.journal.dropped },

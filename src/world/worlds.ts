@@ -78,7 +78,8 @@ export class Worlds {
     for (const t of s.tenants) {
       for (const k of t.keys) {
         const token = freshToken(k.token, this.random)
-        keys.set(token, { ...k, token, tenant: t.id })
+        // A signed token's scenario name stays what the scenario calls it (world.tokenFor finds it).
+        keys.set(token, { ...k, token, tenant: t.id, ...(k.jwt === true ? { name: k.token } : {}) })
       }
     }
     const world = this.add(id, s, keys, options.blank)
