@@ -383,7 +383,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** An agent's inbound webhook (starts a run with the payload) */
+        /**
+         * An agent's inbound webhook (starts a run with the payload)
+         * @description Called by other systems, not by a signed-in user: the `X-Webhook-Secret` header must be the agent's webhook secret (`401 WEBHOOK_SECRET_INVALID`), and the payload must match the agent's webhook schema (`422 WEBHOOK_PAYLOAD_INVALID`, with `details`).
+         */
         post: operations["receiveWebhook"];
         delete?: never;
         options?: never;
@@ -1681,7 +1684,10 @@ export interface operations {
     receiveWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The agent's webhook secret. */
+                "X-Webhook-Secret"?: string;
+            };
             path: {
                 agentId: components["parameters"]["AgentId"];
             };
@@ -1689,7 +1695,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": unknown;
             };
         };
         responses: {
