@@ -107,7 +107,10 @@ const ORDER: Record<string, number> = { create: 0, list: 1, read: 2, none: 3, cu
 
 export function planCases(api: Api, fixtures: Fixtures, options: PlanOptions = {}): Case[] {
   const random = seededRandom(options.seed ?? 1)
-  const rank = (op: OperationModel) => (op.method === 'DELETE' ? 6 : isCollection(op.path) && op.method === 'POST' ? 0 : ORDER[op.action] ?? 3)
+  // An operation that revokes credentials (a logout) comes last, after every delete: the plan's later
+  // requests still need the key it revokes. Revoking one's own token before revoking all of them.
+  const revokes: Record<string, number> = { self: 7, others: 8, user: 9 }
+  const rank = (op: OperationModel) => (op.account?.revoke ? revokes[op.account.revoke]! : op.method === 'DELETE' ? 6 : isCollection(op.path) && op.method === 'POST' ? 0 : ORDER[op.action] ?? 3)
   const operations = [...api.operations].sort((a, b) => rank(a) - rank(b))
   const cases: Case[] = []
   for (const op of operations) cases.push(...casesFor(api, op, fixtures, options, random))
