@@ -157,6 +157,17 @@ describeDoors('agent sandbox streams', OPTIONS, (client) => {
       await sse(next).cancel()
     })
 
+    it('a client polling for the slot is not locked out: its 409 stream_active refusals are not run starts (ten a minute per thread)', async () => {
+      const world = await freshWorld(client())
+      const second = (await (await client().fetch('/v1/threads', bearer(world.key, { method: 'POST', json: { sandboxId: SANDBOX } }))).json()).id
+      const first = sse(await startRun(client(), world.key, THREAD, {}))
+      await first.next()
+      for (let i = 0; i < 12; i++) expect((await startRun(client(), world.key, second, {})).status).toBe(409)
+      await first.cancel()
+      for (let i = 0; i < 10; i++) expect((await startRun(client(), world.key, second, { stream: false })).status).toBe(201)
+      expect((await startRun(client(), world.key, second, { stream: false })).status).toBe(429)
+    })
+
     it('a natural error before the stream opens (unknown thread, starting sandbox) takes no slot', async () => {
       const world = await freshWorld(client(), 'unavailable')
       for (let i = 0; i < 2; i++) expect((await startRun(client(), world.key, 'thr_booting000000000', {})).status).toBe(503)

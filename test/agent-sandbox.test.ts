@@ -12,7 +12,7 @@ const OPTIONS = { spec: 'spec/agent-sandbox.yaml', scenarios: 'scenarios/agent-s
 /** The seed's codes with their statuses (sandbox_error, budget_exceeded and the 503's as the spec chose). */
 const STATUS: Record<string, number> = {
   invalid_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, rate_limit_exceeded: 429,
-  sandbox_error: 500, budget_exceeded: 400, stream_active: 409, service_unavailable: 503,
+  sandbox_error: 500, budget_exceeded: 400, stream_active: 409, service_unavailable: 503, conflict: 409,
 }
 const MESSAGE: Record<string, string> = {
   unauthorized: 'Invalid or missing API key',
@@ -45,6 +45,8 @@ it('standin check passes on the spec and its scenarios', () => {
   expect(result.problems).toEqual([])
   expect(result.ok).toBe(true)
   expect(result.operations).toBe(11)
+  // No catalogue message can render with a blank.
+  expect(result.warnings).toEqual([])
 })
 
 describeDoors('agent sandbox', OPTIONS, (client) => {
@@ -130,6 +132,44 @@ describeDoors('agent sandbox', OPTIONS, (client) => {
       expectError(await call(client(), 'POST', `/v1/threads/${THREAD}/runs`, undefined, { input: 'x' }), 'unauthorized')
     })
 
+    it('unauthorized: an expired key — expired from the start, or 10 minutes of the world\'s clock in (expired-key)', async () => {
+      const world = await freshWorld(client(), 'expired-key')
+      const [expired, expiring] = world.tenants[0]!.keys
+      expectError(await call(client(), 'GET', '/v1/sandboxes', expired), 'unauthorized')
+      expect((await call(client(), 'GET', '/v1/sandboxes', expiring)).status).toBe(200)
+      await advance(client(), world.id, '10m')
+      expectError(await call(client(), 'GET', '/v1/sandboxes/sbx_lapsed0000000000', expiring), 'unauthorized')
+    })
+
+    it('unauthorized: a key expired or revoked through the control API mid-run, and restored', async () => {
+      const world = await freshWorld(client())
+      const patch = async (key: string, body: unknown) => {
+        const res = await client().fetch(`/__standin/worlds/${world.id}/keys/${key}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        return { status: res.status, body: await res.json() }
+      }
+      const [full, readonly] = world.tenants[0]!.keys
+      expect(await patch(full!, { expiresAt: '0s' })).toEqual({ status: 200, body: { token: full, tenant: 'org_acme', expiresAt: expect.any(String), revoked: false } })
+      expectError(await call(client(), 'GET', '/v1/sandboxes', full), 'unauthorized')
+      expect((await patch(full!, { expiresAt: null })).body.expiresAt).toBeNull()
+      expect((await call(client(), 'GET', '/v1/sandboxes', full)).status).toBe(200)
+      expect((await patch(readonly!, { revoked: true })).body.revoked).toBe(true)
+      expectError(await call(client(), 'GET', '/v1/sandboxes', readonly), 'unauthorized')
+      expect((await patch(readonly!, { expiresAt: 'soon' })).status).toBe(400)
+      expect((await patch('sk_agents_nobody', { revoked: true })).status).toBe(404)
+    })
+
+    it('conflict (409, "resource already exists"): a second sandbox of a name in use in the organisation; unnamed ones never clash', async () => {
+      const world = await freshWorld(client())
+      const taken = await call(client(), 'POST', '/v1/sandboxes', world.key, { name: 'demo' })
+      expectError(taken, 'conflict', 'Resource already exists: a sandbox named demo is already in this organisation')
+      expect((await call(client(), 'POST', '/v1/sandboxes', world.key, {})).status).toBe(201)
+      expect((await call(client(), 'POST', '/v1/sandboxes', world.key, {})).status).toBe(201)
+      // Another organisation may use the name; once the first is deleted, so may this one.
+      expect((await call(client(), 'POST', '/v1/sandboxes', world.tenants[1]!.keys[0], { name: 'demo' })).status).toBe(201)
+      expect((await call(client(), 'DELETE', `/v1/sandboxes/${SANDBOX}`, world.key)).status).toBe(204)
+      expect((await call(client(), 'POST', '/v1/sandboxes', world.key, { name: 'demo' })).status).toBe(201)
+    })
+
     it('forbidden: a read-only key reads but cannot create or delete sandboxes, threads or runs', async () => {
       const world = await freshWorld(client())
       const reader = world.tenants[0]!.keys[1]!
@@ -192,6 +232,14 @@ describeDoors('agent sandbox', OPTIONS, (client) => {
       for (let i = 0; i < 15; i++) expect((await run(world.key, THREAD, { input: 42 })).status).toBe(400)
       for (let i = 0; i < 10; i++) expect((await run(world.key, THREAD, { input: `run ${i}` })).status).toBe(201)
       expectRateLimited(await run(world.key, THREAD, { input: 'one more' }), 60)
+    })
+
+    it('rate_limit_exceeded: a client polling while the runtime starts (503) is not locked out of its ten', async () => {
+      const world = await freshWorld(client(), 'unavailable')
+      for (let i = 0; i < 12; i++) expectError(await run(world.key, 'thr_booting000000000', { input: 'x' }), 'service_unavailable')
+      await advance(client(), world.id, '2s')
+      for (let i = 0; i < 10; i++) expect((await run(world.key, 'thr_booting000000000', { input: `run ${i}` })).status).toBe(201)
+      expectRateLimited(await run(world.key, 'thr_booting000000000', { input: 'one more' }), 60)
     })
 
     it('sandbox_error (500): a run or a new thread in a sandbox whose runtime crashed', async () => {
@@ -304,6 +352,8 @@ describeDoors('agent sandbox', OPTIONS, (client) => {
         if (code === 'rate_limit_exceeded') expectRateLimited(reply, 60)
         else expect(reply.body.error).toMatchObject({ code, status: STATUS[code] })
       }
+      // standin's generic name for a 429 is this API's own code for it, Retry-After and all.
+      expectRateLimited(await call(client(), 'GET', '/v1/sandboxes', world.key, undefined, { 'x-standin-error': 'rate_limited' }), 60)
       const preferred = await call(client(), 'POST', `/v1/threads/${THREAD}/runs`, world.key, { input: 'x' }, { prefer: 'code=409' })
       expectError(preferred, 'stream_active')
     })

@@ -22,12 +22,17 @@ let browser: Browser
 let standin: Standin
 let server: Listening
 let base: string
+/** One page for the whole file, as a person keeps the dashboard open: each test moves to its view. */
+let shared: { page: Page; errors: string[] }
 
 beforeAll(async () => {
   ;[browser, standin] = await Promise.all([openBrowser(), createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions', clock: 'real', ...dashboardOptions() })])
   server = await listen(standin.handle, { port: 0 })
   base = server.url
   if (SHOTS) mkdirSync(SHOTS, { recursive: true })
+  shared = await browser.page()
+  await shared.page.goto(`${base}/__standin/ui/`)
+  await shared.page.waitForSelector('#live[data-state=live]', SHOWN)
 })
 
 afterAll(async () => {
@@ -44,16 +49,19 @@ const call = (key: string, method: string, path: string, body?: unknown) => fetc
   method, headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
 })
 
-/** The dashboard on one view, connected to the live journal. */
-async function open(view: string, size?: { width: number; height?: number }): Promise<{ page: Page; errors: string[] }> {
-  const opened = await browser.page(size)
-  await opened.page.goto(`${base}/__standin/ui/#${view}`)
-  await opened.page.waitForSelector('#live[data-state=live]', SHOWN)
-  return opened
+/** The dashboard on one view (its tab clicked), connected to the live journal; errors so far are its own. */
+async function open(view: string): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = shared
+  errors.length = 0
+  await page.click(`[role=tab][data-view=${view}]`)
+  await page.waitForSelector(`#view-${view}:not([hidden])`, SHOWN)
+  return shared
 }
 
 async function shot(page: Page, name: string) {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png` })
+  if (!SHOTS) return
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: `${SHOTS}/${name}.png` })
 }
 
 describe('the dashboard', () => {
@@ -83,7 +91,6 @@ describe('the dashboard', () => {
     await page.waitForFunction(() => document.querySelectorAll('#journal-table tbody tr').length === 1, null, SHOWN)
     await shot(page, 'journal')
     expect(errors).toEqual([])
-    await page.close()
   })
 
   it('fills in coverage as requests reach an error path', async () => {
@@ -98,7 +105,6 @@ describe('the dashboard', () => {
     expect(await page.locator('#coverage-summary').textContent()).toMatch(/\d+ of \d+ declared outcomes reached/)
     await shot(page, 'coverage')
     expect(errors).toEqual([])
-    await page.close()
   })
 
   it('forces the next answer: a code added in the page is what the next request gets, once', async () => {
@@ -121,7 +127,6 @@ describe('the dashboard', () => {
     const journal = (await control('GET', `/worlds/${world.id}/journal?operation=createSession`)).body as Array<{ status: number; cause: string }>
     expect(journal.map((e) => [e.status, e.cause])).toEqual([[429, 'control'], [201, 'state']])
     expect(errors).toEqual([])
-    await page.close()
   })
 
   it('moves a world’s clock: a session expires, and the page shows it', async () => {
@@ -139,7 +144,6 @@ describe('the dashboard', () => {
     expect(sessions.map((s) => [s.id, s.status])).toEqual([[made.id, 'expired']])
     await shot(page, 'worlds')
     expect(errors).toEqual([])
-    await page.close()
   })
 
   it('deletes a world from the page: it is gone from the list and from the control API', async () => {
@@ -150,7 +154,6 @@ describe('the dashboard', () => {
     await page.waitForSelector(`button.world-pick[data-world="${world.id}"]`, { state: 'detached', ...SHOWN })
     expect((await control('GET', `/worlds/${world.id}`)).status).toBe(404)
     expect(errors).toEqual([])
-    await page.close()
   })
 
   it('tries an operation with a key of the world, and shows the answer with its journal entry', async () => {
@@ -167,21 +170,23 @@ describe('the dashboard', () => {
     expect(journal.map((e) => e.operation)).toEqual(['listSessions'])
     await shot(page, 'operations')
     expect(errors).toEqual([])
-    await page.close()
   })
 
   it('is readable on a narrow window, and every view reachable from the keyboard', async () => {
-    const { page, errors } = await open('worlds', { width: 420, height: 800 })
+    const { page, errors } = await open('worlds')
+    await page.setViewportSize({ width: 420, height: 800 })
     await page.focus('[role=tab][data-view=worlds]')
     for (const view of ['journal', 'coverage', 'force', 'operations']) {
       await page.keyboard.press('ArrowRight')
       await page.waitForSelector(`#view-${view}:not([hidden])`, SHOWN)
     }
     // Nothing wider than the window: no sideways scrolling.
+    const wide = await page.evaluate(() => [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('[hidden]')).slice(0, 5).map((e) => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`))
+    expect(wide).toEqual([])
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true)
     await shot(page, 'narrow')
+    await page.setViewportSize({ width: 1280, height: 800 })
     expect(errors).toEqual([])
-    await page.close()
   })
 })
 

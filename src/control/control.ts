@@ -14,6 +14,7 @@
  *   GET    /__standin/worlds/:id/clock         POST {advance: "31m"} | {set: "2026-01-01T00:00:00Z"}
  *   GET    /__standin/worlds/:id/state[/:resource]   POST /state/:resource {tenant, records}
  *   PATCH  /__standin/worlds/:id/tenants/:tenant      {balance, balances, tier, flags}
+ *   PATCH  /__standin/worlds/:id/keys/:token          {expiresAt, revoked}: a key expired or revoked mid-run (keys-api.ts)
  *   GET    /__standin/worlds/:id/journal?operation=&status=&code=&since=
  *   GET    /__standin/worlds/:id/violations
  *   GET    /__standin/journal?world=&operation=&status=&code=   every live world's entries, each with its world
@@ -31,6 +32,7 @@ import { buildRecord } from '../act/record.ts'
 import { assignOwn, isPlainObject } from '../util/match.ts'
 import { computeCoverage, outcomesOf } from '../contract/coverage.ts'
 import { restoreWorld, snapshotWorld, SnapshotError } from '../world/snapshot.ts'
+import { answerKeyPatch } from './keys-api.ts'
 import { answerTokens } from './tokens-api.ts'
 import type { Exchanges } from '../journal/exchanges.ts'
 import { answerDashboard } from './dashboard-api.ts'
@@ -270,6 +272,11 @@ function route(worlds: Worlds, method: string, parts: string[], body: any, url: 
     const minted = answerTokens(world, method, body)
     if (minted.status === 201) worlds.changed(world)
     return json(minted.status, minted.body)
+  }
+  if (sub === 'keys' && parts.length === 4) {
+    const patched = answerKeyPatch(world, method, parts[3]!, body)
+    if (patched.status === 200) worlds.changed(world)
+    return json(patched.status, patched.body)
   }
   if (sub === 'state') {
     const answer = state(world, method, parts[3], body)

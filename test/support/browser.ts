@@ -30,7 +30,14 @@ export async function openBrowser(): Promise<Browser> {
       const page = await context.newPage()
       if (options.width) await page.setViewportSize({ width: options.width, height: options.height ?? 800 })
       const errors: string[] = []
-      page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()) })
+      page.on('console', (message) => {
+        if (message.type() !== 'error') return
+        // The browser logs every answer of 400 or more as a failed load: the API's own refusals (a
+        // try-it answered 404) are what the page shows, not its errors; the control API's are.
+        const url = message.location().url
+        if (/^Failed to load resource/.test(message.text()) && url && !new URL(url).pathname.startsWith('/__standin')) return
+        errors.push(`${message.text()}${url ? ` (${url})` : ''}`)
+      })
       page.on('pageerror', (error) => errors.push(error.message))
       return { page, errors }
     },

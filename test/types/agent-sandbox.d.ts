@@ -223,7 +223,7 @@ export interface components {
         };
         ErrorBody: {
             /** @enum {string} */
-            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "rate_limit_exceeded" | "sandbox_error" | "budget_exceeded" | "stream_active" | "service_unavailable" | "internal_error";
+            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "rate_limit_exceeded" | "sandbox_error" | "budget_exceeded" | "stream_active" | "conflict" | "service_unavailable" | "internal_error";
             message: string;
             status: number;
             /** @description Seconds to wait (rate_limit_exceeded only). */
@@ -270,7 +270,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description stream_active — a stream is already open on this sandbox. */
+        /** @description stream_active — a stream is already open on this sandbox; conflict — a sandbox of that name already exists. */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -378,6 +378,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
             503: components["responses"]["Unavailable"];
