@@ -1,0 +1,335 @@
+/**
+ * The agent platform API (seed 002), end to end through every door: each of the seed's forty codes
+ * with its status and the exact envelope `{error, code, statusCode}`, reached by the state that
+ * causes it (tokens, gates, tiers, credits, sessions on the clock, vault manifests, runs, webhooks,
+ * workspaces) and on demand (a scenario's rule, `X-Standin-Error`).
+ */
+import { describe, expect, it } from 'vitest'
+import { advance, describeDoors, freshWorld, call, type Client, type Reply } from './support/doors.ts'
+import { sse } from './support/sse.ts'
+
+const OPTIONS = { spec: 'spec/agent-platform.yaml', scenarios: 'scenarios/agent-platform' }
+
+/** The seed's forty codes: status and description (the description is the message, word for word). */
+const SEED: Record<string, [number, string]> = {
+  UNAUTHORIZED: [401, 'No valid authentication token provided'],
+  TOKEN_EXPIRED: [401, 'The JWT has expired'],
+  TOKEN_REVOKED: [401, 'The JWT has been revoked (logout from another device)'],
+  INVALID_TOKEN: [401, 'The token is malformed or invalid'],
+  ADMIN_REQUIRED: [403, 'The endpoint requires admin privileges'],
+  TERMS_NOT_ACCEPTED: [403, 'User has not accepted the terms of service'],
+  RATE_LIMITED: [429, 'Too many requests in the time window'],
+  OUTGOING_RATE_LIMITED: [429, 'Too many outgoing tool calls to a site (10/min per domain)'],
+  NO_CREDITS: [402, 'Insufficient credit balance for the requested operation'],
+  NO_PAYMENT_METHOD: [402, 'No payment method on file for a purchase'],
+  PAYMENT_FAILED: [402, 'The payment charge was declined'],
+  SUBSCRIPTION_PAST_DUE: [402, 'Subscription payment is overdue'],
+  TIER_REQUIRED: [403, 'The feature requires a higher subscription tier'],
+  FEATURE_LIMIT_REACHED: [403, 'You have reached the limit for this feature on your tier (e.g., max agents, max sites)'],
+  WORKSPACE_REQUIRED: [403, 'The operation requires a Team plan workspace'],
+  INVALID_SESSION: [400, 'The session token is invalid or expired'],
+  SESSION_NOT_FOUND: [404, 'No session found with the provided token'],
+  SESSION_EXPIRED: [410, 'The session has expired'],
+  CHAT_TIMEOUT: [504, 'The AI response took too long (90-second timeout)'],
+  STREAM_ABORTED: [499, 'The client disconnected during streaming'],
+  MODEL_ERROR: [502, 'The AI provider returned an error'],
+  TOOL_EXECUTION_ERROR: [502, 'A tool call to an external site failed'],
+  TOKEN_EXISTS: [409, 'A token for this site already exists in the vault'],
+  VAULT_LIMIT_REACHED: [403, 'Maximum sites in vault reached for your tier'],
+  MANIFEST_NOT_FOUND: [404, 'Could not fetch the manifest from the site URL'],
+  MANIFEST_INVALID: [422, 'The manifest JSON is malformed or missing required fields'],
+  AGENT_NOT_FOUND: [404, 'No agent found with the provided ID'],
+  AGENT_LIMIT_REACHED: [403, 'Maximum agents reached for your tier'],
+  RUN_NOT_FOUND: [404, 'No run found with the provided ID'],
+  RUN_NOT_CANCELLABLE: [400, 'The run is not in a cancellable state (already completed or failed)'],
+  AGENT_ALREADY_RUNNING: [409, 'The agent already has an active run'],
+  WEBHOOK_SECRET_INVALID: [401, 'The X-Webhook-Secret header does not match'],
+  WEBHOOK_PAYLOAD_INVALID: [422, 'The request body does not match the webhook schema'],
+  VALIDATION_ERROR: [400, 'Request body failed Zod schema validation'],
+  INVALID_URL: [400, 'A provided URL is not valid'],
+  NOT_FOUND: [404, 'The requested resource does not exist'],
+  WORKSPACE_NOT_FOUND: [404, 'No workspace found with the provided ID'],
+  PERMISSION_DENIED: [403, 'You do not have the required permission in this workspace'],
+  MEMBER_NOT_FOUND: [404, 'The user is not a member of this workspace'],
+  ROLE_CHANGE_FORBIDDEN: [403, "Cannot change the owner's role"],
+}
+
+/** Codes whose envelope also carries `details` (each invalid field), as the seed's resolution says. */
+const WITH_DETAILS = new Set(['VALIDATION_ERROR', 'WEBHOOK_PAYLOAD_INVALID'])
+
+/** The seed's envelope, exactly: the code's status, its description, `statusCode` equal to the status. */
+function expectError(reply: Reply, code: string): void {
+  const [status, message] = SEED[code]!
+  const { details, ...envelope } = reply.body ?? {}
+  expect({ status: reply.status, ...envelope }).toEqual({ status, error: message, code, statusCode: status })
+  if (!WITH_DETAILS.has(code)) expect(details).toBeUndefined()
+}
+
+/** A scenario's session token: `sess_`, a name, zeros to 32 characters. */
+const sess = (name: string) => `sess_${name.padEnd(32, '0')}`
+const ACTIVE = sess('adaactive')
+const EXPIRED = sess('adaexpired')
+const HELPER = 'agt_adahelper000000'
+const IDLE = 'agt_adaidle00000000'
+const WORKSPACE = 'ws_teammain0000000'
+
+/** The default scenario's people, by the order its file lists them. */
+async function people(client: Client, scenario?: string) {
+  const world = await freshWorld(client, scenario)
+  const [ada, fred, nina, team, staff] = world.tenants
+  return {
+    world,
+    ada: ada!.keys[0]!, adaLaptop: ada!.keys[1]!, adaTablet: ada!.keys[2]!,
+    fred: fred?.keys[0], nina: nina?.keys[0],
+    olga: team?.keys[0], mika: team?.keys[1], sam: staff?.keys[0],
+  }
+}
+
+describeDoors('agent platform', OPTIONS, (client) => {
+  const api = (method: string, path: string, key: string | undefined, json?: unknown, headers?: Record<string, string>) => call(client(), method, `/api${path}`, key, json, headers)
+
+  describe('tokens and account gates', () => {
+    it('no token is UNAUTHORIZED, a malformed one INVALID_TOKEN, one past its expiry on the clock TOKEN_EXPIRED', async () => {
+      const { world, ada, adaTablet } = await people(client())
+      expectError(await api('GET', '/auth/me', undefined), 'UNAUTHORIZED')
+      expectError(await api('GET', '/auth/me', 'not-a-jwt'), 'INVALID_TOKEN')
+      expect((await api('GET', '/auth/me', adaTablet)).body).toMatchObject({ userId: 'usr_ada', accountId: 'acct_ada', tier: 'pro', credits: 100, termsAccepted: true })
+      await advance(client(), world.id, '1h')
+      expectError(await api('GET', '/auth/me', adaTablet), 'TOKEN_EXPIRED')
+      expect((await api('GET', '/auth/me', ada)).status).toBe(200)
+    })
+
+    it('expired and revoked tokens of the unauthorized scenario', async () => {
+      const { world } = await people(client(), 'unauthorized')
+      const [expired, revoked] = world.tenants[0]!.keys
+      expectError(await api('GET', '/agents', expired), 'TOKEN_EXPIRED')
+      expectError(await api('GET', '/agents', revoked), 'TOKEN_REVOKED')
+    })
+
+    it('a user who has not accepted the terms gets TERMS_NOT_ACCEPTED everywhere but /auth/*', async () => {
+      const { nina } = await people(client())
+      expectError(await api('GET', '/agents', nina), 'TERMS_NOT_ACCEPTED')
+      expectError(await api('POST', '/sessions', nina, {}), 'TERMS_NOT_ACCEPTED')
+      expect((await api('GET', '/auth/me', nina)).body).toMatchObject({ termsAccepted: false })
+    })
+
+    it('the admin endpoints need an admin token: ADMIN_REQUIRED', async () => {
+      const { ada, sam } = await people(client())
+      expectError(await api('GET', '/admin/stats', ada), 'ADMIN_REQUIRED')
+      expect((await api('GET', '/admin/stats', sam)).status).toBe(200)
+    })
+  })
+
+  describe('rate limits', () => {
+    it('the 61st request in a minute of a free user is RATE_LIMITED with Retry-After', async () => {
+      const { world, fred } = await people(client())
+      for (let i = 0; i < 60; i++) expect((await api('GET', '/auth/me', fred)).status).toBe(200)
+      const refused = await api('GET', '/auth/me', fred)
+      expectError(refused, 'RATE_LIMITED')
+      expect(refused.headers.get('retry-after')).toBe('60')
+      await advance(client(), world.id, '60s')
+      expect((await api('GET', '/auth/me', fred)).status).toBe(200)
+    })
+  })
+
+  describe('credits and tiers', () => {
+    it('a message or a run costs credits; at zero it is NO_CREDITS', async () => {
+      const { ada, fred } = await people(client())
+      expect((await api('POST', `/sessions/${ACTIVE}/messages`, ada, { content: 'Hello' })).body).toMatchObject({ status: 'completed', content: 'Here is the answer.', prompt: 'Hello' })
+      expect((await api('POST', `/agents/${IDLE}/runs`, ada, {})).status).toBe(201)
+      expect((await api('GET', '/billing', ada)).body).toMatchObject({ tier: 'pro', credits: 94, subscription: 'active' })
+      const session = await api('POST', '/sessions', fred, {})
+      expect(session.status).toBe(201)
+      expectError(await api('POST', `/sessions/${session.body.token}/messages`, fred, { content: 'Hello' }), 'NO_CREDITS')
+    })
+
+    it('free: one agent (AGENT_LIMIT_REACHED), two open sessions (FEATURE_LIMIT_REACHED), no runs (TIER_REQUIRED), no workspaces (WORKSPACE_REQUIRED)', async () => {
+      const { fred, ada } = await people(client())
+      const agent = await api('POST', '/agents', fred, { name: 'First' })
+      expect(agent.status).toBe(201)
+      expectError(await api('POST', '/agents', fred, { name: 'Second' }), 'AGENT_LIMIT_REACHED')
+      expectError(await api('POST', `/agents/${agent.body.id}/runs`, fred, {}), 'TIER_REQUIRED')
+      for (let i = 0; i < 2; i++) expect((await api('POST', '/sessions', fred, {})).status).toBe(201)
+      expectError(await api('POST', '/sessions', fred, {}), 'FEATURE_LIMIT_REACHED')
+      expectError(await api('POST', '/workspaces', ada, { name: 'Mine' }), 'WORKSPACE_REQUIRED')
+      // Deleting the agent frees its place.
+      expect((await api('DELETE', `/agents/${agent.body.id}`, fred)).status).toBe(204)
+      expect((await api('POST', '/agents', fred, { name: 'Second' })).status).toBe(201)
+    })
+
+    it('the fourth vault site of a free account is VAULT_LIMIT_REACHED', async () => {
+      const { world } = await people(client(), 'tier-limits')
+      const capped = world.tenants[0]!.keys[0]!
+      expectError(await api('POST', '/vault', capped, { site: 'https://d.example', token: 'tok_d' }), 'VAULT_LIMIT_REACHED')
+      expectError(await api('POST', '/agents', capped, { name: 'Two' }), 'AGENT_LIMIT_REACHED')
+      expectError(await api('POST', '/sessions', capped, {}), 'FEATURE_LIMIT_REACHED')
+      expect((await api('DELETE', '/vault/site_cappeda000000', capped)).status).toBe(204)
+      expect((await api('POST', '/vault', capped, { site: 'https://d.example', token: 'tok_d' })).status).toBe(201)
+    })
+  })
+
+  describe('chat sessions', () => {
+    it('a token of another form is INVALID_SESSION, an unknown or another account\'s SESSION_NOT_FOUND, one past its 24 hours SESSION_EXPIRED', async () => {
+      const { world, ada, olga } = await people(client())
+      expectError(await api('GET', '/sessions/not-a-session', ada), 'INVALID_SESSION')
+      expectError(await api('POST', '/sessions/sess_short/messages', ada, { content: 'x' }), 'INVALID_SESSION')
+      expectError(await api('GET', `/sessions/sess_${'x'.repeat(32)}`, ada), 'SESSION_NOT_FOUND')
+      expectError(await api('GET', `/sessions/${ACTIVE}`, olga), 'SESSION_NOT_FOUND')
+      expectError(await api('GET', `/sessions/${EXPIRED}`, ada), 'SESSION_EXPIRED')
+      const made = await api('POST', '/sessions', ada, { model: 'deep-1' })
+      expect(made.body).toMatchObject({ status: 'active', model: 'deep-1' })
+      expect(made.body.token).toMatch(/^sess_[A-Za-z0-9]{32}$/)
+      await advance(client(), world.id, '23h59m')
+      expect((await api('GET', `/sessions/${made.body.token}`, ada)).status).toBe(200)
+      await advance(client(), world.id, '1m')
+      expectError(await api('GET', `/sessions/${made.body.token}`, ada), 'SESSION_EXPIRED')
+      expectError(await api('POST', `/sessions/${made.body.token}/messages`, ada, { content: 'Still there?' }), 'SESSION_EXPIRED')
+      expectError(await api('GET', `/sessions/${made.body.token}/messages`, ada), 'SESSION_EXPIRED')
+    })
+
+    it('streams the answer as server-sent events on the clock, and saves it', async () => {
+      const { world, ada } = await people(client())
+      const res = await client().fetch(`/api/sessions/${ACTIVE}/messages`, { method: 'POST', headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'Hi', stream: true }) })
+      expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/event-stream'])
+      const events = sse(res)
+      const started = (await events.next())!
+      expect(started).toMatchObject({ event: 'message.started', json: { sessionToken: ACTIVE, model: 'swift-1' } })
+      await advance(client(), world.id, '2s')
+      const rest = await events.rest()
+      expect(rest.map((e) => e.event)).toEqual(['message.delta', 'message.delta', 'message.delta', 'message.delta', 'message.completed'])
+      expect(rest.at(-1)!.json).toMatchObject({ id: started.json.id, status: 'completed', content: 'Here is the answer.' })
+      expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([rest.at(-1)!.json])
+    })
+
+    it('chat-timeout, model-error and tool-error scenarios: CHAT_TIMEOUT, MODEL_ERROR, TOOL_EXECUTION_ERROR', async () => {
+      const slow = await people(client(), 'chat-timeout')
+      expectError(await api('POST', `/sessions/${sess('slow')}/messages`, slow.ada, { content: 'x' }), 'CHAT_TIMEOUT')
+      const models = await people(client(), 'model-error')
+      expectError(await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'deep-1' }), 'MODEL_ERROR')
+      expect((await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'swift-1' })).status).toBe(200)
+      const tools = await people(client(), 'tool-error')
+      expectError(await api('POST', '/agents/agt_tools000000000/tool-calls', tools.ada, { url: 'https://down.example/tools/search', tool: 'search' }), 'TOOL_EXECUTION_ERROR')
+      expect((await api('POST', '/agents/agt_tools000000000/tool-calls', tools.ada, { url: 'https://up.example/tools/search', tool: 'search' })).status).toBe(201)
+    })
+  })
+
+  describe('vault', () => {
+    it('a second token for a site is TOKEN_EXISTS until PATCH or DELETE; manifests: MANIFEST_NOT_FOUND, MANIFEST_INVALID', async () => {
+      const { ada } = await people(client())
+      expectError(await api('POST', '/vault', ada, { site: 'https://shop.example', token: 'tok_again' }), 'TOKEN_EXISTS')
+      const patched = await api('PATCH', '/vault/site_adashop0000000', ada, { token: 'tok_new_9876' })
+      expect(patched.body).toMatchObject({ site: 'https://shop.example', tokenHint: '…9876' })
+      expect((await api('DELETE', '/vault/site_adashop0000000', ada)).status).toBe(204)
+      expectError(await api('GET', '/vault/site_adashop0000000', ada), 'NOT_FOUND')
+      const added = await api('POST', '/vault', ada, { site: 'https://shop.example', token: 'tok_back_1234' })
+      expect(added.body).toMatchObject({ site: 'https://shop.example', name: 'Shop', tools: ['search', 'checkout'], tokenHint: '…1234' })
+      expect(JSON.stringify(added.body)).not.toContain('tok_back_1234')
+      expectError(await api('POST', '/vault', ada, { site: 'https://nowhere.example', token: 't' }), 'MANIFEST_NOT_FOUND')
+      expectError(await api('POST', '/vault', ada, { site: 'https://docs.example', token: 't' }), 'MANIFEST_INVALID')
+    })
+  })
+
+  describe('agents and runs', () => {
+    it('a run moves queued → running → completed on the clock; a second while one is active is AGENT_ALREADY_RUNNING', async () => {
+      const { world, ada } = await people(client())
+      const run = await api('POST', `/agents/${IDLE}/runs`, ada, { input: { q: 'cheapest' } })
+      expect(run.body).toMatchObject({ agentId: IDLE, status: 'queued', input: { q: 'cheapest' } })
+      expectError(await api('POST', `/agents/${IDLE}/runs`, ada, {}), 'AGENT_ALREADY_RUNNING')
+      const read = () => api('GET', `/agents/${IDLE}/runs/${run.body.id}`, ada)
+      await advance(client(), world.id, '1s')
+      expect((await read()).body.status).toBe('running')
+      expectError(await api('POST', `/agents/${IDLE}/runs`, ada, {}), 'AGENT_ALREADY_RUNNING')
+      await advance(client(), world.id, '30s')
+      expect((await read()).body.status).toBe('completed')
+      expectError(await api('POST', `/agents/${IDLE}/runs/${run.body.id}/cancel`, ada), 'RUN_NOT_CANCELLABLE')
+      const next = await api('POST', `/agents/${IDLE}/runs`, ada, {})
+      expect(next.status).toBe(201)
+      expect((await api('POST', `/agents/${IDLE}/runs/${next.body.id}/cancel`, ada)).body.status).toBe('cancelled')
+    })
+
+    it('unknown or another account\'s agents and runs: AGENT_NOT_FOUND, RUN_NOT_FOUND; failed runs are not cancellable', async () => {
+      const { ada, olga } = await people(client())
+      expectError(await api('GET', '/agents/agt_nope', ada), 'AGENT_NOT_FOUND')
+      expectError(await api('GET', `/agents/${HELPER}`, olga), 'AGENT_NOT_FOUND')
+      expectError(await api('POST', '/agents/agt_nope/runs', ada, {}), 'AGENT_NOT_FOUND')
+      expectError(await api('GET', `/agents/${HELPER}/runs/run_nope`, ada), 'RUN_NOT_FOUND')
+      expectError(await api('GET', `/agents/${IDLE}/runs/run_adadone0000000`, ada), 'RUN_NOT_FOUND')
+      expectError(await api('POST', `/agents/${HELPER}/runs/run_adafailed00000/cancel`, ada), 'RUN_NOT_CANCELLABLE')
+      expectError(await api('POST', `/agents/${HELPER}/runs/run_adadone0000000/cancel`, ada), 'RUN_NOT_CANCELLABLE')
+    })
+
+    it('the outgoing-rate-limited scenario: the 3rd tool call to a domain in a minute, whichever agent, is OUTGOING_RATE_LIMITED', async () => {
+      const { world, ada } = await people(client(), 'outgoing-rate-limited')
+      const toolCall = (agent: string, url: string) => api('POST', `/agents/${agent}/tool-calls`, ada, { url, tool: 'search' })
+      expect((await toolCall('agt_busyone00000000', 'https://shop.example/tools/search')).status).toBe(201)
+      expect((await toolCall('agt_busytwo00000000', 'https://shop.example/tools/cart')).status).toBe(201)
+      const refused = await toolCall('agt_busyone00000000', 'https://shop.example/tools/search')
+      expectError(refused, 'OUTGOING_RATE_LIMITED')
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+      await advance(client(), world.id, '60s')
+      expect((await toolCall('agt_busyone00000000', 'https://shop.example/tools/search')).status).toBe(201)
+    })
+  })
+
+  describe('validation and not found', () => {
+    it('a bad body is VALIDATION_ERROR; an unknown path or record NOT_FOUND (a wrong method: 405 NOT_FOUND with Allow)', async () => {
+      const { ada } = await people(client())
+      expectError(await api('POST', '/agents', ada, { name: '' }), 'VALIDATION_ERROR')
+      expectError(await api('POST', '/agents', ada, {}), 'VALIDATION_ERROR')
+      expectError(await api('GET', '/nothing/here', ada), 'NOT_FOUND')
+      expectError(await api('GET', '/vault/site_nope', ada), 'NOT_FOUND')
+      const wrong = await api('DELETE', '/auth/me', ada)
+      expect([wrong.status, wrong.headers.get('allow'), wrong.body.code, wrong.body.statusCode]).toEqual([405, 'GET', 'NOT_FOUND', 405])
+    })
+  })
+
+  describe('workspaces', () => {
+    it('roles: PERMISSION_DENIED below admin, MEMBER_NOT_FOUND for a non-member, ROLE_CHANGE_FORBIDDEN for the owner, WORKSPACE_NOT_FOUND', async () => {
+      const { olga, mika, ada } = await people(client())
+      const members = `/workspaces/${WORKSPACE}/members`
+      expect((await api('GET', members, mika)).body.data.map((m: any) => [m.userId, m.role])).toEqual([['usr_olga', 'owner'], ['usr_mika', 'member']])
+      expectError(await api('PATCH', `${members}/usr_olga`, mika, { role: 'viewer' }), 'PERMISSION_DENIED')
+      expectError(await api('POST', members, mika, { userId: 'usr_zoe', role: 'member' }), 'PERMISSION_DENIED')
+      expectError(await api('PATCH', `${members}/usr_zoe`, olga, { role: 'admin' }), 'MEMBER_NOT_FOUND')
+      expectError(await api('PATCH', `${members}/usr_olga`, olga, { role: 'admin' }), 'ROLE_CHANGE_FORBIDDEN')
+      expectError(await api('DELETE', `${members}/usr_olga`, olga), 'ROLE_CHANGE_FORBIDDEN')
+      expect((await api('POST', members, olga, { userId: 'usr_zoe', role: 'viewer' })).body).toMatchObject({ userId: 'usr_zoe', role: 'viewer', kind: 'member' })
+      expect((await api('PATCH', `${members}/usr_zoe`, olga, { role: 'admin' })).body.role).toBe('admin')
+      expect((await api('DELETE', `${members}/usr_zoe`, olga)).status).toBe(204)
+      expectError(await api('PATCH', `${members}/usr_zoe`, olga, { role: 'member' }), 'MEMBER_NOT_FOUND')
+      expectError(await api('GET', '/workspaces/ws_nope', olga), 'WORKSPACE_NOT_FOUND')
+      expectError(await api('GET', `/workspaces/${WORKSPACE}/members`, ada), 'WORKSPACE_REQUIRED')
+      expectError(await api('PATCH', `/workspaces/ws_nope/members/usr_mika`, olga, { role: 'admin' }), 'WORKSPACE_NOT_FOUND')
+    })
+  })
+
+  describe('on demand', () => {
+    it('every one of the forty codes by X-Standin-Error, in the envelope, on an operation that declares its status', async () => {
+      const { world } = await people(client(), 'team')
+      const tess = world.tenants[0]!.keys[0]!
+      // sendMessage declares 400, 401, 402, 403, 404, 410, 429, 499, 502, 504; addVaultSite 409 and 422.
+      const onVault = new Set(['TOKEN_EXISTS', 'AGENT_ALREADY_RUNNING', 'MANIFEST_INVALID', 'WEBHOOK_PAYLOAD_INVALID'])
+      for (const code of Object.keys(SEED)) {
+        const [path, body] = onVault.has(code) ? ['/vault', { site: 'https://shop.example', token: 't' }] : [`/sessions/sess_${'a'.repeat(32)}/messages`, { content: 'x' }]
+        const reply = await api('POST', path, tess, body, { 'x-standin-error': code })
+        expectError(reply, code)
+        if (SEED[code]![0] === 429) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0)
+      }
+    })
+  })
+})
+
+describe('agent platform: the forty codes are the catalogue (core)', () => {
+  it('the spec\'s catalogue is the seed\'s forty codes, their statuses and descriptions, and standin\'s INTERNAL_ERROR', async () => {
+    const { openDoor } = await import('./support/doors.ts')
+    const client = await openDoor('core', OPTIONS)
+    try {
+      const catalogue = client.standin.api.behaviour.errors.catalogue
+      const own = Object.fromEntries([...catalogue.entries()].filter(([code]) => code !== 'INTERNAL_ERROR').map(([code, entry]) => [code, entry.status]))
+      expect(own).toEqual(Object.fromEntries(Object.entries(SEED).map(([code, [status]]) => [code, status])))
+      expect(catalogue.get('INTERNAL_ERROR')?.status).toBe(500)
+    } finally {
+      await client.close()
+    }
+  })
+})
