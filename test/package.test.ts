@@ -40,6 +40,8 @@ describe('the tarball', () => {
     for (const target of exportTargets()) expect(files, target).toContain(target)
     for (const bin of Object.values(manifest.bin ?? {})) expect(files, bin).toContain(bin.replace(/^\.\//, ''))
     expect(files).toContain('dist/scenario/scenario.schema.json')
+    // The dashboard's page, style and script modules, served by `standin serve` from the package.
+    for (const file of ['index.html', 'style.css', 'app.js', 'api.js', 'dom.js', 'views/journal.js']) expect(files).toContain(`dist/dashboard/${file}`)
     expect(files).toContain('spec/browser-sessions.yaml')
     expect(files).toContain('scenarios/browser-sessions/default.yaml')
     expect(packed.files.filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([])
@@ -187,11 +189,17 @@ describe('installed in a fresh project', () => {
         const res = await fetch(`${served.url}/v1/sessions`, { headers: { authorization: 'Bearer bsk_acme_live_1' } })
         expect(res.status).toBe(200)
         expect(await res.json()).toMatchObject({ data: expect.any(Array) })
+        // The dashboard, from the package's own files, linked from the banner.
+        const page = await fetch(`${served.url}/__standin/ui/`)
+        expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8'])
+        expect(await page.text()).toContain('<script type="module" src="/__standin/ui/app.js">')
+        expect((await fetch(`${served.url}/__standin/ui/views/journal.js`)).status).toBe(200)
       } finally {
         stopped = await served.stop()
       }
       expect(stopped.stderr).toBe('')
       expect(stopped.stdout).toMatch(/standin: stopped after 1 request\(s\); no contract violations/)
+      expect(stopped.stdout).toContain(`dashboard: ${served.url}/__standin/ui/`)
       expect(stopped.code).toBe(0)
     }, LONG)
 
