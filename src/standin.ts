@@ -15,6 +15,8 @@ import type { JournalEntry, JournalQuery, Violation } from './journal/journal.ts
 import type { RunTally, RunViolation } from './journal/tally.ts'
 import { computeCoverage, type Coverage } from './contract/coverage.ts'
 import { restoreWorld, snapshotWorld, type WorldSnapshot } from './world/snapshot.ts'
+import { proxySwitch, type ProxySwitch } from './proxy/proxy-switch.ts'
+import { withProxyControl } from './proxy/proxy-control.ts'
 
 export interface StandinOptions extends HandlerOptions {
   /** Path of the OpenAPI document (YAML or JSON). */
@@ -59,6 +61,8 @@ export interface Standin {
   /** Every violation so far, in every world (deleted ones too). */
   violations(side?: Violation['side']): RunViolation[]
   baseUrl?: string
+  /** With `proxy`: which operations the provider answers, switchable at run time. */
+  proxy?: ProxySwitch
 }
 
 /** A world as a test drives it. */
@@ -97,11 +101,13 @@ export async function createStandin(options: StandinOptions): Promise<Standin> {
   const api = compileApi(options.spec, { overlays: options.overlays, onWarning: options.onWarning })
   const scenarios = readScenarios(api, options.scenarios)
   const worlds = new Worlds(api, scenarios, { clockMode: options.clock ?? 'manual', seed: options.seed ?? 1, run: options.run })
-  const core = createHandler(worlds, options)
-  const handle = options.cors === false ? core : withCors(core)
+  const proxy = options.proxy ? proxySwitch(options.proxy) : undefined
+  const core = createHandler(worlds, { ...options, proxy })
+  let handle = options.cors === false ? core : withCors(core)
+  if (proxy) handle = withProxyControl(handle, proxy, worlds, options)
   const baseUrl = options.baseUrl ?? firstAbsoluteServer(api)
   return {
-    api, worlds, handle, baseUrl,
+    api, worlds, handle, baseUrl, proxy,
     world: (scenario) => handleFor(worlds, worlds.create(scenario)),
     home: (scenario) => handleFor(worlds, scenario ? worlds.home(scenario) : worlds.default),
     restore: (snapshot) => handleFor(worlds, restoreWorld(worlds, snapshot)),

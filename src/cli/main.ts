@@ -44,6 +44,10 @@ const OPTIONS = {
   'allow-origin': { type: 'string', multiple: true, arg: '<origin>', help: 'an origin whose pages may call the control API (CORS); * allows any' },
   state: { type: 'string', arg: '<file>', help: 'keep worlds, records, clocks and keys in this file (SQLite) as they change, and resume from it at start' },
   watch: { type: 'boolean', short: 'w', help: 'reload the spec, overlays and scenarios when they change, keeping worlds, records, clocks and keys' },
+  proxy: { type: 'string', arg: '<base-url>', help: 'forward requests to this provider, except the operations set to mock (--mock, a scenario\'s proxy:, x-standin proxy: mock, PUT /__standin/proxy)' },
+  mock: { type: 'string', multiple: true, arg: '<selector>', help: 'with --proxy, mock these operations: an operation id, tag:<name>, path:<glob>, or *' },
+  forward: { type: 'string', multiple: true, arg: '<selector>', help: 'with --proxy, forward these operations (after --mock \'*\', say): a selector as for --mock' },
+  'proxy-header': { type: 'string', multiple: true, arg: '<Header>=<ENV_VAR>', help: 'with --proxy, send this header to the provider with the value of that environment variable (its credentials)' },
   strict: { type: 'boolean', help: 'refuse requests that break the spec, and exit 1 when stopped if any did', helpFor: { check: 'treat warnings as problems; exit 1' } },
   url: { type: 'string', arg: '<url>', help: 'the running standin to ask (default http://127.0.0.1:4010)' },
   world: { type: 'string', arg: '<id>', help: 'one world\'s coverage (default: the whole run, every world)' },
@@ -76,8 +80,12 @@ const COMMANDS = {
       'requests: worlds, records, clocks, keys and journals stay (records that no longer fit the new schema',
       'are listed); an edit that does not compile is listed (file, pointer, line) and the old version answers',
       'on. Journal entries carry the version that answered; GET /__standin/live lists the reloads.',
+      'With --proxy, operations are forwarded to the provider (headers less hop-by-hop ones; --proxy-header',
+      'sets its credentials from the environment) except those set to mock; rules and triggers still answer',
+      'first (a forced 429 never reaches the provider). Its answers are checked against the spec: what breaks',
+      'it is journalled as the provider\'s violation. GET/PUT/PATCH /__standin/proxy switch at run time.',
     ],
-    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --state .standin/state.db', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --watch'],
+    examples: ['standin serve spec/my-api.yaml --scenarios scenarios/my-api --port 4010', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --state .standin/state.db', 'standin serve spec/my-api.yaml --scenarios scenarios/my-api --watch', 'PROVIDER_AUTH="Bearer sk_test_1" standin serve spec/my-api.yaml --proxy https://sandbox.example.com --proxy-header Authorization=PROVIDER_AUTH --mock tag:billing'],
     exits: '0 stopped; 1 the spec cannot be served, the --state file cannot be used, or (--strict) a request broke it; 2 bad usage.',
   },
   check: {
@@ -114,7 +122,7 @@ server, or verify tested nothing).`)
 
 /** Which options each command takes; any other is bad usage. */
 const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
-  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'state', 'strict', 'watch'],
+  serve: ['scenarios', 'overlay', 'port', 'host', 'seed', 'clock', 'control-token', 'allow-host', 'allow-origin', 'state', 'strict', 'watch', 'proxy', 'mock', 'forward', 'proxy-header'],
   check: ['scenarios', 'overlay', 'strict'],
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
@@ -198,6 +206,11 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   let live: import('../live/live-standin.ts').LiveStandin | undefined
   // The files --watch watches (and whose digest names each version).
   const watched = [spec, ...(values.overlay ?? []), ...(values.scenarios ? [values.scenarios] : [])]
+  const proxying = (await import('./proxy-options.ts')).proxyOptions(values)
+  if (proxying.problem) {
+    console.error(`standin serve: ${proxying.problem}`)
+    return 2
+  }
   try {
     const options = {
       spec,
@@ -212,6 +225,7 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
       // The dashboard at /__standin/ui: its files, and the last requests it shows and follows.
       ...dashboard,
       onInternalError: (error: unknown) => console.error('standin: internal error (a bug — please report it):', error),
+      proxy: proxying.proxy,
     }
     if (values.watch) {
       const [{ createLiveStandin }, { fingerprintFiles }] = await Promise.all([import('../live/live-standin.ts'), import('../adapters/watch-files.ts')])
@@ -225,6 +239,16 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
       return 1
     }
     throw error
+  }
+  if (standin.proxy) {
+    // The command line's selectors name operations of this spec (checked once it is compiled).
+    const { compileRoutes } = await import('../proxy/selectors.ts')
+    const { scopeOf } = await import('../proxy/proxy-switch.ts')
+    const wrong = compileRoutes(proxying.proxy!.routes ?? [], scopeOf(standin.api)).problems
+    if (wrong.length > 0) {
+      for (const p of wrong) console.error(`standin serve: --mock/--forward ${p.selector}: ${p.message}`)
+      return 2
+    }
   }
   // Before listening: the first request already finds the worlds the file holds.
   let state: import('../adapters/state-file.ts').StateFile | undefined
@@ -254,6 +278,11 @@ async function serve(spec: string, values: Record<string, any>): Promise<number>
   console.log(`  dashboard: ${dashboardLink(server.url, values['control-token'])}`)
   const command = tryCommand(standin.api, world.key, server.url)
   if (command) console.log(`  try: ${command}`)
+  if (standin.proxy) {
+    const modes = Object.entries((standin.proxy.describe(standin.api, standin.worlds.scenarios.get(standin.worlds.defaultScenario)) as { operations: Record<string, string> }).operations)
+    const mocked = modes.filter(([, m]) => m === 'mock').map(([id]) => id)
+    console.log(`  proxy: ${standin.proxy.options.target} answers ${modes.length - mocked.length} of ${modes.length} operation(s)${mocked.length > 0 ? `; mocked: ${mocked.slice(0, 12).join(', ')}${mocked.length > 12 ? ', …' : ''}` : ''} (switch: PUT ${server.url}/__standin/proxy)`)
+  }
   if (values.strict) console.log('  strict: requests that break the spec are refused, and make standin exit 1 when it stops')
   if (state) console.log(`  state: ${state.file} (${state.restored === 0 ? 'nothing to resume' : `${state.restored} world(s) resumed`}; changes written as they happen)`)
   // The spec's warnings, as `standin check` lists them (without the scenarios').
@@ -296,7 +325,7 @@ function reportRun(standin: Standin, strict: boolean): number {
   const run = standin.worlds.run
   console.log(`standin: stopped after ${run.requests} request(s); ${found.length === 0 ? 'no contract violations' : `${found.length} contract violation(s):`}`)
   for (const v of found.slice(0, 200)) {
-    const who = v.side === 'request' ? 'request (the client broke the spec)' : 'response (a standin bug — please report it)'
+    const who = v.side === 'request' ? 'request (the client broke the spec)' : v.side === 'provider' ? 'provider (a proxied answer broke the spec)' : 'response (a standin bug — please report it)'
     console.log(`- ${who}: ${v.method} ${v.path} → ${v.status}${v.operation ? ` [${v.operation}]` : ''} ${v.location}${v.pointer}: ${v.message} (world ${v.world}, ${v.requestId})`)
   }
   if (found.length > 200) console.log(`  … and ${found.length - 200} more (GET /__standin/violations while standin runs)`)

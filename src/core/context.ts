@@ -58,7 +58,7 @@ export interface Context {
   /** The request has been checked against the spec (stage 7); `refusal` is what it found. */
   checked?: boolean
   refusal?: Refusal
-  cause: 'state' | 'rule' | 'trigger' | 'control'
+  cause: 'state' | 'rule' | 'trigger' | 'control' | 'proxy'
   rule?: number
   /**
    * A rule or trigger forces this answer (an error or a status): it carries Retry-After and the
@@ -67,8 +67,6 @@ export interface Context {
   forced?: { retryAfter?: number }
   /** A finding for the client team's review, not a violation: a forced status the operation does not declare. */
   finding?: Finding
-  /** A signed token the operation minted (`x-standin.mint`), for its response: `{minted.token}`. */
-  minted?: { token: string; expiresAt?: number; jti?: unknown; user?: string; role?: string }
 }
 
 export interface Finding {
@@ -97,7 +95,6 @@ export function varsOf(ctx: Context, extra: Record<string, unknown> = {}): Recor
     record: ctx.record?.data,
     parent: ctx.parent?.data,
     ancestors: ctx.ancestors,
-    minted: ctx.minted,
     ...extra,
   }
 }

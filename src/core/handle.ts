@@ -29,6 +29,7 @@ import { isOutgoing, responseOf, toOutgoing, withCommonHeaders, type Outgoing } 
 import { recordInJournal } from '../journal/record.ts'
 import type { JournalEntry } from '../journal/journal.ts'
 import { markViolation, strictStatus } from '../render/strict.ts'
+import { proxySwitch, type ProxyOptions, type ProxySwitch } from '../proxy/proxy-switch.ts'
 import { bodyText, type Exchanges } from '../journal/exchanges.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
@@ -72,6 +73,11 @@ export interface HandlerOptions extends ControlOptions {
   strict?: boolean
   /** Called with every journal entry that holds a violation (request or response side), in any world. */
   onViolation?: (entry: JournalEntry, world: string) => void
+  /**
+   * `--proxy`: the provider answers the operations the switch routes to it (src/proxy/), after
+   * rules and triggers had their say; its answers are checked against the spec and journalled.
+   */
+  proxy?: ProxyOptions | ProxySwitch
 }
 
 /** A Handler (Request in, Response out) over an Answer, keeping the Answer for answerOf. */
@@ -95,6 +101,7 @@ export function createHandler(worlds: Worlds, options: HandlerOptions = {}): Han
 
 function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
   const api = worlds.api
+  const proxy = options.proxy ? proxySwitch(options.proxy) : undefined
   return async function answer(incoming) {
     const started = performance.now()
     const path = incoming.path
@@ -143,7 +150,10 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
       // 7. validate, first in strict mode: nothing else may answer a request that breaks the spec.
       if (options.strict) validateRequest(ctx)
       // 4. auth
-      authenticate(ctx)
+      // 4b. (--proxy) an operation the provider answers: a credential only names the tenant here
+      const proxied = proxy?.chooses(ctx) === true
+      if (proxied) proxy!.identify(ctx)
+      else authenticate(ctx)
       // 5. rules
       let forced = applyRules(ctx)
       if (forced instanceof Promise) forced = await forced
@@ -151,6 +161,8 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
       if (forced?.kind === 'cut') ctx.cut = forced
       if (forced?.kind === 'fault') return await dropConnection(worlds, ctx, forced.fault, options, started)
       if (forced && forced.kind === 'status') prepared = renderForced(ctx, forced)
+      // 8b. (--proxy) forwarded: no limit, state or idempotency of standin's own is involved
+      else if (proxied) prepared = await proxy!.answer(ctx)
       else {
         // 8a. an idempotent replay answers before anything that counts or spends: a retry of a
         // charged request must not charge again, nor be refused for the credit its first try spent.
@@ -177,11 +189,16 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
     // A request answered before stage 7 (by auth, a rule or a limit) is still checked, for the journal.
     if (ctx.op) checkRequest(ctx)
     // 9. render — with the API's rate-limit headers also on answers that never reached stage 6
-    addRateHeaders(ctx)
-    withCommonHeaders(ctx, prepared)
+    // (The provider's answer goes out with the provider's headers, none of standin's own added.)
+    if (ctx.cause !== 'proxy') {
+      addRateHeaders(ctx)
+      withCommonHeaders(ctx, prepared)
+    }
     if (options.strict) markViolation(ctx, prepared)
     selfCheck(ctx, prepared)
-    rememberIdempotent(ctx, prepared)
+    // What the provider's answer breaks, the provider broke (its own contract): not standin's bug.
+    if (ctx.cause === 'proxy') for (const v of ctx.violations) { if (v.side === 'response') v.side = 'provider' }
+    else rememberIdempotent(ctx, prepared)
     // 10. journal
     journal(worlds, ctx, prepared, started, options)
     const out = toOutgoing(prepared, ctx.method === 'HEAD')

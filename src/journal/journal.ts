@@ -3,8 +3,11 @@
  * test can assert on traffic and coverage can tell which error paths a client reached.
  */
 export interface Violation {
-  /** `request`: the client broke the contract; `response`: standin did (a bug). */
-  side: 'request' | 'response'
+  /**
+   * `request`: the client broke the contract; `response`: standin did (a bug); `provider`: a
+   * proxied answer of the real API broke its own spec (`--proxy`).
+   */
+  side: 'request' | 'response' | 'provider'
   /** Where: `body`, `query`, `path`, `header`, `status`, `content-type`. */
   location: string
   pointer: string
@@ -24,7 +27,7 @@ export interface JournalEntry {
   /** The catalogue error code, for errors. */
   code?: string
   /** How the outcome came about: natural state, a scenario rule, a one-off trigger. */
-  cause: 'state' | 'rule' | 'trigger' | 'control'
+  cause: 'state' | 'rule' | 'trigger' | 'control' | 'proxy'
   rule?: number
   violations: Violation[]
   /**
@@ -34,7 +37,7 @@ export interface JournalEntry {
   finding?: { kind: 'forced-undeclared' | 'undeclared-not-found'; message: string }
   durationMs: number
   /** For a streamed answer: how many events went out and how it ended (noted when it ends). */
-  stream?: { events: number; outcome: string; code?: string }
+  stream?: { events: number; outcome: string; code?: string; status?: number }
   /** Which version of the spec, overlays and scenarios answered (`standin serve --watch` numbers each reload). */
   version?: number
 }

@@ -15,6 +15,7 @@ import type { Outgoing } from '../render/response.ts'
 import { carryWorlds, type CarryReport } from './carry-worlds.ts'
 import { answerLive, isLivePath } from './live-control.ts'
 import { withLines } from './problem-lines.ts'
+import { proxySwitch } from '../proxy/proxy-switch.ts'
 
 export interface LiveOptions extends StandinOptions {
   /** A digest of the files as they are now (the door computes it), shown beside each version number. */
@@ -58,7 +59,9 @@ export interface LiveStandin {
  * // after an edit:
  * const report = await live.reload()   // report.ok, report.problems, report.carried.misfits
  */
-export async function createLiveStandin(options: LiveOptions): Promise<LiveStandin> {
+export async function createLiveStandin(given: LiveOptions): Promise<LiveStandin> {
+  // One proxy switch for every version: its run-time setting outlives a reload.
+  const options: LiveOptions = given.proxy ? { ...given, proxy: proxySwitch(given.proxy) } : given
   let current = await createStandin(options)
   let version = 1
   current.api.version = version

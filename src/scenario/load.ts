@@ -17,6 +17,8 @@ import type { KeyDef, RuleModel, Scenario, TenantDef } from './model.ts'
 import { Validators, ajvVersions } from '../spec/validators.ts'
 import { diskCacheOn } from '../util/disk-cache.ts'
 import { declaredResponse } from '../spec/declared.ts'
+import { compileRoutes, operationTags } from '../proxy/selectors.ts'
+import { escapeToken } from '../util/pointer.ts'
 
 const require = createRequire(import.meta.url)
 export const scenarioSchema = require('./scenario.schema.json') as object
@@ -220,10 +222,14 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
     limits.set(id, n)
   }
   checkTiers(api, tenants, limits, problems)
+  // Which operations the provider answers in this scenario's worlds (--proxy): checked like the command line's.
+  const proxy = Object.entries<string>(v.proxy ?? {}) as Array<[string, 'mock' | 'proxy']>
+  for (const p of compileRoutes(proxy, { operations: api.operations, tagsOf: (op) => operationTags(api as { spec?: { document?: unknown } }, op) }).problems) problems.add(`/proxy/${escapeToken(p.selector)}`, p.message)
   problems.throwIfAny()
   const warnings = undeclaredForced(rules, api)
   return {
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(proxy.length > 0 ? { proxy } : {}),
     name, file, description: v.description, seed: v.seed, limits,
     clock: { start: v.clock?.start ? Date.parse(v.clock.start) : undefined, mode: v.clock?.mode },
     tenants, rules,

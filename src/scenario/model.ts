@@ -62,6 +62,8 @@ export interface Scenario {
    * with Prism. Scenario files name their keys, and an unknown one is refused.
    */
   anyKeyTenant?: string
+  /** `--proxy`: selector → mock or proxy, in order, for this scenario's worlds (src/proxy/selectors.ts). */
+  proxy?: Array<[string, 'mock' | 'proxy']>
   /** What `check` warns about: rules forcing a status their operation does not declare. */
   warnings?: Array<{ pointer: string; message: string }>
 }
