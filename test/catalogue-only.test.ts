@@ -15,15 +15,18 @@ const SPECS = [
   { name: 'agent-sandbox', spec: 'spec/agent-sandbox.yaml', scenarios: 'scenarios/agent-sandbox', base: 'https://api.agent-sandbox.example' },
   { name: 'browser-sessions', spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions', base: 'https://api.browser-sessions.example' },
   { name: 'generation', spec: 'spec/generation.yaml', scenarios: 'scenarios/generation', base: 'https://api.generation.example' },
+  // Its team scenario's first key passes every gate (admin, Team plan, workspace roles): triggers answer on every operation.
+  { name: 'agent-platform', spec: 'spec/agent-platform.yaml', scenarios: 'scenarios/agent-platform', base: 'https://app.agent-platform.example/api', scenario: 'team' },
 ]
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
 
-/** The code an answer carries, wherever the API's envelope puts it (`error.code`, or `error`). */
+/** The code an answer carries, wherever the API's envelope puts it (`code`, `error.code`, or `error`). */
 function codeOf(body: any): unknown {
+  if (typeof body?.code === 'string') return body.code
   return typeof body?.error === 'string' ? body.error : body?.error?.code
 }
 
-for (const { name, spec, scenarios, base } of SPECS) {
+for (const { name, spec, scenarios, base, scenario } of SPECS as Array<{ name: string; spec: string; scenarios: string; base: string; scenario?: string }>) {
   describe(`${name}: only the catalogue's codes`, () => {
     let standin: Standin
     let key: string
@@ -31,7 +34,7 @@ for (const { name, spec, scenarios, base } of SPECS) {
     let catalogue: Map<string, number>
     const setUp = async () => {
       standin = await createStandin(selfChecked({ spec, scenarios }))
-      const handle = standin.world()
+      const handle = standin.world(scenario)
       key = handle.key!
       world = handle.world
       // The catalogue as the spec writes it, read from the document rather than from standin's model.
