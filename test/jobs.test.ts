@@ -114,7 +114,26 @@ describe('unique fields: 409 by natural state', () => {
     const { send, steady } = await open()
     expect((await send('POST', '/jobs', steady, { input: 'a', name: 'nightly' })).status).toBe(201)
     const again = await send('POST', '/jobs', steady, { input: 'b', name: 'nightly' })
-    expect([again.status, again.body.error]).toEqual([409, { code: 'name_taken', message: 'A job named nightly exists.' }])
+    expect([again.status, again.body.error]).toEqual([409, { code: 'name_taken', message: 'Name taken: a job named nightly exists.' }])
+    // Forced, with no name to say, the clause that needs it is left out.
+    const forced = await send('POST', '/jobs', steady, { input: 'c' }, { 'x-standin-error': 'name_taken' })
+    expect(forced.body.error.message).toBe('Name taken.')
+  })
+})
+
+describe('check: messages that can be sent with a blank', () => {
+  it('warns of a message every clause of which needs a value that may be missing; not of one with a clause that stands, or defaults', () => {
+    const { file } = tempFiles('jobs-blank')
+    const text = readFixture()
+      .replace("'Name taken: a job named {body.name} exists.'", "'A job named {body.name} exists.'")
+      .replace("'Too slow for a sync answer: poll job {record.id}.'", "'Poll job {record.id ?? 0}, {code} ({status}).'")
+    const result = check(file('jobs.yaml', text))
+    expect(result.problems).toEqual([])
+    expect(result.warnings.map((w) => [w.pointer, w.message])).toEqual([[
+      '/x-standin/errors/catalogue/name_taken/message',
+      '"A job named {body.name} exists." can be sent with a blank: every clause holds a value that may be missing ({body.name}), as when the error is forced. Give it a default ({body.name ?? \'…\'}) or add a clause that needs no value.',
+    ]])
+    expect(check(OPTIONS.spec).warnings).toEqual([])
   })
 })
 

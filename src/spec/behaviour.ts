@@ -4,7 +4,7 @@
  */
 import type { Problems } from '../errors.ts'
 import { suggest } from '../errors.ts'
-import { compileMessage, compileTemplate, type Render } from '../util/template.ts'
+import { blankPlaceholders, compileMessage, compileTemplate, type Render } from '../util/template.ts'
 import { compileExpression, type Evaluate } from '../util/expression.ts'
 import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { parseDuration } from '../util/duration.ts'
@@ -125,6 +125,17 @@ function compileErrors(def: any, at: string, problems: Problems, named: Set<stri
   const declared = own.some(([, e]) => isPlainObject(e) && typeof e.status === 'number' && e.status >= 100 && e.status <= 599)
   for (const [code, entry] of Object.entries(BUILTIN_ERRORS)) if (!declared || named.has(code)) add(code, entry, `${at}/catalogue`)
   for (const [code, entry] of own) add(code, entry, `${at}/catalogue/${code}`)
+  const blanks: Array<{ pointer: string; message: string }> = []
+  for (const [code, entry] of own) {
+    // A message that can be sent with a blank in it (a forced error has none of its values).
+    const missing = isPlainObject(entry) && typeof entry.message === 'string' ? blankPlaceholders(entry.message) : []
+    if (missing.length > 0) {
+      blanks.push({
+        pointer: `${at}/catalogue/${code}/message`,
+        message: `"${(entry as { message: string }).message}" can be sent with a blank: every clause holds a value that may be missing (${missing.map((m) => `{${m}}`).join(', ')}), as when the error is forced. Give it a default ({${missing[0]} ?? '…'}) or add a clause that needs no value.`,
+      })
+    }
+  }
 
   const validation = {} as ErrorModel['validation']
   const v: any = isPlainObject(d.validation) ? d.validation : {}
@@ -144,7 +155,7 @@ function compileErrors(def: any, at: string, problems: Problems, named: Set<stri
     catalogue,
     declared,
     aliases: new Map(),
-    warnings: [],
+    warnings: blanks,
     validation,
     notFound: typeof d.notFound === 'string' ? d.notFound : 'not_found',
     methodNotAllowed: typeof d.methodNotAllowed === 'string' ? d.methodNotAllowed : 'method_not_allowed',

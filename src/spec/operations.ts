@@ -465,7 +465,7 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
     if (!behaviour.schemes.has(name)) problems.add(`${op.pointer}/security`, `security scheme "${name}" is not in components.securitySchemes.${suggest(name, behaviour.schemes.keys())}`)
     void scopes
   }
-  for (const code of [...(op.stream ? streamCodes(op.stream) : []), ...[...op.parentStates.values()].flatMap((m) => [...m.values()])]) op.errorCodes.add(code)
+  for (const code of [...(op.stream ? streamCodes(op.stream, behaviour) : []), ...[...op.parentStates.values()].flatMap((m) => [...m.values()])]) op.errorCodes.add(code)
   // The error codes this operation can produce: declared statuses that the catalogue maps to.
   for (const entry of errors.catalogue.values()) {
     if (declaredResponse(op.responses, entry.status, false)) op.errorCodes.add(entry.code)

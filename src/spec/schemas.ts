@@ -11,7 +11,7 @@ import { get, unescapeToken } from '../util/pointer.ts'
 import { isPlainObject } from '../util/match.ts'
 import { diskCacheOn } from '../util/disk-cache.ts'
 import { Validators, ajvVersions } from './validators.ts'
-import { shareRepeats } from './shared-subschemas.ts'
+import { SubschemaIds, shareRepeats, type SharedSubschemas } from './shared-subschemas.ts'
 
 export type { ErrorObject, ValidateFunction }
 
@@ -93,7 +93,7 @@ export class SchemaRegistry {
     }
     // Everything the code of every validator depends on, besides its schemas (each entry's own key).
     const context = diskCacheOn()
-      ? [ajvVersions(), String(make), String(hideRequired), String(isHidden), String(shareRepeats), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID, formats })].join('\n')
+      ? [ajvVersions(), String(make), String(hideRequired), String(isHidden), String(shareRepeats), String(SubschemaIds), JSON.stringify({ version, BASE, PURPOSES, KEYWORDS, DOC_ID, formats })].join('\n')
       : undefined
     this.validators = new Validators('validators', context, make)
   }
@@ -239,8 +239,21 @@ export class SchemaRegistry {
     // The key of its disk cache entry: the schema and every schema it reaches, as text.
     const key = this.validators.cached ? [JSON.stringify(schema), ...[...reached].sort().map((p) => `${p}\u0000${JSON.stringify(get(this.document, p)) ?? ''}`)].join('\n') : ''
     // Only when Ajv compiles (not for a validator from the disk cache): see ./shared-subschemas.ts.
-    const toCompile = target === undefined ? schema : () => shareRepeats(get(this.document, target), DOC_ID) ?? schema
+    const toCompile = target === undefined ? schema : () => shareRepeats(get(this.document, target), DOC_ID, this.sharedFor(purpose)) ?? schema
     return this.validators.compile(purpose, key, toCompile)
+  }
+
+  /** Sub-schemas met in the validators compiled so far, by text; and per purpose, those given to its Ajv. */
+  private readonly subschemaIds = new SubschemaIds()
+  private readonly shared = new Map<Purpose, SharedSubschemas>()
+
+  private sharedFor(purpose: Purpose): SharedSubschemas {
+    let shared = this.shared.get(purpose)
+    if (!shared) {
+      shared = { ids: this.subschemaIds, given: new Set(), give: (name, schema) => this.validators.give(purpose, name, schema) }
+      this.shared.set(purpose, shared)
+    }
+    return shared
   }
 
   /** Where a schema that is nothing but a local `$ref` leads: it validates exactly as its target does. */

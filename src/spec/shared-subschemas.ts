@@ -25,40 +25,56 @@ const MIN_WEIGHT = 12
 const MAX_DEPTH = 200
 
 const SHARED_KEY = '$defs'
+/** Nodes a sub-schema must have to be given to Ajv once for every validator that holds it, repeated in one or not. */
+const BIG_WEIGHT = 60
 
 class GiveUp extends Error {}
 
 /**
- * A copy of `schema` with its repeated sub-schemas under `$defs`, its local `$ref`s (`#/...`)
- * written as `${docId}#/...`; undefined when nothing repeats (or the schema is one this does not
- * rewrite), so the caller compiles the schema as it is.
+ * Ids of sub-schemas by their text (their keys in order, their schemas by id): the same id for every
+ * node of the same text, whichever schema it is met in. A node's id is remembered, so a node met
+ * again (a document whose equal parts are one object, ./shared-nodes.ts) is not read again.
  */
-export function shareRepeats(schema: unknown, docId: string): object | undefined {
-  if (!isPlainObject(schema)) return undefined
-  const ids = new Map<string, number>() // a sub-schema's structure -> its id
-  const counts: number[] = []
-  const weights: number[] = []
-  const idOf = new Map<object, number>()
+export class SubschemaIds {
+  private readonly ids = new Map<string, number>()
+  private readonly known = new WeakMap<object, number>()
+  /** Each id's weight: its schema nodes, itself included. */
+  readonly weights: number[] = []
 
-  // Bottom up, each schema node gets an id that is the same for every node of the same text (its
-  // keys in the same order), built from its children's ids: one pass, not a text per node.
-  const identify = (node: unknown, depth: number): string => {
-    if (!isPlainObject(node)) return JSON.stringify(node) ?? 'undefined'
+  /** The id of a node counted before. */
+  idOf(node: object): number | undefined {
+    return this.known.get(node)
+  }
+
+  /**
+   * The id of `node`, counting it and every schema node under it into `counts` (as often as each
+   * occurs). Throws GiveUp for a schema this does not rewrite.
+   */
+  count(node: Record<string, unknown>, depth: number, counts: Map<number, number>): number {
     if (depth > MAX_DEPTH) throw new GiveUp()
+    let id = this.known.get(node)
+    if (id === undefined) id = this.identify(node, depth, counts)
+    else forEachSchema(node, (child) => void this.count(child, depth + 1, counts))
+    counts.set(id, (counts.get(id) ?? 0) + 1)
+    return id
+  }
+
+  /** Bottom up: a node's text names its sub-schemas by id, so each node is read once. */
+  private identify(node: Record<string, unknown>, depth: number, counts: Map<number, number>): number {
     for (const keyword of PLACE_BOUND) if (keyword in node) throw new GiveUp()
     let text = '{'
     let weight = 1
     const child = (value: unknown): string => {
-      const id = identify(value, depth + 1)
-      if (isPlainObject(value)) weight += weights[idOf.get(value)!]!
-      return id
+      if (!isPlainObject(value)) return JSON.stringify(value) ?? 'undefined'
+      const id = this.count(value, depth + 1, counts)
+      weight += this.weights[id]!
+      return `#${id}`
     }
     for (const key in node) {
       const value = node[key]
       text += JSON.stringify(key) + ':'
-      if (ONE.has(key) && Array.isArray(value)) text += '[' + value.map(child).join(',') + ']'
+      if ((ONE.has(key) || MANY.has(key)) && Array.isArray(value)) text += '[' + value.map(child).join(',') + ']'
       else if (ONE.has(key)) text += child(value)
-      else if (MANY.has(key) && Array.isArray(value)) text += '[' + value.map(child).join(',') + ']'
       else if (NAMED.has(key) && isPlainObject(value)) {
         text += '{'
         for (const name in value) text += JSON.stringify(name) + ':' + child(value[name]) + ','
@@ -67,45 +83,101 @@ export function shareRepeats(schema: unknown, docId: string): object | undefined
       text += ','
     }
     text += '}'
-    let id = ids.get(text)
+    let id = this.ids.get(text)
     if (id === undefined) {
-      id = counts.length
-      ids.set(text, id)
-      counts.push(0)
-      weights.push(weight)
+      id = this.weights.length
+      this.ids.set(text, id)
+      this.weights.push(weight)
     }
-    counts[id]!++
-    idOf.set(node, id)
-    return `#${id}`
+    this.known.set(node, id)
+    return id
   }
+}
+
+/** Calls `visit` with each schema object directly under `node`. */
+function forEachSchema(node: Record<string, unknown>, visit: (child: Record<string, unknown>) => void): void {
+  for (const key in node) {
+    const value = node[key]
+    if ((ONE.has(key) || MANY.has(key)) && Array.isArray(value)) {
+      for (const item of value) if (isPlainObject(item)) visit(item)
+    } else if (ONE.has(key)) {
+      if (isPlainObject(value)) visit(value)
+    } else if (NAMED.has(key) && isPlainObject(value)) {
+      for (const name in value) if (isPlainObject(value[name])) visit(value[name])
+    }
+  }
+}
+
+/**
+ * Sub-schemas given to one Ajv instance once for all the validators it compiles: a sub-schema met
+ * in one validator (GitHub's repository, in a repository's answer) is not compiled again for the
+ * next (an issue's `repository`).
+ */
+export interface SharedSubschemas {
+  ids: SubschemaIds
+  /** The ids given to this Ajv so far. */
+  given: Set<number>
+  /** Gives Ajv a schema under a name of its own. */
+  give(name: string, schema: object): void
+}
+
+/** The name a shared sub-schema is given to Ajv under. */
+const sharedName = (id: number) => `standin:shared/${id}`
+
+/**
+ * A copy of `schema` with its repeated sub-schemas under `$defs`, its local `$ref`s (`#/...`)
+ * written as `${docId}#/...`; undefined when nothing repeats (or the schema is one this does not
+ * rewrite), so the caller compiles the schema as it is. With `shared`, the sub-schemas are given to
+ * its Ajv by name instead, once for every validator: those that repeat, those given before, and the
+ * big ones (a reference to what was given, or the whole schema when it was).
+ */
+export function shareRepeats(schema: unknown, docId: string, shared?: SharedSubschemas): object | undefined {
+  if (!isPlainObject(schema)) return undefined
+  const ids = shared?.ids ?? new SubschemaIds()
+  const weights = ids.weights
+  const counts = new Map<number, number>()
+  let top: number
   try {
-    identify(schema, 0)
+    top = ids.count(schema, 0, counts)
   } catch (error) {
     if (error instanceof GiveUp) return undefined
     throw error
   }
+  const idOf = (node: Record<string, unknown>) => ids.idOf(node)!
+  const worth = (id: number): boolean => weights[id]! >= MIN_WEIGHT && (counts.get(id)! > 1 || (shared !== undefined && (shared.given.has(id) || weights[id]! >= BIG_WEIGHT)))
   const shareable = (node: Record<string, unknown>): boolean => {
-    const id = idOf.get(node)!
     // A node that is a `$ref` (with siblings) stays: readOnly/writeOnly are looked up through it.
-    return counts[id]! > 1 && weights[id]! >= MIN_WEIGHT && typeof node.$ref !== 'string'
+    return typeof node.$ref !== 'string' && worth(idOf(node))
   }
+  if (shared?.given.has(top)) return { $ref: sharedName(top) }
   let any = false
-  for (let id = 0; id < counts.length && !any; id++) if (counts[id]! > 1 && weights[id]! >= MIN_WEIGHT) any = true
-  if (!any) return undefined
+  for (const [id] of counts) if (id !== top && worth(id)) { any = true; break }
+  if (!any && !(shared && weights[top]! >= BIG_WEIGHT)) return undefined
 
-  const shared: Record<string, unknown> = {}
+  const local: Record<string, unknown> = {}
   const names = new Map<number, string>()
+  const nameOf = (node: Record<string, unknown>): string => {
+    const id = idOf(node)
+    if (shared) {
+      const name = sharedName(id)
+      if (!shared.given.has(id)) {
+        shared.give(name, copy(node, true) as object)
+        shared.given.add(id)
+      }
+      return name
+    }
+    let name = names.get(id)
+    if (name === undefined) {
+      name = `s${names.size}`
+      names.set(id, name)
+      local[name] = copy(node, true)
+    }
+    return `#/${SHARED_KEY}/${name}`
+  }
   const copy = (node: unknown, top: boolean): unknown => {
     if (!isPlainObject(node)) return node
     if (!top && shareable(node)) {
-      const id = idOf.get(node)!
-      let name = names.get(id)
-      if (name === undefined) {
-        name = `s${names.size}`
-        names.set(id, name)
-        shared[name] = copy(node, true)
-      }
-      const ref: Record<string, unknown> = { $ref: `#/${SHARED_KEY}/${name}` }
+      const ref: Record<string, unknown> = { $ref: nameOf(node) }
       // What the required-check of each side looks up on a property schema itself.
       if (node.readOnly !== undefined) ref.readOnly = node.readOnly
       if (node.writeOnly !== undefined) ref.writeOnly = node.writeOnly
@@ -127,11 +199,16 @@ export function shareRepeats(schema: unknown, docId: string): object | undefined
     }
     return out
   }
+  if (shared) {
+    // The whole schema too, when it is big: the next validator that holds it refers to it.
+    if (weights[top]! < BIG_WEIGHT) return copy(schema, true) as object
+    return { $ref: nameOf(schema as Record<string, unknown>) }
+  }
   const root = copy(schema, true) as Record<string, unknown>
   // The root's own `$defs` (if any) were copied with it; the shared ones go beside them.
   const own = isPlainObject(root[SHARED_KEY]) ? root[SHARED_KEY] : {}
-  for (const name in shared) if (name in own) return undefined
-  root[SHARED_KEY] = { ...own, ...shared }
+  for (const name in local) if (name in own) return undefined
+  root[SHARED_KEY] = { ...own, ...local }
   return root
 }
 

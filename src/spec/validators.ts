@@ -87,6 +87,11 @@ export class Validators<P extends string> {
     }
   }
 
+  /** Gives the Ajv of `purpose` a schema under a name, for the schemas it compiles to refer to. */
+  give(purpose: P, name: string, schema: object): void {
+    this.ajv(purpose).addSchema(schema, name)
+  }
+
   private entryKey(purpose: P, key: string): string {
     return `${this.context}\n${purpose}\n${key}`
   }

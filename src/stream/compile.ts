@@ -20,13 +20,14 @@
 import type { Problems } from '../errors.ts'
 import { suggest } from '../errors.ts'
 import { isPlainObject } from '../util/match.ts'
+import { condition } from '../spec/account.ts'
 import { asList, checkCode, durationExpression, expression, template } from '../spec/behaviour.ts'
 import type { BehaviourModel, ResponseModel } from '../spec/model.ts'
 import type { Render } from '../util/template.ts'
 import type { StreamEventModel, StreamModel, StreamOutcomeModel } from './model.ts'
 
-const STREAM_KEYS = ['mediaType', 'when', 'concurrency', 'budget', 'costField', 'events', 'errorEvent', 'end', 'error', 'abort']
-const EVENT_KEYS = ['event', 'after', 'each', 'cost', 'data', 'set']
+const STREAM_KEYS = ['mediaType', 'when', 'concurrency', 'budget', 'timeout', 'costField', 'events', 'errorEvent', 'end', 'error', 'abort']
+const EVENT_KEYS = ['event', 'after', 'each', 'cost', 'data', 'set', 'fail', 'take']
 const OUTCOME_KEYS = ['state', 'set', 'event', 'data']
 
 export function compileStream(def: unknown, at: string, responses: ResponseModel[], problems: Problems): StreamModel | undefined {
@@ -66,6 +67,14 @@ export function compileStream(def: unknown, at: string, responses: ResponseModel
     if (b.limit === undefined) problems.add(`${p}/limit`, "limit is the most a stream may cost: a number or an expression such as '{body.maxCost}'")
     budget = { limit: expression(b.limit ?? 0, `${p}/limit`, problems), error: String(b.error ?? ''), pointer: p }
   }
+  let timeout: StreamModel['timeout']
+  if (def.timeout !== undefined) {
+    const t: any = isPlainObject(def.timeout) ? def.timeout : {}
+    const p = `${at}/timeout`
+    unknownKeys(t, ['after', 'error'], p, problems)
+    if (t.after === undefined) problems.add(`${p}/after`, 'after is the longest a stream may take, on the world clock: a duration such as 90s')
+    timeout = { after: durationExpression(t.after ?? 0, `${p}/after`, problems), error: String(t.error ?? ''), pointer: p }
+  }
   if (def.when !== undefined && typeof def.when !== 'string' && typeof def.when !== 'boolean') problems.add(`${at}/when`, "when is an expression such as '{body.stream}'")
   if (def.costField !== undefined && typeof def.costField !== 'string') problems.add(`${at}/costField`, 'costField names the record field that carries the cost so far')
   if (def.errorEvent !== undefined && typeof def.errorEvent !== 'string') problems.add(`${at}/errorEvent`, 'errorEvent is the event name errors are sent as')
@@ -74,7 +83,7 @@ export function compileStream(def: unknown, at: string, responses: ResponseModel
     format: /json/.test(mediaType) ? 'ndjson' : 'sse',
     status: typeof declared?.status === 'number' ? declared.status : 200,
     when: def.when === undefined ? undefined : expression(def.when, `${at}/when`, problems),
-    concurrency, budget,
+    concurrency, budget, timeout,
     costField: typeof def.costField === 'string' ? def.costField : undefined,
     events,
     errorEvent: typeof def.errorEvent === 'string' ? def.errorEvent : 'error',
@@ -100,6 +109,12 @@ function compileEvent(def: any, at: string, problems: Problems): StreamEventMode
     cost: def.cost === undefined ? undefined : expression(def.cost, `${at}/cost`, problems),
     data: def.data === undefined ? undefined : template(def.data, `${at}/data`, problems),
     set: compileSet(def.set, `${at}/set`, problems),
+    fail: (def.fail === undefined ? [] : Array.isArray(def.fail) ? def.fail : [def.fail]).map((f: any, i: number) => {
+      const p = Array.isArray(def.fail) ? `${at}/fail/${i}` : `${at}/fail`
+      if (!isPlainObject(f) || f.when === undefined || typeof f.error !== 'string') problems.add(p, "fail is {when, error}: the condition (a matcher or an expression) and the error code that ends the stream")
+      return { when: condition(isPlainObject(f) ? f.when : false, `${p}/when`, problems), error: String(isPlainObject(f) ? f.error ?? '' : '') }
+    }),
+    ...(typeof def.take === 'string' ? { take: def.take } : {}),
     pointer: at,
   }
 }
@@ -110,13 +125,16 @@ function compileOutcome(def: unknown, at: string, problems: Problems, mayEmit: b
     problems.add(at, 'an outcome is an object: {state, set' + (mayEmit ? ', event, data}' : '}'))
     return { set: [], pointer: at }
   }
-  unknownKeys(def, mayEmit ? OUTCOME_KEYS : ['state', 'set'], at, problems)
+  unknownKeys(def, mayEmit ? OUTCOME_KEYS : at.endsWith('/abort') ? ['state', 'set', 'code', 'remove'] : ['state', 'set', 'remove'], at, problems)
   if (def.state !== undefined && typeof def.state !== 'string') problems.add(`${at}/state`, 'state is a lifecycle state of the resource')
+  if (def.remove !== undefined && typeof def.remove !== 'boolean') problems.add(`${at}/remove`, 'remove is true (the record is not kept) or false')
   return {
     state: typeof def.state === 'string' ? def.state : undefined,
     set: compileSet(def.set, `${at}/set`, problems),
     event: typeof def.event === 'string' ? def.event : undefined,
     data: def.data === undefined ? undefined : template(def.data, `${at}/data`, problems),
+    ...(typeof def.code === 'string' ? { code: def.code } : {}),
+    ...(def.remove === true ? { remove: true } : {}),
     pointer: at,
   }
 }
@@ -140,6 +158,15 @@ function unknownKeys(def: Record<string, unknown>, known: string[], at: string, 
 export function checkStream(stream: StreamModel, resource: string | undefined, behaviour: BehaviourModel, problems: Problems): void {
   if (stream.concurrency) checkCode(behaviour.errors, stream.concurrency.error, `${stream.concurrency.pointer}/error`, problems)
   if (stream.budget) checkCode(behaviour.errors, stream.budget.error, `${stream.budget.pointer}/error`, problems)
+  if (stream.timeout) checkCode(behaviour.errors, stream.timeout.error, `${stream.timeout.pointer}/error`, problems)
+  if (stream.abort.code !== undefined) checkCode(behaviour.errors, stream.abort.code, `${stream.abort.pointer}/code`, problems)
+  for (const event of stream.events) {
+    event.fail.forEach((f, i) => checkCode(behaviour.errors, f.error, `${event.pointer}/fail${event.fail.length > 1 ? `/${i}` : ''}/error`, problems))
+    if (event.take === undefined) continue
+    const limit = behaviour.limits.find((l) => l.id === event.take)
+    if (!limit) problems.add(`${event.pointer}/take`, `no limit with id "${event.take}" in x-standin.limits.${suggest(event.take, behaviour.limits.map((l) => l.id))}`)
+    else if (limit.kind !== 'rate') problems.add(`${event.pointer}/take`, `limit "${event.take}" is a ${limit.kind} limit: an event takes a slot of a rate limit`)
+  }
   const lifecycle = resource ? behaviour.resources.get(resource)?.lifecycle : undefined
   for (const outcome of [stream.end, stream.error, stream.abort]) {
     if (outcome.state === undefined) continue
@@ -149,6 +176,8 @@ export function checkStream(stream: StreamModel, resource: string | undefined, b
 }
 
 /** The error codes a stream may answer or send, for coverage and `Prefer: code=`. */
-export function streamCodes(stream: StreamModel): string[] {
-  return [stream.concurrency?.error, stream.budget?.error].filter((c): c is string => typeof c === 'string' && c !== '')
+export function streamCodes(stream: StreamModel, behaviour?: BehaviourModel): string[] {
+  const takes = stream.events.map((e) => e.take === undefined ? undefined : behaviour?.limits.find((l) => l.id === e.take)?.error)
+  return [stream.concurrency?.error, stream.budget?.error, stream.timeout?.error, ...stream.events.flatMap((e) => e.fail.map((f) => f.error)), ...takes]
+    .filter((c): c is string => typeof c === 'string' && c !== '')
 }

@@ -5,6 +5,7 @@
  */
 import type { Evaluate } from '../util/expression.ts'
 import type { Render } from '../util/template.ts'
+import type { Predicate } from '../util/match.ts'
 
 export interface StreamEventModel {
   /** The SSE `event:` name; none for data-only events. */
@@ -19,6 +20,10 @@ export interface StreamEventModel {
   data?: Render
   /** Record fields updated as the event is sent. */
   set: Array<[string, Render]>
+  /** Conditions that end the stream with an error when this event comes up (a model the scenario marks as failing). */
+  fail: Array<{ when: Predicate; error: string }>
+  /** A document-level rate limit this event takes a slot of (an outgoing call per destination); refused, the stream ends with its error. */
+  take?: string
   pointer: string
 }
 
@@ -31,6 +36,10 @@ export interface StreamOutcomeModel {
   /** A last event to send (`end` only; an error always sends `errorEvent` with the API's envelope). */
   event?: string
   data?: Render
+  /** `abort`: the code the stream's journal entry gets when the client leaves (`STREAM_ABORTED`, a 499). */
+  code?: string
+  /** The addressed record is removed (a partial answer is not kept). */
+  remove?: boolean
   pointer: string
 }
 
@@ -55,6 +64,8 @@ export interface StreamModel {
   when?: Evaluate
   concurrency?: StreamConcurrencyModel
   budget?: { limit: Evaluate; error: string; pointer: string }
+  /** The most a stream may take on the world's clock (ms): past it, it ends with `error`. */
+  timeout?: { after: Evaluate; error: string; pointer: string }
   /** The record field that carries the cost so far. */
   costField?: string
   events: StreamEventModel[]

@@ -100,6 +100,8 @@ export class Script {
     }
     if (step === undefined) return { kind: 'end' }
     const vars = { item: step.item, index: step.index }
+    const refused = this.refusal(step, vars)
+    if (refused) return refused
     const cost = step.model.cost ? Number(step.model.cost(this.vars(vars))) : 0
     if (this.model.budget && this.budget !== undefined && Number.isFinite(cost) && round(this.spent + cost) > this.budget) {
       return { kind: 'error', code: this.model.budget.error, vars: { budget: this.budget, spent: this.spent, cost } }
@@ -112,6 +114,27 @@ export class Script {
     return { kind: 'event', event: step.model.event, data }
   }
 
+  /**
+   * What stops an event as it comes up: a failure the scenario's data marks (a failing model, a site
+   * that is down), then the rate limit it takes a slot of (an outgoing call counted per destination).
+   */
+  private refusal(step: Step, extra: Record<string, unknown>): Extract<Emission, { kind: 'error' }> | undefined {
+    const { fail, take } = step.model
+    if (fail.length === 0 && take === undefined) return undefined
+    const vars = this.vars(extra)
+    for (const f of fail) if (f.when(vars)) return { kind: 'error', code: f.error, vars: {} }
+    if (take === undefined) return undefined
+    const world = this.ctx.world
+    const limit = world.api.behaviour.limits.find((l) => l.id === take)
+    if (!limit || limit.kind !== 'rate') return undefined
+    const n = world.scenario.limits.get(limit.id) ?? limit.limit(vars)
+    const key = limit.per(vars)
+    if (n === undefined || key === undefined || key === null) return undefined
+    const taken = world.rates.take(limit.id, String(key), world.clock.now(), n, limit.windowMs)
+    if (taken.admitted) return undefined
+    return { kind: 'error', code: limit.error, vars: { ...taken.state, window: Math.round(limit.windowMs / 1000), limitId: limit.id } }
+  }
+
   /** Moves the record as the stream ends (`end`, `error`, `abort`); returns the outcome's last event, if any. */
   finish(outcome: StreamOutcomeModel, extra: Record<string, unknown> = {}): { event?: string; data: unknown } | undefined {
     const record = this.record
@@ -119,6 +142,8 @@ export class Script {
     if (record && resource && this.ctx.world.store.get(resource.name, record.id) === record) {
       if (outcome.state && resource.lifecycle && record.state !== outcome.state) this.ctx.world.setState(resource, record, outcome.state)
       this.apply(outcome.set, extra)
+      // Not kept (a partial answer the client left before it ended).
+      if (outcome.remove) this.ctx.world.remove(resource, record)
     }
     if (outcome.event === undefined && outcome.data === undefined) return undefined
     return { event: outcome.event, data: outcome.data ? outcome.data(this.vars(extra)) : undefined }

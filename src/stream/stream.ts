@@ -20,6 +20,8 @@ import { renderError, type RenderedError } from '../render/error.ts'
 import type { StreamPlan } from './admit.ts'
 import { Script, type Emission, type Step } from './script.ts'
 import { frame } from './frame.ts'
+import type { StreamModel } from './model.ts'
+import { entryOf } from '../spec/behaviour.ts'
 
 type Ending = 'end' | 'error' | 'drop' | 'abort'
 
@@ -32,8 +34,15 @@ export function respondWithStream(ctx: Context, outcome: Outcome, plan: StreamPl
 
 /** The script without the waiting: every step at the request's instant. */
 function runAtOnce(ctx: Context, outcome: Outcome, script: Script, plan: StreamPlan): Prepared {
+  const limit = timeoutOf(plan.model, script)
+  let at = 0
   for (;;) {
-    const emission = script.emit(script.next())
+    const step = script.next()
+    at += step ? script.delayOf(step) : 0
+    // The whole script would take longer than the stream may: it ends at its timeout, as streamed.
+    const late = limit !== undefined && at > limit.ms
+    let emission: Emission = late ? timedOut(plan.model, limit) : script.emit(step)
+    if (emission.kind === 'fault' && emission.fault === 'timeout' && limit) emission = timedOut(plan.model, limit)
     if (emission.kind === 'event') continue
     if (emission.kind === 'end') {
       script.finish(plan.model.end)
@@ -49,9 +58,23 @@ function runAtOnce(ctx: Context, outcome: Outcome, script: Script, plan: StreamP
   }
 }
 
+/** A stream's timeout (`timeout.after`, evaluated for this request), if it has one. */
+function timeoutOf(model: StreamModel, script: Script): { ms: number } | undefined {
+  if (!model.timeout) return undefined
+  const ms = model.timeout.after(script.vars())
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? { ms } : undefined
+}
+
+function timedOut(model: StreamModel, limit: { ms: number }): Extract<Emission, { kind: 'error' }> {
+  return { kind: 'error', code: model.timeout!.error, vars: { timeout: Math.round(limit.ms / 1000) } }
+}
+
 function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
   const world = ctx.world
   const { model } = plan
+  const limit = timeoutOf(model, script)
+  // The stream's hard deadline on the world clock, from when it began.
+  const deadline = limit ? world.clock.now() + limit.ms : undefined
   const encoder = new TextEncoder()
   let controller!: ReadableStreamDefaultController<Uint8Array>
   let ended: Ending | undefined
@@ -105,12 +128,20 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
     }
   }
   const advanceScript = () => {
-    while (ended === undefined && !stalled) {
+    while (ended === undefined) {
+      if (stalled) {
+        // Events stopped (a `timeout` cut): the stream still ends at its deadline, if it has one.
+        if (deadline === undefined) return
+        if (deadline > world.clock.now()) return schedule(deadline)
+        return finish('error', timedOut(model, limit!))
+      }
       if (!pending) {
         const step = script.next()
         pending = { step, at: lastAt + (step ? script.delayOf(step) : 0) }
       }
-      if (pending.at > world.clock.now()) return schedule(pending.at)
+      const due = deadline !== undefined && pending.at > deadline ? deadline : pending.at
+      if (due > world.clock.now()) return schedule(due)
+      if (due !== pending.at) return finish('error', timedOut(model, limit!))
       lastAt = pending.at
       const { step } = pending
       pending = undefined
@@ -129,7 +160,9 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
   const note = (outcome: string, code?: string) => {
     const entry = ctx.journalEntry
     if (!entry) return
-    entry.stream = { events: seq, outcome, ...(code ? { code } : {}) }
+    // A code's status where it is not the answer's (a client gone mid-stream: STREAM_ABORTED, 499).
+    const status = code && outcome === 'aborted' ? entryOf(world.api.behaviour.errors, code)?.status : undefined
+    entry.stream = { events: seq, outcome, ...(code ? { code } : {}), ...(status !== undefined ? { status } : {}) }
     if (code) entry.code = code
   }
 
@@ -156,7 +189,7 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
       close()
     } else {
       script.finish(model.abort)
-      note(how === 'drop' ? 'dropped' : 'aborted')
+      note(how === 'drop' ? 'dropped' : 'aborted', how === 'abort' ? model.abort.code : undefined)
       if (how === 'drop') {
         // Erroring a stream discards what it still holds: the events already sent go out first.
         if ((controller.desiredSize ?? 0) > 0) drop()

@@ -77,6 +77,33 @@ function ownCopy(text: string): string {
   return decoder.decode(encoder.encode(text))
 }
 
+/** Values an error's templates always have (the code, its status, the request's id and method, the time). */
+const ALWAYS = new Set(['code', 'status', 'requestId', 'method', 'now'])
+
+/**
+ * The placeholders that can leave a message with a blank (`A job named  exists.`): every clause of
+ * it holds one whose value may be missing — no default (`{x ?? 'y'}`), not one of the values an error
+ * always has — so when they all are, no clause is left to say anything and the words around them
+ * are sent as they are. Empty when some clause always stands (`Not enough credits: needs {amount}.`).
+ *
+ * @example
+ * blankPlaceholders('A job named {name} exists.') // ['name']
+ * blankPlaceholders('Not enough credits: this format needs {amount}.') // []
+ */
+export function blankPlaceholders(template: string): string[] {
+  if (!template.includes('{')) return []
+  const clauses = template.split(/(?<=[,;:.!?])\s+/).map((text) => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!.trim()).filter(mayBeMissing))
+  return clauses.every((missing) => missing.length > 0) ? [...new Set(clauses.flat())] : []
+}
+
+/** An expression with no literal default at its end, reading more than the values an error always has. */
+function mayBeMissing(expression: string): boolean {
+  if (/\?\?\s*('[^']*'|"[^"]*"|-?\d+(\.\d+)?)\s*$/.test(expression)) return false
+  // Paths read, without string literals and the names of functions called.
+  const names = expression.replace(/'[^']*'|"[^"]*"/g, '').replace(/[A-Za-z_$][\w$]*\s*\(/g, '(').match(/[A-Za-z_$][\w$]*(?:\.[\w$]+)*/g) ?? []
+  return names.some((name) => !ALWAYS.has(name))
+}
+
 /**
  * A message: a template string whose clauses that say a missing value are left out. `Not enough
  * credits: this format needs {amount}, the organisation has {balance}.` with neither value known is

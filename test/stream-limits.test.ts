@@ -1,0 +1,122 @@
+/**
+ * A stream's own limits on the chat-limits fixture API: a hard timeout on the world clock (streamed:
+ * an error event at the deadline; at once: the 504 answer; after a `timeout` cut: at the deadline all
+ * the same), a client that leaves journalled with the abort code and its partial answer not kept,
+ * failures the scenario's data marks (a failing model, a site that is down), and tool calls counted
+ * per destination domain across a user's requests, with the limit's Retry-After.
+ */
+import { describe, expect, it } from 'vitest'
+import { createStandin } from '../src/index.ts'
+import { sse } from './support/sse.ts'
+
+const BASE = 'https://api.chat.example'
+
+async function setUp(flags: Record<string, unknown> = {}, rules: unknown[] = []) {
+  const standin = await createStandin({
+    spec: 'test/fixtures/chat-limits.yaml',
+    scenarios: [{ name: 'default', tenants: [{ id: 'u1', flags, keys: [{ token: 'k1' }] }, { id: 'u2', keys: [{ token: 'k2' }] }], rules: rules as any }],
+  })
+  const handle = standin.home()
+  const ask = (body: Record<string, unknown>, init: RequestInit = {}, key = 'k1') =>
+    standin.handle(new Request(`${BASE}/messages`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body), ...init }))
+  return { standin, world: handle.world, handle, ask }
+}
+
+const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `)
+
+describe('a stream\'s timeout', () => {
+  it('ends a streamed answer at the deadline with the timeout error, not before', async () => {
+    const { world, ask, handle } = await setUp()
+    // 46 words two seconds apart: the last would come at 92 s.
+    const reader = sse(await ask({ stream: true, pace: 2, words: words(46) }))
+    world.advance(89_000)
+    world.advance(1_000)
+    const events = await reader.rest()
+    expect(events.filter((e) => e.event === 'delta')).toHaveLength(45)
+    expect(events.at(-1)).toMatchObject({ event: 'error', json: { error: 'The answer took longer than 90 seconds.', code: 'CHAT_TIMEOUT', statusCode: 504 } })
+    expect(handle.state('message')).toMatchObject([{ status: 'failed', error: 'CHAT_TIMEOUT' }])
+    expect(handle.journal.count({ code: 'CHAT_TIMEOUT' })).toBe(1)
+  })
+
+  it('lets an answer that ends in time end as usual', async () => {
+    const { world, ask } = await setUp()
+    const reader = sse(await ask({ stream: true, pace: 2, words: words(45) }))
+    world.advance(90_000)
+    const events = await reader.rest()
+    expect(events.at(-1)).toMatchObject({ event: 'done', json: { status: 'done' } })
+  })
+
+  it('answers a request not streamed with the timeout error when its script would run past it', async () => {
+    const { ask, handle } = await setUp()
+    const res = await ask({ pace: 2, words: words(46) })
+    expect(res.status).toBe(504)
+    expect(await res.json()).toEqual({ error: 'The answer took longer than 90 seconds.', code: 'CHAT_TIMEOUT', statusCode: 504 })
+    expect(handle.state('message')).toMatchObject([{ status: 'failed' }])
+    expect((await ask({ pace: 2, words: words(45) })).status).toBe(201)
+  })
+
+  it('ends a stream whose events stopped (a timeout cut) at its deadline', async () => {
+    const { world, ask } = await setUp({}, [{ operation: 'ask', afterEvents: 1, fault: 'timeout' }])
+    const reader = sse(await ask({ stream: true, words: words(3) }))
+    world.advance(89_999)
+    world.advance(1)
+    const events = await reader.rest()
+    expect(events.map((e) => e.event)).toEqual(['delta', 'error'])
+    expect(events[1]!.json.code).toBe('CHAT_TIMEOUT')
+  })
+})
+
+describe('a client that leaves', () => {
+  it('is journalled with the abort code and its status; the partial answer is not kept', async () => {
+    const { world, ask, handle } = await setUp()
+    const controller = new AbortController()
+    const reader = sse(await ask({ stream: true, words: words(5) }, { signal: controller.signal }))
+    world.advance(2_000)
+    expect((await reader.next())!.json).toEqual({ text: 'w0 ' })
+    expect(handle.state('message')).toMatchObject([{ text: 'w0 w1 ' }])
+    controller.abort()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(handle.state('message')).toEqual([])
+    const [entry] = handle.journal.query({ operation: 'ask' })
+    expect(entry).toMatchObject({ status: 201, code: 'STREAM_ABORTED', stream: { outcome: 'aborted', code: 'STREAM_ABORTED', status: 499 } })
+    expect(handle.journal.count({ code: 'STREAM_ABORTED' })).toBe(1)
+  })
+})
+
+describe('failures the scenario marks', () => {
+  it('end the stream with the model\'s error when the model is marked failing', async () => {
+    const { world, ask } = await setUp({ failingModels: ['m-bad'] })
+    const good = sse(await ask({ stream: true, model: 'm-good', words: words(1) }))
+    const bad = sse(await ask({ stream: true, model: 'm-bad', words: words(1) }))
+    world.advance(1_000)
+    expect((await good.rest()).at(-1)!.event).toBe('done')
+    expect((await bad.rest()).map((e) => [e.event, e.json?.code])).toEqual([['error', 'MODEL_ERROR']])
+    expect((await ask({ model: 'm-bad', words: words(1) })).status).toBe(502)
+  })
+
+  it('end it with the tool\'s error at the call to a site that is down', async () => {
+    const { ask } = await setUp({ sitesDown: ['down.example'] })
+    const res = await ask({ tools: ['https://up.example/a', 'https://www.down.example/b'], words: words(1) })
+    expect(res.status).toBe(502)
+    expect((await res.json()).code).toBe('TOOL_EXECUTION_ERROR')
+  })
+})
+
+describe('tool calls per destination', () => {
+  it('are counted per domain across the user\'s requests, with Retry-After from the window', async () => {
+    const { world, ask } = await setUp()
+    const call = (tools: string[], key = 'k1') => ask({ tools, words: [] }, {}, key)
+    expect((await call(['https://shop.example/1', 'https://www.shop.example/2'])).status).toBe(201)
+    world.advance(10_000)
+    expect((await call(['https://shop.example/3', 'https://other.example/1'])).status).toBe(201)
+    const refused = await call(['https://shop.example/4'])
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('50')
+    expect(await refused.json()).toEqual({ error: 'Too many calls to one site; retry in 50 seconds.', code: 'OUTGOING_RATE_LIMITED', statusCode: 429 })
+    // Another domain, another user: their own counts.
+    expect((await call(['https://other.example/2'])).status).toBe(201)
+    expect((await call(['https://shop.example/1'], 'k2')).status).toBe(201)
+    world.advance(50_000)
+    expect((await call(['https://shop.example/5'])).status).toBe(201)
+  })
+})
