@@ -362,3 +362,31 @@ describeDoors('browser sessions: per-session limits on demand', OPTIONS, (client
     expectError(await call(client(), 'POST', '/v1/sessions/sess_shutter00000000000000002/preview-token', world.key), 'rate_limited')
   })
 })
+
+describeDoors('browser sessions: every 429 says when to retry, every code is the catalogue\'s', OPTIONS, (client) => {
+  it('a 429 — by either limit, by the header (its own codes or the generic name), by Prefer, on any operation — carries Retry-After', async () => {
+    const world = await freshWorld(client())
+    const catalogue = (client().standin.api.spec.document as any)['x-standin'].errors.catalogue as Record<string, { status: number }>
+    const seen: string[] = []
+    const expectRetry = (reply: Reply, how: string) => {
+      expect(reply.status, how).toBe(429)
+      expect(catalogue[reply.body.error.code]?.status, `${how}: ${reply.body.error.code} is the catalogue's`).toBe(429)
+      expect(Number(reply.headers.get('retry-after')), `${how}: Retry-After`).toBeGreaterThan(0)
+      seen.push(reply.body.error.code)
+    }
+    for (const [method, path] of [['GET', '/v1/sessions'], ['POST', '/v1/sessions'], ['DELETE', '/v1/sessions/sess_x'], ['POST', '/v1/sessions/sess_x/screenshot']]) {
+      for (const headers of [{ 'x-standin-error': 'rate_limited' }, { 'x-standin-error': 'concurrency_limit' }, { prefer: 'code=429' }]) {
+        expectRetry(await call(client(), method!, path!, world.key, method === 'POST' ? {} : undefined, headers), `${method} ${path} ${JSON.stringify(headers)}`)
+      }
+    }
+    // Up to ten open sessions (the world may hold some already), then the cap; past 20 creates a minute, the rate.
+    let reply = await call(client(), 'POST', '/v1/sessions', world.key, {})
+    for (let i = 0; i < 10 && reply.status === 201; i++) reply = await call(client(), 'POST', '/v1/sessions', world.key, {})
+    expect(reply.body.error.code).toBe('concurrency_limit')
+    expectRetry(reply, 'the 11th open session')
+    for (let i = 0; i < 20 && reply.body.error.code === 'concurrency_limit'; i++) reply = await call(client(), 'POST', '/v1/sessions', world.key, {})
+    expect(reply.body.error.code).toBe('rate_limited')
+    expectRetry(reply, 'the 21st create in a minute')
+    expect(new Set(seen)).toEqual(new Set(['rate_limited', 'concurrency_limit']))
+  })
+})
