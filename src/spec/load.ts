@@ -56,13 +56,13 @@ export interface LoadOptions {
 /** Loads, bundles and overlays a spec; throws ConfigError listing every problem found. */
 export function loadSpec(file: string, options: LoadOptions = {}): LoadedSpec {
   const rootFile = resolve(file)
-  let bytes: Buffer | undefined = readBytes(rootFile)
+  // Held in a list, to be taken out of it: nothing here keeps the bytes while the file is parsed.
+  const bytes = [readBytes(rootFile)]
   // What an earlier start made of the same file (./document-cache.ts): no parsing, no normalising.
-  const key = options.overlays?.length ? undefined : documentKey(bytes)
+  const key = options.overlays?.length ? undefined : documentKey(bytes[0]!)
   const kept = key === undefined ? undefined : cachedDocument(key)
-  if (kept) return fromEntry(rootFile, kept, linesOf(rootFile, bytes))
-  const root = readStructuredFile(rootFile, bytes)
-  bytes = undefined
+  if (kept) return fromEntry(rootFile, kept, linesOf(rootFile, bytes[0]!))
+  const root = readStructuredFile(rootFile, bytes.pop())
   let doc: any = root.value
   const problems = new Problems(root.file)
   if (!isPlainObject(doc)) throw new ConfigError([{ file: root.file, pointer: '', message: 'a spec must be an OpenAPI document (an object with `openapi`, `info` and `paths`)' }])

@@ -29,9 +29,17 @@ class NotShareable extends Error {}
  * beyond what a walk can follow.
  */
 export function shareNodes(doc: object): { document: object; written: SharedForm } | undefined {
-  const ids = new Map<string, number>() // an object's text (children by id) -> its id
+  const ids = new Map<string, number>() // an object's text (strings and children by id) -> its id
   const canonical: object[] = []
   const counts: number[] = []
+  // Strings (keys and values) by id: an object's text is a few characters a key, not its strings
+  // written out again (a 73 MB document's worth of text made and dropped).
+  const strings = new Map<string, number>()
+  const stringId = (value: string): number => {
+    let id = strings.get(value)
+    if (id === undefined) strings.set(value, (id = strings.size))
+    return id
+  }
   let unique = 0
   // Bottom up: each object's children are made canonical first, and its text names them by id, so
   // each object is described by its own keys only.
@@ -43,9 +51,9 @@ export function shareNodes(doc: object): { document: object; written: SharedForm
     } else {
       if (Object.getPrototypeOf(node) !== Object.prototype || Object.hasOwn(node, MARK)) throw new NotShareable()
       text = '{'
-      for (const key in node) text += JSON.stringify(key) + ':' + child(node, key, (node as Record<string, unknown>)[key]) + ','
+      for (const key in node) text += stringId(key) + ':' + child(node, key, (node as Record<string, unknown>)[key]) + ','
       const own = node as Record<string, unknown>
-      if (typeof own.$id === 'string' || typeof own.$schema === 'string') text += `unique ${unique++}`
+      if (typeof own.$id === 'string' || typeof own.$schema === 'string') text += `u${unique++}`
     }
     let id = ids.get(text)
     if (id === undefined) {
@@ -58,10 +66,12 @@ export function shareNodes(doc: object): { document: object; written: SharedForm
     return id
   }
   const child = (parent: any, key: string | number, value: unknown): string => {
-    if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value)
+    if (typeof value === 'string') return `s${stringId(value)}`
+    if (value === null) return 'z'
+    if (typeof value === 'boolean') return value ? 't' : 'f'
     if (typeof value === 'number') {
       if (!Number.isFinite(value) || Object.is(value, -0)) throw new NotShareable()
-      return String(value)
+      return `n${value}`
     }
     if (typeof value !== 'object') throw new NotShareable()
     const id = visit(value)
