@@ -67,6 +67,8 @@ export interface Context {
   forced?: { retryAfter?: number }
   /** A finding for the client team's review, not a violation: a forced status the operation does not declare. */
   finding?: Finding
+  /** A signed token the operation minted (`x-standin.mint`), for its response: `{minted.token}`. */
+  minted?: { token: string; expiresAt?: number; jti?: unknown; user?: string; role?: string }
 }
 
 export interface Finding {
@@ -95,6 +97,7 @@ export function varsOf(ctx: Context, extra: Record<string, unknown> = {}): Recor
     record: ctx.record?.data,
     parent: ctx.parent?.data,
     ancestors: ctx.ancestors,
+    minted: ctx.minted,
     ...extra,
   }
 }
