@@ -135,7 +135,7 @@ describe('the dashboard', () => {
     const made = await (await call(key, 'POST', '/v1/sessions', { ttl: 600 })).json()
     const { page, errors } = await open('worlds')
     await page.click(`button.world-pick[data-world="${world.id}"]`)
-    await page.waitForSelector('#record-counts tr[data-resource=session] .chip', SHOWN)
+    await page.waitForSelector(`.world-detail[data-world="${world.id}"] #record-counts tr[data-resource=session] .chip`, SHOWN)
     expect(await page.locator('#record-counts tr[data-resource=session]').textContent()).toContain('provisioning 1')
     await page.fill('#clock-advance', '11m')
     await page.press('#clock-advance', 'Enter')
@@ -172,7 +172,7 @@ describe('the dashboard', () => {
     expect(errors).toEqual([])
   })
 
-  it('is readable on a narrow window, and every view reachable from the keyboard', async () => {
+  it('is readable on a narrow window, dark or light as the system prefers, and every view reachable from the keyboard', async () => {
     const { page, errors } = await open('worlds')
     await page.setViewportSize({ width: 420, height: 800 })
     await page.focus('[role=tab][data-view=worlds]')
@@ -184,7 +184,13 @@ describe('the dashboard', () => {
     const wide = await page.evaluate(() => [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('[hidden]')).slice(0, 5).map((e) => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`))
     expect(wide).toEqual([])
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true)
-    await shot(page, 'narrow')
+    // The system's dark preference, followed.
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    const light = await background()
+    await page.emulateMedia({ colorScheme: 'dark' })
+    expect(await background()).not.toBe(light)
+    await shot(page, 'narrow-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
     await page.setViewportSize({ width: 1280, height: 800 })
     expect(errors).toEqual([])
   })

@@ -178,7 +178,7 @@ function exampleOf(api: Api, parameter: { pointer?: string; schemaPointer?: stri
 /**
  * `GET /__standin/events`: the live journal as server-sent events. The last entries kept (when the
  * door keeps exchanges) come first, then each new one; `world` events tell a page to look again at a
- * world (bunched: at most one per world every 250 ms — every request changes its world).
+ * world (bunched: at most one per world every 100 ms — every request changes its world).
  */
 function events(worlds: Worlds, incoming: Incoming, url: URL, exchanges: Exchanges | undefined): Response {
   if (!exchanges) return problem(404, 'not_found', 'Live events are given by `standin serve` (its dashboard); this standin keeps none.')
@@ -201,7 +201,7 @@ function events(worlds: Worlds, incoming: Incoming, url: URL, exchanges: Exchang
           flush = undefined
           for (const [w, c] of pendingWorlds) send('world', { world: w, change: c })
           pendingWorlds.clear()
-        }, 250)
+        }, 100)
       }
       const listener = (event: FeedEvent) => {
         if (event.kind === 'entry') { if (!only || event.entry.world === only) send('entry', event.entry) } else onWorld(event.world, event.change)

@@ -74,7 +74,7 @@ function tabKeys(event) {
 let worldsSoon
 function worldsChanged() {
   clearTimeout(worldsSoon)
-  worldsSoon = setTimeout(() => store.refreshWorlds().catch(showError), 150)
+  worldsSoon = setTimeout(() => store.refreshWorlds().catch(showError), 100)
 }
 
 async function start() {

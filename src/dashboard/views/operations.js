@@ -19,6 +19,8 @@ export function mountOperations(section, store) {
     h('h2', { id: 'h-operations' }, 'Operations'),
     h('div', { class: 'split' }, h('div', { class: 'side' }, filter, list), form))
   let current = store.catalogue.operations[0]
+  /** The form's world and key pickers, kept up to date as worlds come and go (the rest of the form is left as typed). */
+  let pickers
   filter.addEventListener('input', drawList)
 
   function drawList() {
@@ -33,14 +35,21 @@ export function mountOperations(section, store) {
     const op = current
     const world = h('select', { id: 't-world', name: 'world' })
     const key = h('select', { id: 't-key', name: 'key' })
-    const pickKeys = () => {
+    const pickKeys = (keep) => {
       const w = store.worlds.find((x) => x.id === world.value)
-      options(key, [['', '(no key)'], ...(w?.tenants ?? []).flatMap((t) => t.keys.map((k) => [k, `${k} (${t.id})`]))], w?.tenants?.[0]?.keys?.[0] ?? '')
+      const keys = (w?.tenants ?? []).flatMap((t) => t.keys.map((k) => [k, `${k} (${t.id})`]))
+      options(key, [['', '(no key)'], ...keys], keep && keys.some(([k]) => k === keep) ? keep : w?.tenants?.[0]?.keys?.[0] ?? '')
     }
+    const pickWorlds = () => {
+      options(world, store.worlds.map((w) => [w.id, `${w.id} (${w.scenario})`]), store.worlds.some((w) => w.id === world.value) ? world.value : store.world)
+      pickKeys(key.value)
+    }
+    pickers = pickWorlds
     options(world, store.worlds.map((w) => [w.id, `${w.id} (${w.scenario})`]), store.world)
     world.addEventListener('change', () => { pickKeys(); store.pick(world.value) })
     pickKeys()
-    const params = op.parameters.map((p) => ({ p, input: h('input', { id: `t-${p.in}-${p.name}`, name: p.name, value: p.example ?? '', required: p.required && p.in === 'path' }) }))
+    // Required parameters start from the spec's example; optional ones are left out unless filled in.
+    const params = op.parameters.map((p) => ({ p, input: h('input', { id: `t-${p.in}-${p.name}`, name: p.name, value: p.required ? p.example ?? '' : '', placeholder: p.example, required: p.required && p.in === 'path' }) }))
     const body = op.body ? h('textarea', { id: 't-body', name: 'body', rows: 10, spellcheck: 'false' }, op.body.text) : null
     const answer = h('div', { class: 'answer', id: 'try-answer', 'aria-live': 'polite' })
     const send = async () => {
@@ -95,7 +104,7 @@ export function mountOperations(section, store) {
   }
 
   store.on((kind) => {
-    if (kind === 'worlds' && !section.hidden && !form.contains(document.activeElement)) drawForm()
+    if (kind === 'worlds') pickers?.()
   })
   return { show: () => { drawList(); drawForm() } }
 }

@@ -46,6 +46,10 @@ export function mountWorlds(section, store) {
       [counts, timers] = await Promise.all([api('GET', `/worlds/${enc(world.id)}/records`), api('GET', `/worlds/${enc(world.id)}/timers?limit=8`)])
     } catch (error) { showError(error); return }
     if (ticket !== shown) return
+    // Requests change worlds all the time, and each change draws the world again: what is being typed
+    // into its forms, and where the focus is, stay as they were.
+    const typed = [...detail.querySelectorAll('input')].map((input) => [input.id, input.value])
+    const focused = detail.contains(document.activeElement) ? document.activeElement.id : undefined
     const advance = h('input', { id: 'clock-advance', name: 'advance', placeholder: '31m', size: 8, 'aria-label': 'Advance the clock by (90s, 31m, 2h, 30d)' })
     const set = h('input', { id: 'clock-set', name: 'set', type: 'datetime-local', step: 1, 'aria-label': 'Set the clock to' })
     fill(detail,
@@ -57,9 +61,9 @@ export function mountWorlds(section, store) {
         h('button', { type: 'button', class: 'danger', 'data-action': 'delete-world', onclick: () => remove(world.id) }, 'Delete')),
       h('h4', {}, 'Clock'),
       definitions([['now', h('time', { id: 'world-now', datetime: timers.now }, timers.now)], ['mode', world.clock], ['pending timers', String(timers.pending)]]),
-      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); act('POST', `/worlds/${enc(world.id)}/clock`, { advance: advance.value.trim() }) } },
+      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); act('POST', `/worlds/${enc(world.id)}/clock`, { advance: advance.value.trim() }, advance) } },
         h('label', { for: 'clock-advance' }, 'Advance by'), advance, h('button', { type: 'submit' }, 'Advance')),
-      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); act('POST', `/worlds/${enc(world.id)}/clock`, { set: new Date(set.value).toISOString() }) } },
+      h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); setClock(world.id, set) } },
         h('label', { for: 'clock-set' }, 'Set to'), set, h('button', { type: 'submit' }, 'Set')),
       timers.next.length === 0 ? h('p', { class: 'muted' }, 'No timers due.') : h('table', { class: 'grid' },
         h('caption', {}, 'Due next'),
@@ -78,14 +82,27 @@ export function mountWorlds(section, store) {
         h('tbody', {}, Object.entries(counts).map(([resource, c]) => h('tr', { 'data-resource': resource },
           h('td', {}, resource), h('td', { class: 'num' }, String(c.count)),
           h('td', {}, Object.entries(c.states).map(([s, n]) => h('span', { class: 'chip' }, `${s} ${n}`))))))))
+    if (detail.dataset.world === world.id) {
+      for (const [id, value] of typed) { const input = id && detail.querySelector(`#${id}`); if (input) input.value = value }
+      if (focused) detail.querySelector(`#${focused}`)?.focus()
+    }
+    detail.dataset.world = world.id
   }
 
-  async function act(method, path, body) {
+  /** A control call, then the worlds again; `done` (the field it came from) is emptied once it worked. */
+  async function act(method, path, body, done) {
     try {
       await api(method, path, body)
       showError(null)
+      if (done) done.value = ''
       await store.refreshWorlds()
     } catch (error) { showError(error) }
+  }
+
+  function setClock(id, field) {
+    const at = new Date(field.value)
+    if (Number.isNaN(at.getTime())) { showError(new Error('Pick a date and time to set the clock to.')); return }
+    act('POST', `/worlds/${enc(id)}/clock`, { set: at.toISOString() }, field)
   }
 
   async function remove(id) {
