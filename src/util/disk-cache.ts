@@ -18,9 +18,10 @@ import { join } from 'node:path'
 const FORMAT = 2
 /**
  * Entries of a kind beyond this (of files that have changed since, or temporary ones) are removed,
- * oldest first. Validators are kept one per schema: a big spec has thousands.
+ * oldest first. Validators are kept one per schema: a big spec has thousands. A loaded document
+ * (src/spec/document-cache.ts) can be megabytes: a few are kept.
  */
-const MAX_ENTRIES: Record<string, number> = { validators: 20_000 }
+const MAX_ENTRIES: Record<string, number> = { validators: 20_000, spec: 20 }
 const DEFAULT_MAX_ENTRIES = 200
 /** Entries written by this process, per kind. */
 const writes = new Map<string, number>()
