@@ -47,7 +47,12 @@ const OPTIONS = {
   proxy: { type: 'string', arg: '<base-url>', help: 'forward requests to this provider, except the operations set to mock (--mock, a scenario\'s proxy:, x-standin proxy: mock, PUT /__standin/proxy)' },
   mock: { type: 'string', multiple: true, arg: '<selector>', help: 'with --proxy, mock these operations: an operation id, tag:<name>, path:<glob>, or *' },
   forward: { type: 'string', multiple: true, arg: '<selector>', help: 'with --proxy, forward these operations (after --mock \'*\', say): a selector as for --mock' },
-  'proxy-header': { type: 'string', multiple: true, arg: '<Header>=<ENV_VAR>', help: 'with --proxy, send this header to the provider with the value of that environment variable (its credentials)' },
+  'proxy-header': { type: 'string', multiple: true, arg: '<Header>=<ENV_VAR>', help: 'with --proxy, send this header to the provider with the value of that environment variable (its credentials)', helpFor: { record: 'send this header to the provider with the value of that environment variable (its credentials)' } },
+  'write-overlay': { type: 'string', arg: '<file>', help: 'where the recorded examples go, as an OpenAPI Overlay (default recorded.overlay.yaml)' },
+  'write-scenario': { type: 'string', arg: '<file>', help: 'where the recorded records go, as a scenario (default recorded.scenario.yaml)' },
+  scrub: { type: 'string', multiple: true, arg: '<field>', help: 'also scrub fields of this name (besides authorization, cookies, passwords, secrets, tokens, keys, emails, …)' },
+  keep: { type: 'string', multiple: true, arg: '<field>', help: 'do not scrub fields of this name, though a default would (nextToken)' },
+  'no-default-scrub': { type: 'boolean', help: 'scrub only the --scrub fields (and values that look like credentials or emails)' },
   strict: { type: 'boolean', help: 'refuse requests that break the spec, and exit 1 when stopped if any did', helpFor: { check: 'treat warnings as problems; exit 1' } },
   url: { type: 'string', arg: '<url>', help: 'the running standin to ask (default http://127.0.0.1:4010)' },
   world: { type: 'string', arg: '<id>', help: 'one world\'s coverage (default: the whole run, every world)' },
@@ -56,7 +61,7 @@ const OPTIONS = {
   format: { type: 'string', arg: 'table|json|junit', help: 'what to print (default table)', helpFor: { infer: 'text (default) or json' } },
   json: { type: 'string', arg: '<file>', help: 'also write the report as JSON to this file' },
   junit: { type: 'string', arg: '<file>', help: 'also write the report as JUnit XML to this file' },
-  target: { type: 'string', arg: '<url>', help: 'the server to verify (http or https), required' },
+  target: { type: 'string', arg: '<url>', help: 'the server to verify (http or https), required', helpFor: { record: 'the provider to record (http or https), required' } },
   scenario: { type: 'string', arg: '<name>', help: 'which scenario of --scenarios (default: the spec\'s default scenario)' },
   auth: { type: 'string', multiple: true, arg: '"<Header>: <value>"', help: 'a header sent with every request, such as credentials' },
   timeout: { type: 'string', arg: '<duration>', help: 'how long to wait for each answer (default 10s)' },
@@ -106,6 +111,20 @@ const COMMANDS = {
     examples: ['standin verify spec/my-api.yaml --target http://127.0.0.1:8080 --auth "Authorization: Bearer sk_test_1" --junit reports/verify.xml'],
     exits: '0 every answer kept the spec; 1 an answer broke it; 2 bad usage, unreachable target, or nothing tested.',
   },
+  record: {
+    forms: ['<spec> --target <url>'],
+    summary: 'proxy to a real server and write its answers down as examples (an overlay) and records (a scenario)',
+    notes: [
+      'Point a client at standin instead of the provider; every request is forwarded (--proxy-header sets',
+      'credentials from the environment). When stopped (SIGINT or SIGTERM), answers that fit the spec are',
+      'written as examples of their responses (an OpenAPI Overlay: the spec stays untouched, up to 3 per',
+      'response) and the records they hold as a scenario\'s records. Secrets are scrubbed by default: fields',
+      'named like authorization, cookie, password, secret, token, key, email (--scrub adds, --keep exempts),',
+      'emails anywhere, and values that look like credentials; a scrubbed value keeps its shape.',
+    ],
+    examples: ['PROVIDER_AUTH="Bearer sk_test_1" standin record spec/my-api.yaml --target https://sandbox.example.com --proxy-header Authorization=PROVIDER_AUTH --write-overlay overlays/recorded.yaml --write-scenario scenarios/my-api/recorded.yaml'],
+    exits: '0 written; 1 the spec cannot be served or the port taken; 2 bad usage.',
+  },
   infer: {
     forms: ['<spec>'],
     summary: 'print the resources standin infers from <spec>\'s REST shape: keys, parents, operations',
@@ -127,6 +146,7 @@ const COMMAND_OPTIONS: Record<Command, Array<keyof typeof OPTIONS>> = {
   coverage: ['url', 'world', 'journal', 'overlay', 'min', 'format', 'json', 'junit', 'control-token'],
   verify: ['target', 'scenarios', 'scenario', 'auth', 'overlay', 'json', 'junit', 'timeout', 'quiet'],
   infer: ['overlay', 'format'],
+  record: ['target', 'overlay', 'port', 'host', 'proxy-header', 'write-overlay', 'write-scenario', 'scrub', 'keep', 'no-default-scrub'],
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -171,6 +191,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'check') return runCheck(spec, values.scenarios, values.overlay, values.strict === true)
   if (command === 'verify') return (await import('./verify.ts')).runVerify(spec, values)
   if (command === 'infer') return (await import('./infer.ts')).runInfer(spec, values)
+  if (command === 'record') return (await import('./record.ts')).runRecord(spec, values)
   return serve(spec, values)
 }
 
