@@ -375,7 +375,7 @@ describeDoors('browser sessions: every 429 says when to retry, every code is the
       seen.push(reply.body.error.code)
     }
     for (const [method, path] of [['GET', '/v1/sessions'], ['POST', '/v1/sessions'], ['DELETE', '/v1/sessions/sess_x'], ['POST', '/v1/sessions/sess_x/screenshot']]) {
-      for (const headers of [{ 'x-standin-error': 'rate_limited' }, { 'x-standin-error': 'concurrency_limit' }, { prefer: 'code=429' }]) {
+      for (const headers of [{ 'x-standin-error': 'rate_limited' }, { 'x-standin-error': 'concurrency_limit' }, { prefer: 'code=429' }] as Array<Record<string, string>>) {
         expectRetry(await call(client(), method!, path!, world.key, method === 'POST' ? {} : undefined, headers), `${method} ${path} ${JSON.stringify(headers)}`)
       }
     }
