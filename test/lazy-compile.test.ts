@@ -169,6 +169,25 @@ describe('the next start', () => {
     }
   })
 
+  it('keeps nothing while first uses follow one another: a first request does not wait behind it', async () => {
+    const cache = cacheOn()
+    const standin = await createStandin({ spec: spec({ type: 'object' }) })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      expect((await standin.handle(post('/notes', { text: 'kept' }))).status).toBe(201)
+      vi.advanceTimersByTime(150)
+      expect((await standin.handle(new Request('http://x/notes/1'))).status).toBe(404)
+      vi.advanceTimersByTime(150)
+      expect((await standin.handle(post('/drafts', {}))).status).toBe(204)
+      vi.advanceTimersByTime(150)
+      expect(cache.validators()).toBe(0)
+      vi.advanceTimersByTime(50)
+      expect(cache.validators()).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('makes the validators an earlier start compiled from their entries, and compiles the rest', async () => {
     const cache = cacheOn()
     const file = spec()

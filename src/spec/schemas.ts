@@ -99,11 +99,12 @@ export class SchemaRegistry {
   }
 
   /**
-   * Keeps what first uses compiled, off the requests' own time: shortly after, one validator at a
-   * time (a few ms each), so that a request arriving meanwhile waits for one at most.
+   * Keeps what first uses compiled, off the requests' own time: shortly after the last of a burst of
+   * first uses (a client's first requests to one operation after another do not wait behind it), one
+   * validator at a time (a few ms each), so that a request arriving meanwhile waits for one at most.
    */
   private keepSoon(delay = 200): void {
-    if (this.persistSoon !== undefined) return
+    if (this.persistSoon !== undefined) clearTimeout(this.persistSoon)
     this.persistSoon = setTimeout(() => {
       this.persistSoon = undefined
       this.validators.persist(1)
