@@ -112,6 +112,20 @@ describe('checks on the addressed record', () => {
   })
 })
 
+describe('validation codes', () => {
+  it('give a URL without its protocol a code of its own, and name every bad field otherwise', async () => {
+    const { call } = await setUp()
+    expect(await call('admin', 'POST', '/sites', { url: 'shop.example', manifest: {} })).toEqual({ status: 400, body: { error: { code: 'invalid_url', message: 'URLs start with their protocol (https://): /url.' } } })
+    const both = await call('admin', 'POST', '/sites', { note: 'far too long' })
+    expect(both.status).toBe(400)
+    expect(both.body.error.code).toBe('invalid_request')
+    expect(both.body.error.details.map((d: any) => d.pointer).sort()).toEqual(['/manifest', '/note', '/url'])
+    // Forced, with no fields to name: no details.
+    const forced = await call('admin', 'POST', '/sites', { url: 'https://a.example', manifest: {} }, { 'x-standin-error': 'invalid_request' })
+    expect(forced.body).toEqual({ error: { code: 'invalid_request', message: 'Invalid request.' } })
+  })
+})
+
 describe('cards', () => {
   it('buy credits on the card: none is refused, a declining one too, a good one adds the credits', async () => {
     const { call, tenant } = await setUp()

@@ -94,6 +94,16 @@ describe('what the dashboard reads', () => {
     expect((await ask(`/__standin/worlds/${world.id}/journal/req_nope`)).body.error.code).toBe('unknown_request')
   })
 
+  it('cuts a body over 64 KB, and says so', async () => {
+    const { ask, world, key } = await widgets()
+    const name = 'x'.repeat(70_000)
+    await ask('/widgets', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ name, size: 1 }) })
+    const [entry] = (await ask(`/__standin/worlds/${world.id}/journal`)).body as Array<{ requestId: string }>
+    const { request } = (await ask(`/__standin/worlds/${world.id}/journal/${entry!.requestId}`)).body.exchange
+    expect([request.body.length, request.truncated]).toEqual([64 * 1024, true])
+    expect(request.body.startsWith('{"name":"xxx')).toBe(true)
+  })
+
   it('keeps only the last requests (the capacity it is given)', async () => {
     const { ask, world, create, exchanges } = await widgets()
     for (let i = 0; i < 12; i++) await create()

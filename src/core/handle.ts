@@ -30,7 +30,7 @@ import { recordInJournal } from '../journal/record.ts'
 import type { JournalEntry } from '../journal/journal.ts'
 import { markViolation, strictStatus } from '../render/strict.ts'
 import { proxySwitch, type ProxyOptions, type ProxySwitch } from '../proxy/proxy-switch.ts'
-import { bodyText, type Exchanges } from '../journal/exchanges.ts'
+import type { Exchanges } from '../journal/exchanges.ts'
 
 export type Handler = (request: Request, info?: RequestInfo) => Promise<Response>
 
@@ -207,19 +207,14 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
   }
 }
 
-/** The request and its answer as they went over the wire, for the dashboard (src/journal/exchanges.ts). */
+/** The request and its answer as they went over the wire, for the dashboard (src/journal/exchanges.ts): what is already made, not copies. */
 function keepExchange(exchanges: Exchanges, ctx: Context, out: Outgoing | undefined): void {
   const entry = ctx.journalEntry
   if (!entry) return
-  const { incoming } = ctx
   exchanges.add({
-    world: ctx.world.id, requestId: ctx.requestId, seq: entry.seq,
-    request: { method: ctx.method, path: ctx.path, search: incoming.search, headers: { ...ctx.headers }, ...bodyText(ctx.bodyText ?? ctx.body) },
-    response: out && {
-      status: out.status, headers: Object.fromEntries(out.headers.map(([name, value]) => [name.toLowerCase(), value])),
-      ...(typeof out.body === 'string' ? bodyText(out.body) : out.body ? { stream: true } : {}),
-    },
-  }, entry)
+    world: ctx.world.id, entry, method: ctx.method, path: ctx.path, search: ctx.incoming.search, headers: ctx.headers, body: ctx.bodyText,
+    response: out && { status: out.status, headers: out.headers, body: typeof out.body === 'string' ? out.body : null, stream: out.body !== null && typeof out.body !== 'string' },
+  })
 }
 
 /**

@@ -149,7 +149,15 @@ function compileErrors(def: any, at: string, problems: Problems, named: Set<stri
       message: isPlainObject(raw) && raw.message !== undefined ? template(raw.message, `${at}/validation/${cause}/message`, problems) : undefined,
     }
   }
+  // A value of the wrong format may be an error of its own (a URL without its protocol: INVALID_URL).
+  const formats = new Map<string, { code: string; message?: Render }>()
+  if (v.formats !== undefined && !isPlainObject(v.formats)) problems.add(`${at}/validation/formats`, 'formats maps a format (uri, email, date-time …) to an error code, or {code, message}')
+  for (const [format, raw] of Object.entries<any>(isPlainObject(v.formats) ? v.formats : {})) {
+    const code = typeof raw === 'string' ? raw : raw?.code
+    formats.set(format, { code, message: isPlainObject(raw) && raw.message !== undefined ? template(raw.message, `${at}/validation/formats/${format}/message`, problems) : undefined })
+  }
   const model: ErrorModel = {
+    formats,
     envelope: d.envelope === undefined ? undefined : template(d.envelope, `${at}/envelope`, problems),
     contentType: typeof d.contentType === 'string' ? d.contentType : undefined,
     catalogue,
@@ -167,6 +175,7 @@ function compileErrors(def: any, at: string, problems: Problems, named: Set<stri
   ]
   mapBuiltins(model, roles)
   for (const cause of causes) checkCode(model, model.validation[cause].code, `${at}/validation/${cause}`, problems)
+  for (const [format, rule] of formats) checkCode(model, rule.code, `${at}/validation/formats/${format}`, problems)
   checkCode(model, model.notFound, `${at}/notFound`, problems)
   checkCode(model, model.methodNotAllowed, `${at}/methodNotAllowed`, problems)
   checkCode(model, model.internal, `${at}/internal`, problems)

@@ -39,6 +39,8 @@ export interface ErrorModel {
   warnings: Array<{ pointer: string; message: string }>
   /** Which catalogue code (and optional message) each kind of bad request gets. */
   validation: Record<ValidationCause, { code: string; message?: Render }>
+  /** A body field failing its `format` (`uri`) gets this code rather than `field`'s (`validation.formats`). */
+  formats: Map<string, { code: string; message?: Render }>
   notFound: string
   methodNotAllowed: string
   internal: string

@@ -17,6 +17,8 @@ import type { Violation } from '../journal/journal.ts'
 export interface Refusal {
   cause: ValidationCause
   vars: Record<string, unknown>
+  /** The format a body field failed, when the API gives that format a code of its own (`validation.formats`). */
+  format?: string
 }
 
 /** Validates the request and refuses it in the API's own envelope when it breaks the spec. */
@@ -27,7 +29,8 @@ export function validateRequest(ctx: Context): void {
 
 /** The API's own error for a refusal. */
 export function refusalError(ctx: Context, refusal: Refusal): ApiError {
-  const rule = ctx.world.api.behaviour.errors.validation[refusal.cause]
+  const errors = ctx.world.api.behaviour.errors
+  const rule = (refusal.format !== undefined ? errors.formats.get(refusal.format) : undefined) ?? errors.validation[refusal.cause]
   const message = rule.message ? rule.message({ ...refusal.vars, requestId: ctx.requestId }) : undefined
   return new ApiError(rule.code, { ...refusal.vars, cause: refusal.cause, ...(message !== undefined ? { message } : {}) })
 }
@@ -118,9 +121,12 @@ function findRefusal(ctx: Context): Refusal | undefined {
     // A body that is the wrong thing as a whole (an array for an object, say) is malformed, not a bad field.
     const cause: ValidationCause = described.missing ? 'required' : described.pointer === '' ? 'malformed'
       : first.keyword === 'enum' || first.keyword === 'const' ? 'enum' : 'field'
-    return refuse(cause, { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body' }, {
+    const refusal = refuse(cause, { field: described.field, pointer: described.pointer, detail: described.detail, location: 'body', errors: everyField(errors) }, {
       location: 'body', pointer: described.pointer, message: described.detail,
     })
+    const format = first.keyword === 'format' ? String((first.params as { format?: unknown }).format) : undefined
+    if (format !== undefined && ctx.world.api.behaviour.errors.formats.has(format)) refusal.format = format
+    return refusal
   }
   return undefined
 }
@@ -132,6 +138,23 @@ function matchMedia<T>(types: Map<string, T>, contentType: string | undefined): 
   if (exact) return exact
   const [major] = contentType.split('/')
   return types.get(`${major}/*`) ?? types.get('*/*')
+}
+
+/**
+ * Every place a body breaks its schema, once each (`{errors}` in the error's templates: "check the
+ * error details for which fields are invalid"): `{pointer, field, message, detail}`.
+ */
+function everyField(errors: ErrorObject[]): Array<{ pointer: string; field: string; message: string; detail: string }> {
+  const seen = new Set<string>()
+  const out: Array<{ pointer: string; field: string; message: string; detail: string }> = []
+  for (const e of errors) {
+    const d = describeAjvError(e)
+    const key = `${d.pointer}\u0000${d.detail}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ pointer: d.pointer, field: d.field, message: e.message ?? 'is invalid', detail: d.detail })
+  }
+  return out
 }
 
 /** Ajv lists anyOf/oneOf branches; the deepest error says most about what to fix. */
