@@ -234,6 +234,13 @@ describeDoors('agent sandbox', OPTIONS, (client) => {
       expectRateLimited(await run(world.key, THREAD, { input: 'one more' }), 60)
     })
 
+    it('rate_limit_exceeded: a run that started and stopped on its budget (400 budget_exceeded) did start, and counts', async () => {
+      const world = await freshWorld(client())
+      for (let i = 0; i < 4; i++) expect((await run(world.key, THREAD, { input: `run ${i}`, maxBudgetUsd: 0.005 })).body.error.code).toBe('budget_exceeded')
+      for (let i = 0; i < 6; i++) expect((await run(world.key, THREAD, { input: `run ${i}` })).status).toBe(201)
+      expectRateLimited(await run(world.key, THREAD, { input: 'one more' }), 60)
+    })
+
     it('rate_limit_exceeded: a client polling while the runtime starts (503) is not locked out of its ten', async () => {
       const world = await freshWorld(client(), 'unavailable')
       for (let i = 0; i < 12; i++) expectError(await run(world.key, 'thr_booting000000000', { input: 'x' }), 'service_unavailable')

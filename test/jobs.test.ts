@@ -91,13 +91,26 @@ describe('a variant that answers an error after acting', () => {
     expect((await send('GET', '/jobs/job_nope', steady)).body).toEqual({ error: { code: 'no_such_job', message: 'No such job.' } })
   })
 
-  it('a job made this way counts toward a limit of successes, as it started', async () => {
+  it('a job made this way counts toward a limit of what was created (it started); not toward one of successes', async () => {
     const { send, steady: hasty } = await open(undefined, 'limited')
     expect((await send('POST', '/jobs', hasty, { input: 'x' })).status).toBe(201)
     expect((await send('POST', '/jobs', hasty, { input: '' })).status).toBe(400)
     expect((await send('POST', '/jobs', hasty, { input: 'x', kind: 'slow' })).status).toBe(408)
     expect((await send('POST', '/jobs', hasty, { input: 'x', kind: 'slow' })).status).toBe(408)
     expect((await send('POST', '/jobs', hasty, { input: 'x' })).status).toBe(429)
+
+    const { dir, file } = tempFiles('jobs-successes')
+    file('limited.yaml', 'limits: { job-starts: 3 }\ntenants: [{ id: t, keys: [{ token: key_t }] }]\n')
+    const spec = tempFiles('jobs-successes-spec').file('jobs.yaml', readFixture().replace('error: slow_down, counts: created', 'error: slow_down, counts: successes'))
+    const standin = await createStandin(selfChecked({ spec, scenarios: dir }))
+    const post = async (json: unknown) => (await standin.handle(new Request('https://api.jobs.example/jobs', { method: 'POST', headers: { authorization: 'Bearer key_t', 'content-type': 'application/json' }, body: JSON.stringify(json) }))).status
+    expect([await post({ input: 'x', kind: 'slow' }), await post({ input: 'x', kind: 'slow' }), await post({ input: 'x' }), await post({ input: 'x' }), await post({ input: 'x' }), await post({ input: 'x' })]).toEqual([408, 408, 201, 201, 201, 429])
+  })
+
+  it('check refuses a limit that counts something else', () => {
+    const { file } = tempFiles('jobs-counts')
+    const result = check(file('jobs.yaml', readFixture().replace('counts: created', 'counts: starts')))
+    expect(result.problems.map((p) => [p.pointer, p.message])).toEqual([['/paths/~1jobs/post/x-standin/limits/0/counts', expect.stringMatching(/^counts is requests, successes or created, not "starts"/)]])
   })
 
   it('check refuses a variant with an error and a status, or an error the catalogue lacks', () => {

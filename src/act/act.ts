@@ -49,6 +49,7 @@ export function act(ctx: Context): Outcome {
     checkUnique(ctx, model, record)
     world.insert(model, record, now)
     ctx.record = record
+    ctx.created = true
     return { status, record }
   }
   if (op.action === 'list') {

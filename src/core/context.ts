@@ -54,6 +54,8 @@ export interface Context {
   /** Run once the outcome is known: commit on success, release on failure. */
   onSuccess: Array<() => void>
   onFailure: Array<() => void>
+  /** The operation created a record (a limit that `counts: created` keeps its slot, whatever the answer). */
+  created?: boolean
   violations: Violation[]
   /** The request has been checked against the spec (stage 7); `refusal` is what it found. */
   checked?: boolean

@@ -253,11 +253,11 @@ function actAndRender(ctx: Context): Prepared {
   const error = ctx.variant?.error
   if (error !== undefined) {
     // A variant that answers an error after acting (a sync job past its ceiling, going on async):
-    // what the operation did stands — its charge is spent, its counted slots kept — and the error's
-    // templates see the record (`{record.task_id}`).
+    // what the operation did stands — its charge is spent; a limit that counts what was created
+    // keeps its slot, one that counts successes gives it back — and the error's templates see the
+    // record (`{record.task_id}`).
     for (const settle of ctx.onSuccess) settle()
     ctx.onSuccess.length = 0
-    ctx.onFailure.length = 0
     throw new ApiError(error)
   }
   return plan ? respondWithStream(ctx, outcome, plan) : renderSuccess(ctx, outcome)

@@ -3,7 +3,7 @@
  * and concurrency caps (records of a resource in given states, per tenant), the request body's size
  * (an upload by tier), and charges against a tenant's balance. Every number may depend on the
  * tenant's tier. Admitted rate slots are released when a limit counts only successful requests and
- * this one fails.
+ * this one fails, or only what created a record and this one created none.
  */
 import { ApiError } from '../errors.ts'
 import type { Context } from '../core/context.ts'
@@ -46,6 +46,8 @@ export function applyLimits(ctx: Context): void {
       }
       if (!taken.admitted) throw new ApiError(limit.error, { ...taken.state, window, limitId: limit.id })
       if (limit.counts === 'successes') ctx.onFailure.push(() => taken.release())
+      // A request that made a record (a run that started, then failed) keeps its slot.
+      else if (limit.counts === 'created') ctx.onFailure.push(() => { if (!ctx.created) taken.release() })
     } else {
       const tenant = ctx.tenant?.id
       if (tenant === undefined) continue

@@ -477,11 +477,12 @@ export function compileLimit(def: any, at: string, problems: Problems): LimitMod
     : perName === 'global' ? () => '*'
     : expression(perName, `${at}/per`, problems)
   if (typeof def.error !== 'string') problems.add(`${at}/error`, 'a limit names the error code it answers with')
+  if (def.counts !== undefined && !['requests', 'successes', 'created'].includes(def.counts)) problems.add(`${at}/counts`, `counts is requests, successes or created, not ${JSON.stringify(def.counts)}`)
   return {
     id: typeof def.id === 'string' ? def.id : at,
     kind, limit, largest, tiersOnly, windowMs: windowMs ?? 60_000, per, perName,
     error: String(def.error ?? ''),
-    counts: def.counts === 'successes' ? 'successes' : 'requests',
+    counts: def.counts === 'successes' || def.counts === 'created' ? def.counts : 'requests',
     resource: typeof def.resource === 'string' ? def.resource : undefined,
     states: Array.isArray(def.states) ? new Set<string>(def.states.map(String)) : undefined,
     headers: compileHeaders(def.headers, `${at}/headers`, problems),

@@ -86,7 +86,11 @@ export interface LimitModel {
   perName: string
   error: string
   /** Rate limits: count every request that reaches them, or only successful ones. */
-  counts: 'requests' | 'successes'
+  /**
+   * What takes a slot: every request the limit admits; only `successes` (a failed answer gives its
+   * slot back); or what `created` a record, whatever the answer (a run that started and then failed).
+   */
+  counts: 'requests' | 'successes' | 'created'
   /** Count limits: the resource whose records are counted, in these states. */
   resource?: string
   states?: Set<string>
