@@ -107,6 +107,9 @@ async function start() {
       if (store.entries.length > MAX_ENTRIES) store.entries.splice(0, store.entries.length - MAX_ENTRIES)
       count.textContent = String(store.entries.length)
       store.emit('entry', data)
+      // A request changes its world; this also keeps the list right after a --watch reload, whose
+      // new worlds the stream's world events do not follow until it reconnects.
+      worldsChanged()
     } else if (event === 'world') worldsChanged()
   }, (state) => {
     live.textContent = state === 'live' ? 'live' : 'reconnecting…'

@@ -129,6 +129,7 @@ export function entryDetail(entry, world, exchange) {
     ['request id', entry.requestId],
     ['world time', new Date(entry.at).toISOString()],
     ['took', `${entry.durationMs?.toFixed?.(1) ?? entry.durationMs} ms`],
+    ['version', entry.version !== undefined ? `${entry.version} (standin serve --watch: the files' version that answered)` : undefined],
     ['stream', entry.stream ? `${entry.stream.events} events, ${entry.stream.outcome}${entry.stream.code ? ` (${entry.stream.code})` : ''}` : undefined],
     ['finding', entry.finding ? `${entry.finding.kind}: ${entry.finding.message}` : undefined],
   ]
