@@ -161,6 +161,22 @@ describe('signed tokens', () => {
     expect((await call(minted, 'GET', '/me')).body.error.code).toBe('unauthorized')
   })
 
+  it('go with a snapshot: restored in place they still work, restored as a new world it mints its own', async () => {
+    const { standin, world, token, call } = await setUp()
+    const minted = (await call(token('bob-laptop'), 'POST', '/auth/token')).body.token
+    expect((await call(token('alice-laptop'), 'POST', '/auth/logout')).status).toBe(204)
+    const snapshot = standin.home().snapshot()
+    standin.home().restore(snapshot)
+    expect((await call(minted, 'GET', '/me')).status).toBe(200)
+    expect((await call(token('alice-laptop'), 'GET', '/me')).body.error.code).toBe('token_revoked')
+    const copy = standin.restore(snapshot).world
+    expect(copy.id).not.toBe(world.id)
+    const theirs = copy.tokenFor('alice-phone')!
+    expect(verifyJwt(theirs, SECRET)).toMatchObject({ sub: 'alice', tid: 'acct_alice' })
+    expect((await call(theirs, 'GET', '/me')).body).toMatchObject({ user: 'alice' })
+    expect((await call(theirs, 'POST', '/auth/token')).status).toBe(200)
+  })
+
   it('select their world: a fresh world of the scenario mints tokens of its own', async () => {
     const { standin, token, call } = await setUp()
     const fresh = standin.world('default').world

@@ -71,11 +71,19 @@ export function mintToken(world: World, options: MintOptions): Key {
   if (!jwt) throw new Error('this API takes no signed tokens (x-standin.auth.jwt)')
   if (!world.tenants.has(options.tenant)) throw new Error(`no tenant "${options.tenant}" in world ${world.id} (it has: ${[...world.tenants.keys()].join(', ')})`)
   // The world's id in the token id: two worlds never mint the same token, so a token selects one.
-  const jti = `${world.id}.${++world.tokenSeq}`
-  const { claims, expiresAt } = claimsOf(world, jwt, options, jti)
+  // (A world read back from a snapshot numbers from 1 again: past the ids its keys already hold.)
+  let jti: string
+  let minted: { claims: Record<string, unknown>; expiresAt: number }
+  let token: string
+  do {
+    jti = `${world.id}.${++world.tokenSeq}`
+    minted = claimsOf(world, jwt, options, jti)
+    token = signJwt(minted.claims, jwt.secret)
+  } while (world.keys.has(token))
+  const expiresAt = minted.expiresAt
   const key: Key = {
     ...options.extra,
-    token: signJwt(claims, jwt.secret),
+    token,
     tenant: options.tenant,
     jwt: true,
     jti,

@@ -17,6 +17,7 @@ import type { StoredRecord } from './store.ts'
 import { LifecycleTimer, RetentionTimer, type IdempotentResponse, type Tenant, type World } from './world.ts'
 import type { Worlds } from './worlds.ts'
 import { isPlainObject } from '../util/match.ts'
+import { mintScenarioTokens } from '../auth/tokens.ts'
 import { seededRandom } from '../util/random.ts'
 
 export const SNAPSHOT_FORMAT = 'standin-world'
@@ -179,6 +180,10 @@ export function restoreWorld(worlds: Worlds, input: unknown, options: RestoreOpt
   world.random = seededRandom(snapshot.random)
   world.requestSeq = Math.max(world.requestSeq, snapshot.requestSeq)
   for (const t of snapshot.tenants) world.tenants.set(t.id, structuredClone(t))
+  // The same world put back (its own snapshot): keys minted since its scenario started (signed tokens
+  // a request made) come back with it. Fresh keys of another world that are signed tokens are minted now.
+  if (world.id === snapshot.id) for (const k of snapshot.keys) if (!world.keys.has(k.token)) world.addKey({ ...k })
+  mintScenarioTokens(world)
   const resources = world.api.behaviour.resources
   const restored: Array<StoredRecord | undefined> = []
   for (const r of snapshot.records) {
