@@ -122,7 +122,7 @@ const COMMANDS = {
       'named like authorization, cookie, password, secret, token, key, email (--scrub adds, --keep exempts),',
       'emails anywhere, and values that look like credentials; a scrubbed value keeps its shape.',
     ],
-    examples: ['PROVIDER_AUTH="Bearer sk_test_1" standin record spec/my-api.yaml --target https://sandbox.example.com --proxy-header Authorization=PROVIDER_AUTH --write-overlay overlays/recorded.yaml --write-scenario scenarios/my-api/recorded.yaml'],
+    examples: ['standin record spec/my-api.yaml --target https://sandbox.example.com --proxy-header Authorization=PROVIDER_AUTH --write-overlay overlays/recorded.yaml --write-scenario scenarios/my-api/recorded.yaml   (PROVIDER_AUTH="Bearer sk_test_1" in the environment)'],
     exits: '0 written; 1 the spec cannot be served or the port taken; 2 bad usage.',
   },
   infer: {
