@@ -136,6 +136,21 @@ describe('what the dashboard reads', () => {
     expect(create).toMatchObject({ method: 'POST', path: '/widgets', credential: { in: 'header', name: 'X-Api-Key' }, body: { contentType: 'application/json' } })
     expect(JSON.parse(create.body.text)).toEqual({ name: 'sprocket', size: 3 })
     expect(operations.find((o: { id: string }) => o.id === 'getWidget').parameters).toEqual([{ name: 'id', in: 'path', required: true }])
+    // Why each code is answered, from the behaviour model: the dashboard's "why" for cause: state.
+    expect(operations.find((o: { id: string }) => o.id === 'getWidget').reasons).toMatchObject({ not_found: ['no such widget (in this world, for this tenant)'] })
+    expect(create.reasons.unauthorized).toEqual(expect.arrayContaining(['auth: no credential', 'auth: a revoked key']))
+  })
+
+  it('says which limit, charge or state answers each code', async () => {
+    const standin = await createStandin({ spec: 'spec/browser-sessions.yaml', scenarios: 'scenarios/browser-sessions' })
+    const { operations } = await (await standin.handle(new Request(`${HOST}/__standin/operations`))).json()
+    const reasons = (id: string) => operations.find((o: { id: string }) => o.id === id).reasons
+    expect(reasons('createSession')).toMatchObject({
+      rate_limited: ['limit "session-creations": a rate per 60 s, per tenant'],
+      concurrency_limit: ['limit "concurrent-sessions": a count of session, per tenant'],
+      payment_required: ['charge: the "balance" balance is short'],
+    })
+    expect(reasons('getSession')).toMatchObject({ session_not_open: ['the record is closed', 'the record is expired'], session_not_found: [expect.stringMatching(/^no such session/)] })
   })
 
   it('follows the journal as server-sent events: the kept entries first, then each new one, until the reader goes', async () => {

@@ -126,8 +126,52 @@ function operationsOf(api: Api): object {
       body: op.body ? sampleBody(api, op, random) : undefined,
       credential: credentialOf(api, op),
       streams: op.stream !== undefined,
+      reasons: reasonsOf(api, op),
     })),
   }
+}
+
+const AUTH_WHY: Record<string, string> = {
+  missing: 'no credential', unknown: 'a key no tenant of this world holds', expired: 'an expired key', revoked: 'a revoked key',
+  malformed: 'a credential of the wrong form', forbidden: 'the key lacks a scope or role the operation needs',
+}
+const VALIDATION_WHY: Record<string, string> = {
+  malformed: 'a body that does not parse', contentType: 'a content type the operation does not take', tooLarge: 'a body too large',
+  required: 'a required field or parameter left out', field: 'a field of the wrong type or form', enum: 'a value outside its allowed values',
+  parameter: 'a parameter of the wrong type or form',
+}
+
+/**
+ * What in the behaviour model answers each error code of an operation: a limit, a gate, a charge, a
+ * record's state, auth, validation — the journal says `cause: state` and the code; this says which
+ * part of the state (the dashboard's "why").
+ */
+function reasonsOf(api: Api, op: OperationModel): Record<string, string[]> {
+  const reasons: Record<string, string[]> = {}
+  const add = (code: string | undefined, why: string) => {
+    if (!code) return
+    const list = reasons[code] ??= []
+    if (!list.includes(why)) list.push(why)
+  }
+  const { errors, auth, resources } = api.behaviour
+  if (!op.auth.open) for (const [failure, code] of Object.entries(auth.errors)) add(code, `auth: ${AUTH_WHY[failure] ?? failure}`)
+  for (const [cause, { code }] of Object.entries(errors.validation)) add(code, `validation: ${VALIDATION_WHY[cause] ?? cause}`)
+  for (const limit of op.limits) add(limit.error, `limit "${limit.id}": ${limit.kind === 'rate' ? `a rate per ${Math.round(limit.windowMs / 1000)} s` : limit.kind === 'count' ? `a count of ${limit.resource ?? 'records'}` : 'a size'}, per ${limit.perName}`)
+  if (op.stream?.concurrency) add(op.stream.concurrency.error, `limit "${op.stream.concurrency.id}": open streams at once`)
+  for (const gate of op.gates) add(gate.error, 'a gate (x-standin gates): the tenant or request does not qualify')
+  if (op.charge) add(op.charge.error, `charge: the "${op.charge.balance}" balance is short`)
+  for (const [state, code] of op.states) add(code, `the record is ${state}`)
+  for (const [resource, states] of op.parentStates) for (const [state, code] of states) add(code, `its ${resource} is ${state}`)
+  if (op.idempotency) add(op.idempotency.conflict, 'idempotency: the key was used with another request')
+  const own = op.resource && op.idParam ? resources.get(op.resource) : undefined
+  if (own) add(own.notFound, `no such ${own.name} (in this world, for this tenant)`)
+  for (const step of op.address?.steps ?? []) {
+    const model = step.resource ? resources.get(step.resource) : undefined
+    if (model) add(model.notFound, `no such ${model.name} (in this world, for this tenant)`)
+  }
+  const gone = op.resource ? resources.get(op.resource)?.gone : undefined
+  if (gone) add(gone, 'the record was removed (retention or delete) and is remembered as gone')
+  return reasons
 }
 
 function rawOperation(api: Api, op: OperationModel): any {

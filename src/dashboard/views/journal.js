@@ -97,7 +97,7 @@ export function mountJournal(section, store) {
       found = { entry: e, exchange: null }
       if (error.status !== 404) showError(error)
     }
-    fill(detail, entryDetail(found.entry, e.world, found.exchange))
+    fill(detail, entryDetail(found.entry, e.world, found.exchange, store.catalogue))
     detail.focus()
   }
 
@@ -119,10 +119,13 @@ function field(label, input) {
 }
 
 /** Everything about one request: why it came out as it did, what was sent, what came back. */
-export function entryDetail(entry, world, exchange) {
+export function entryDetail(entry, world, exchange, catalogue) {
+  // Which part of the world's state answers this code for this operation (GET /__standin/operations' reasons).
+  const reasons = entry.cause === 'state' && entry.code ? catalogue?.operations.find((o) => o.id === entry.operation)?.reasons?.[entry.code] : undefined
   const why = [
     ['outcome', `${entry.status === 0 ? 'connection dropped' : entry.status}${entry.code ? ` ${entry.code}` : ''}`],
     ['cause', `${entry.cause}${entry.rule !== undefined ? ` #${entry.rule}` : ''} — ${CAUSES[entry.cause] ?? ''}`],
+    ['why', reasons?.length ? reasons.join('; or ') : undefined],
     ['operation', entry.operation ?? 'none of the spec (no operation matched)'],
     ['tenant', entry.tenant],
     ['world', world],

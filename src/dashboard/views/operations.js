@@ -87,7 +87,7 @@ export function mountOperations(section, store) {
         h('pre', { class: 'body', id: 'try-body' }, pretty(result.body) || '(no body)'),
         h('div', { class: 'try-entry', id: 'try-entry' }, h('p', { class: 'muted' }, 'Looking for its journal entry…')))
       const found = await findEntry(store, world.value, op.method, nonce)
-      fill(answer.querySelector('#try-entry'), found ? [h('h3', {}, 'Its journal entry'), entryDetail(found.entry, found.world, null)] : h('p', { class: 'muted' }, 'Its journal entry was not found among the last ones kept.'))
+      fill(answer.querySelector('#try-entry'), found ? [h('h3', {}, 'Its journal entry'), entryDetail(found.entry, found.world, null, store.catalogue)] : h('p', { class: 'muted' }, 'Its journal entry was not found among the last ones kept.'))
     }
     fill(form,
       h('h3', {}, h('span', { class: `method m-${op.method.toLowerCase()}` }, op.method), ' ', op.path),
