@@ -177,6 +177,13 @@ describe('signed tokens', () => {
     expect((await call(theirs, 'POST', '/auth/token')).status).toBe(200)
   })
 
+  it('are what a scenario must give keys of an API that takes only signed tokens, and only of one that takes them', async () => {
+    await expect(createStandin({ spec: 'test/fixtures/accounts.yaml', scenarios: [{ name: 'default', tenants: [{ id: 't', keys: [{ token: 'plain-key' }] }] }] }))
+      .rejects.toThrow(/tenants\/0\/keys\/0: key "plain-key" is not a signed token.*give it jwt: true/)
+    await expect(createStandin({ spec: 'test/fixtures/site-tokens.yaml', scenarios: [{ name: 'default', tenants: [{ id: 't', keys: [{ token: 'key_1', jwt: true }] }] }] }))
+      .rejects.toThrow(/tenants\/0\/keys\/0\/jwt: key "key_1" is a signed token, but the spec takes none/)
+  })
+
   it('select their world: a fresh world of the scenario mints tokens of its own', async () => {
     const { standin, token, call } = await setUp()
     const fresh = standin.world('default').world

@@ -133,6 +133,9 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
   // takes any key.
   const inForce = behaviour.schemeList.length > 0 ? behaviour.schemeList.map((s) => (s.auth ?? behaviour.auth).keyPattern) : [behaviour.auth.keyPattern]
   const patterns = inForce.every((p): p is RegExp => p !== undefined) ? [...new Set(inForce)] : undefined
+  // Signed tokens (x-standin.auth.jwt): taken at all, and taken by every scheme (then a plain key never passes).
+  const signing = behaviour.auth.jwt ?? behaviour.schemeList.find((s) => s.auth?.jwt)?.auth?.jwt
+  const signedOnly = behaviour.schemeList.length > 0 && behaviour.schemeList.every((s) => (s.auth ?? behaviour.auth).jwt !== undefined)
   const tenants: TenantDef[] = (v.tenants ?? []).map((t: any, ti: number) => {
     const at = `/tenants/${ti}`
     const balances: Record<string, number> = { ...(t.balances ?? {}) }
@@ -146,7 +149,9 @@ export function compileScenario(file: string, value: unknown, api: ApiForScenari
         else if (Number.isNaN(Date.parse(k.expiresAt))) problems.add(`${at}/keys/${ki}/expiresAt`, `"${k.expiresAt}" is neither a date-time (2026-01-01T00:00:00Z) nor a duration after the world starts (10m)`)
         else key.expiresAt = Date.parse(k.expiresAt)
       }
-      if (!k.malformed && patterns && !patterns.some((p) => p.test(k.token))) {
+      if (k.jwt === true && !signing) problems.add(`${at}/keys/${ki}/jwt`, `key "${k.token}" is a signed token, but the spec takes none: add x-standin.auth.jwt (e.g. {ttl: 1h}) or leave jwt out`)
+      if (k.jwt !== true && !k.malformed && signedOnly) problems.add(`${at}/keys/${ki}`, `key "${k.token}" is not a signed token, and every security scheme of the spec takes only signed tokens (x-standin.auth.jwt): give it jwt: true (the world mints its JWT), or every request with it is refused as malformed`)
+      if (!k.malformed && !k.jwt && patterns && !patterns.some((p) => p.test(k.token))) {
         problems.add(`${at}/keys/${ki}/token`, `key "${k.token}" does not match the spec's key pattern${patterns.length > 1 ? 's' : ''} ${patterns.join(', ')}; every request with it would be refused as malformed`)
       }
       return key
