@@ -30,6 +30,7 @@ rules:
 const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }> = []
 let provider: Server
 let providerUrl: string
+let endStream: () => void = () => {}
 beforeAll(async () => {
   provider = createServer((req, res) => {
     let body = ''
@@ -44,6 +45,17 @@ beforeAll(async () => {
       if (path === '/v1/notes' && req.method === 'GET') return send(200, { data: [{ id: 'p_1', text: 'from the provider' }] })
       if (path === '/v1/notes' && req.method === 'POST') return send(201, { id: 'p_2', ...JSON.parse(body) })
       // Breaks its own contract: text is a string in the spec.
+      if (path === '/v1/notes/broken-json') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        return res.end('{"id": "broken-json", "text": ')
+      }
+      if (path === '/v1/events') {
+        // A stream that stays open until the test has read its first event through standin.
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: first\n\n')
+        endStream = () => res.end('data: last\n\n')
+        return
+      }
       if (req.url?.startsWith('/v1/notes/')) return send(200, { id: req.url.slice(10), text: 42 })
       send(404, { error: { code: 'not_found', message: 'nothing here' } })
     })
@@ -125,8 +137,26 @@ describe('--proxy: mock some operations, forward the rest', () => {
     expect(res.body).toEqual({ id: 'p_9', text: 42 })
     const entry = standin.home().journal.query({ operation: 'getNote' }).at(-1)!
     expect(entry.violations).toEqual([expect.objectContaining({ side: 'provider', location: 'body', pointer: '/text' })])
-    expect(standin.violations('provider')).toHaveLength(1)
+    expect(standin.violations('provider').filter((v) => v.operation === 'getNote' && v.pointer === '/text')).toHaveLength(1)
     expect(standin.violations('response')).toEqual([])
+  })
+
+  it('passes a provider\'s stream on as it comes, and a body that says JSON but is not verbatim (a violation)', async () => {
+    const res = await fetch(`${server.url}/v1/events`, { headers: key })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream')
+    const reader = res.body!.getReader()
+    // The first event arrives while the provider still holds the stream open: nothing waits for its end.
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: first\n\n')
+    endStream()
+    let rest = ''
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value)
+    expect(rest).toBe('data: last\n\n')
+
+    const raw = await fetch(`${server.url}/v1/notes/broken-json`, { headers: key })
+    expect(await raw.text()).toBe('{"id": "broken-json", "text": ')
+    const entry = standin.home().journal.query({ operation: 'getNote' }).at(-1)!
+    expect(entry.violations).toEqual([expect.objectContaining({ side: 'provider', message: expect.stringMatching(/not JSON/) })])
   })
 
   it('takes the scenario\'s setting (tag:account is mocked in its worlds)', async () => {
@@ -177,8 +207,8 @@ describe('standin serve --proxy on the command line', () => {
   it('takes an overlay\'s setting (x-standin: {proxy: mock} on an operation), below the command line\'s', async () => {
     const overlays = [join(import.meta.dirname, 'fixtures/live/mock-get-note.overlay.yaml')]
     const plain = await createStandin({ spec, overlays, onWarning: () => {}, proxy: { target: 'http://127.0.0.1:9' } })
-    expect((plain.proxy!.describe(plain.api, undefined) as any).operations).toEqual({ listNotes: 'proxy', createNote: 'proxy', getNote: 'mock', getAccount: 'proxy' })
+    expect((plain.proxy!.describe(plain.api, undefined) as any).operations).toEqual({ listNotes: 'proxy', createNote: 'proxy', getNote: 'mock', streamEvents: 'proxy', getAccount: 'proxy' })
     const flagged = await createStandin({ spec, overlays, onWarning: () => {}, proxy: { target: 'http://127.0.0.1:9', routes: { '*': 'mock', getNote: 'proxy' } } })
-    expect((flagged.proxy!.describe(flagged.api, undefined) as any).operations).toEqual({ listNotes: 'mock', createNote: 'mock', getNote: 'proxy', getAccount: 'mock' })
+    expect((flagged.proxy!.describe(flagged.api, undefined) as any).operations).toEqual({ listNotes: 'mock', createNote: 'mock', getNote: 'proxy', streamEvents: 'mock', getAccount: 'mock' })
   })
 })

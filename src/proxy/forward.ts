@@ -51,7 +51,7 @@ export function targetUrl(target: string, path: string, search: string): string 
   return `${base.origin}${full}${search}`
 }
 
-export async function forward(ctx: Context, options: ForwardOptions): Promise<{ prepared: Prepared; exchange: Exchange }> {
+export async function forward(ctx: Context, options: ForwardOptions): Promise<{ prepared: Prepared; exchange: Exchange; notJson?: boolean }> {
   const headers = new Headers()
   const named = new Set((ctx.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean))
   for (const [name, value] of Object.entries(ctx.headers)) {
@@ -62,31 +62,46 @@ export async function forward(ctx: Context, options: ForwardOptions): Promise<{ 
   const method = ctx.method
   const body = method === 'GET' || method === 'HEAD' || ctx.bodyText === undefined ? undefined : ctx.bodyText
   const url = targetUrl(options.target, ctx.path, ctx.incoming.search)
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000)
-  const signal = ctx.incoming.signal ? AbortSignal.any([ctx.incoming.signal, timeout]) : timeout
+  // The wait is for the answer's head (and a JSON body): a stream goes on as long as it goes on.
+  const waiting = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => { timedOut = true; waiting.abort() }, options.timeoutMs ?? 30_000)
+  const signal = ctx.incoming.signal ? AbortSignal.any([ctx.incoming.signal, waiting.signal]) : waiting.signal
   let res: Response
-  let text: string
+  let text: string | undefined
   try {
     res = await (options.fetch ?? fetch)(url, { method, headers, body, redirect: 'manual', signal })
-    text = method === 'HEAD' ? '' : await res.text()
+    // JSON is read whole, to be checked against the spec; anything else (a stream, an image) is
+    // passed on as it comes, byte for byte.
+    if (method !== 'HEAD' && isJson(res.headers.get('content-type'))) text = await res.text()
   } catch (error) {
-    const timedOut = timeout.aborted
     // The provider is not reachable, or took too long: the API's own envelope, as a gateway answers.
     throw new ApiError(timedOut ? 'gateway_timeout' : 'bad_gateway', { message: `The provider (${new URL(url).origin}) ${timedOut ? 'did not answer in time' : `could not be reached: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`}.` }, {}, timedOut ? 504 : 502)
+  } finally {
+    clearTimeout(timer)
   }
   const responseHeaders: Array<[string, string]> = []
   res.headers.forEach((value, name) => { if (!NOT_RETURNED.has(name) && name !== 'set-cookie') responseHeaders.push([name, value]) })
   for (const cookie of res.headers.getSetCookie()) responseHeaders.push(['set-cookie', cookie])
   const contentType = res.headers.get('content-type') ?? undefined
-  let parsed: unknown = text === '' ? undefined : text
-  if (text !== '' && contentType !== undefined && /[/+]json\b/i.test(contentType)) {
-    try { parsed = JSON.parse(text) } catch { /* kept as text: the check against the spec says it is not JSON */ }
+  let parsed: unknown
+  let notJson = false
+  if (text !== undefined && text !== '') {
+    try { parsed = JSON.parse(text) } catch { notJson = true }
   }
-  const prepared: Prepared = { status: res.status, headers: responseHeaders.filter(([name]) => name !== 'content-type'), body: parsed, ...(contentType !== undefined ? { contentType } : {}) }
+  const prepared: Prepared = { status: res.status, headers: responseHeaders.filter(([name]) => name !== 'content-type'), ...(contentType !== undefined ? { contentType } : {}) }
+  if (parsed !== undefined) prepared.body = parsed
+  // Sent on verbatim: a body that says JSON but is not (its text as it came), or one that is not JSON.
+  else if (notJson) prepared.stream = new Response(text).body!
+  else if (text === undefined && res.body) prepared.stream = res.body
   const exchange: Exchange = {
     world: ctx.world.id, tenant: ctx.tenant?.id, operation: ctx.op!.id, method, template: ctx.op!.path, path: ctx.path, search: ctx.incoming.search,
     params: ctx.params, requestHeaders: Object.fromEntries(headers), requestBody: ctx.body,
-    status: res.status, responseHeaders, contentType, responseBody: parsed,
+    status: res.status, responseHeaders, contentType, responseBody: parsed ?? (notJson ? text : undefined),
   }
-  return { prepared, exchange }
+  return { prepared, exchange, ...(notJson ? { notJson } : {}) }
+}
+
+function isJson(type: string | null): boolean {
+  return type !== null && /^[^;]*[/+]json\s*(;|$)/i.test(type)
 }

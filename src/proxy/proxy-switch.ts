@@ -99,7 +99,9 @@ export class ProxySwitch {
   /** Stage 8: the provider's answer. */
   async answer(ctx: Context): Promise<Prepared> {
     ctx.cause = 'proxy'
-    const { prepared, exchange } = await forward(ctx, this.options)
+    const { prepared, exchange, notJson } = await forward(ctx, this.options)
+    // Sent as it came (a stream), so the check against the spec does not see it: said here.
+    if (notJson) ctx.violations.push({ side: 'provider', location: 'body', pointer: '', message: `the answer says ${prepared.contentType} but its body is not JSON` })
     this.options.onExchange?.(exchange)
     return prepared
   }
