@@ -65,7 +65,9 @@ describe.concurrent.each(bundledSpecs())('Prism referee over $name', ({ spec, sc
   // takes far longer than the suite's 20 s per test, which is a guard against a hang, not a budget.
   it.concurrent.for(names)('finds no violation in the traffic of scenario %s', { timeout: 180_000 }, async (name, { expect }) => {
     const scenario = standin.worlds.scenarios.get(name)
-    const fixtures = fixturesFor(standin.api, { scenario })
+    // Signed-token keys are names in the scenario: the tokens are the ones its world minted (the
+    // strict standin's world of the same scenario mints the same ones).
+    const fixtures = fixturesFor(standin.api, { scenario, tokenFor: (key) => standin.worlds.home(name).tokenFor(key) })
     // `Prefer: code=NNN` for every declared status (two thirds of the plan) in the first pass only:
     // a forced answer does not depend on the clock, so the later passes (lifecycles moved on) send
     // what does — the plan's own requests.

@@ -55,15 +55,19 @@ export async function verify(api: Api, options: VerifyOptions): Promise<VerifyRe
   }
 }
 
-/** Credentials and known records from `auth` and the scenario. */
-export function fixturesFor(api: Api, options: Pick<VerifyOptions, 'auth' | 'scenario'>): Fixtures {
+/**
+ * Credentials and known records from `auth` and the scenario. A scenario's signed-token keys
+ * (`token: alice-laptop, jwt: true`) are names: `tokenFor` gives the token a world minted for each
+ * (`world.tokenFor`), when the target is a standin whose world is at hand.
+ */
+export function fixturesFor(api: Api, options: Pick<VerifyOptions, 'auth' | 'scenario'> & { tokenFor?: (name: string) => string | undefined }): Fixtures {
   const credentials: Credential[] = []
   if (options.auth && Object.keys(options.auth).length > 0) credentials.push({ label: '--auth', headers: options.auth, query: {} })
   const scheme = mainScheme(api)
   const scenario = options.scenario
   if (scenario && credentials.length === 0 && scheme) {
     for (const tenant of scenario.tenants) {
-      for (const key of tenant.keys) credentials.push({ label: `key ${key.token} (${tenant.id}${key.scopes ? `, scopes ${key.scopes.join(' ')}` : ''})`, ...carry(scheme, key.token) })
+      for (const key of tenant.keys) credentials.push({ label: `key ${key.token} (${tenant.id}${key.scopes ? `, scopes ${key.scopes.join(' ')}` : ''})`, ...carry(scheme, options.tokenFor?.(key.token) ?? key.token) })
     }
   }
   const records = new Map<string, string[]>()
