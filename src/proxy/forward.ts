@@ -20,6 +20,11 @@ export interface ForwardOptions {
   headers?: Record<string, string>
   /** How long to wait for the provider's answer (ms, default 30 000): then 504. */
   timeoutMs?: number
+  /**
+   * The fetch that reaches the provider (default: the global one). Behind msw, give one that msw lets
+   * through (`(input, init) => fetch(bypass(new Request(input, init)))`): the provider's origin is
+   * likely the one the handlers intercept.
+   */
   fetch?: typeof fetch
 }
 
