@@ -99,6 +99,27 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('GET', '/auth/me', ada)).status).toBe(200)
     })
 
+    it('signing out revokes that token (TOKEN_REVOKED), signing out everywhere every token of the user; a tampered token is INVALID_TOKEN', async () => {
+      const { ada, adaLaptop, adaTablet, fred } = await people(client())
+      const [head, payload, signature] = ada.split('.')
+      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString())
+      expect(claims).toMatchObject({ sub: 'usr_ada', tid: 'acct_ada', iss: 'https://app.agent-platform.example' })
+      const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'usr_sam', role: 'admin' })).toString('base64url')
+      expectError(await api('GET', '/auth/me', `${head}.${forged}.${signature}`), 'INVALID_TOKEN')
+      expectError(await api('GET', '/auth/me', `${head}.${payload}.${signature!.slice(0, -2)}xx`), 'INVALID_TOKEN')
+      expect((await api('POST', '/auth/logout', adaLaptop)).status).toBe(204)
+      expectError(await api('GET', '/auth/me', adaLaptop), 'TOKEN_REVOKED')
+      expect((await api('GET', '/auth/me', ada)).status).toBe(200)
+      // Refreshing gives a new token that works like the old one.
+      const fresh = await api('POST', '/auth/refresh', ada)
+      expect(fresh.body.token.split('.')).toHaveLength(3)
+      expect((await api('GET', '/auth/me', fresh.body.token)).body).toMatchObject({ userId: 'usr_ada' })
+      // Another device signs out everywhere: every token of Ada's is revoked, Fred's is not.
+      expect((await api('POST', '/auth/logout-all', adaTablet)).status).toBe(204)
+      for (const token of [ada, adaTablet, fresh.body.token]) expectError(await api('GET', '/agents', token), 'TOKEN_REVOKED')
+      expect((await api('GET', '/auth/me', fred)).status).toBe(200)
+    })
+
     it('expired and revoked tokens of the unauthorized scenario', async () => {
       const { world } = await people(client(), 'unauthorized')
       const [expired, revoked] = world.tenants[0]!.keys
@@ -111,6 +132,9 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expectError(await api('GET', '/agents', nina), 'TERMS_NOT_ACCEPTED')
       expectError(await api('POST', '/sessions', nina, {}), 'TERMS_NOT_ACCEPTED')
       expect((await api('GET', '/auth/me', nina)).body).toMatchObject({ termsAccepted: false })
+      expect((await api('POST', '/auth/accept-terms', nina)).body).toMatchObject({ termsAccepted: true })
+      expect((await api('GET', '/agents', nina)).status).toBe(200)
+      expect((await api('GET', '/auth/me', nina)).body).toMatchObject({ termsAccepted: true })
     })
 
     it('the admin endpoints need an admin token: ADMIN_REQUIRED', async () => {
@@ -141,6 +165,51 @@ describeDoors('agent platform', OPTIONS, (client) => {
       const session = await api('POST', '/sessions', fred, {})
       expect(session.status).toBe(201)
       expectError(await api('POST', `/sessions/${session.body.token}/messages`, fred, { content: 'Hello' }), 'NO_CREDITS')
+    })
+
+    it('buying credits: no card is NO_PAYMENT_METHOD; a card that pays adds them; one that declines is PAYMENT_FAILED', async () => {
+      const { ada, fred } = await people(client())
+      expectError(await api('POST', '/billing/purchases', fred, { credits: 100 }), 'NO_PAYMENT_METHOD')
+      expect((await api('GET', '/billing', fred)).body).toMatchObject({ credits: 0 })
+      expect((await api('GET', '/billing', fred)).body.cardLast4).toBeUndefined()
+      const card = await api('PUT', '/billing/payment-method', fred, { number: '4242424242424242', expMonth: 12, expYear: 2030 })
+      expect(card.body).toEqual({ brand: 'visa', last4: '4242', expMonth: 12, expYear: 2030 })
+      const bought = await api('POST', '/billing/purchases', fred, { credits: 100 })
+      expect(bought.body).toMatchObject({ credits: 100, amountUsd: 10, status: 'succeeded' })
+      expect((await api('GET', '/billing', fred)).body).toMatchObject({ credits: 100, cardBrand: 'visa', cardLast4: '4242' })
+      expect((await api('GET', '/billing/purchases', fred)).body.data).toEqual([bought.body])
+      expect((await api('PUT', '/billing/payment-method', ada, { number: '4000000000000002', expMonth: 1, expYear: 2031 })).status).toBe(200)
+      expectError(await api('POST', '/billing/purchases', ada, { credits: 50 }), 'PAYMENT_FAILED')
+      expect((await api('GET', '/billing', ada)).body).toMatchObject({ credits: 100, cardLast4: '0002' })
+    })
+
+    it('auto top-up: at zero a message buys the top-up on the card first; with no card that is NO_PAYMENT_METHOD', async () => {
+      const { fred } = await people(client())
+      const session = (await api('POST', '/sessions', fred, {})).body.token
+      expect((await api('PUT', '/billing/auto-top-up', fred, { enabled: true, amount: 50 })).body).toEqual({ enabled: true, amount: 50 })
+      expectError(await api('POST', `/sessions/${session}/messages`, fred, { content: 'Hi' }), 'NO_PAYMENT_METHOD')
+      await api('PUT', '/billing/payment-method', fred, { number: '5555555555554444', expMonth: 3, expYear: 2029 })
+      expect((await api('POST', `/sessions/${session}/messages`, fred, { content: 'Hi' })).status).toBe(200)
+      expect((await api('GET', '/billing', fred)).body).toMatchObject({ credits: 49, autoTopUp: true, autoTopUpCredits: 50, cardBrand: 'mastercard' })
+    })
+
+    it('payment-failed and past-due scenarios: PAYMENT_FAILED; SUBSCRIPTION_PAST_DUE until a card that pays is on file', async () => {
+      const declined = await people(client(), 'payment-failed')
+      expectError(await api('POST', `/sessions/${sess('declined')}/messages`, declined.ada, { content: 'Hi' }), 'PAYMENT_FAILED')
+      expectError(await api('POST', '/billing/purchases', declined.ada, { credits: 100 }), 'PAYMENT_FAILED')
+      const overdue = await people(client(), 'past-due')
+      const key = overdue.ada
+      expect((await api('GET', '/billing', key)).body.subscription).toBe('past_due')
+      expectError(await api('POST', `/sessions/${sess('overdue')}/messages`, key, { content: 'Hi' }), 'SUBSCRIPTION_PAST_DUE')
+      expectError(await api('POST', '/agents/agt_overdue0000000/runs', key, {}), 'SUBSCRIPTION_PAST_DUE')
+      expectError(await api('POST', '/agents/agt_overdue0000000/tool-calls', key, { url: 'https://shop.example/x', tool: 'x' }), 'SUBSCRIPTION_PAST_DUE')
+      // What is not a paid feature still works.
+      expect((await api('GET', '/agents', key)).status).toBe(200)
+      expectError(await api('PUT', '/billing/payment-method', key, { number: '4000000000000002', expMonth: 1, expYear: 2030 }), 'PAYMENT_FAILED')
+      expect((await api('GET', '/billing', key)).body).toMatchObject({ subscription: 'past_due', cardLast4: '9995' })
+      expect((await api('PUT', '/billing/payment-method', key, { number: '4242424242424242', expMonth: 1, expYear: 2030 })).status).toBe(200)
+      expect((await api('GET', '/billing', key)).body).toMatchObject({ subscription: 'active', cardLast4: '4242' })
+      expect((await api('POST', `/sessions/${sess('overdue')}/messages`, key, { content: 'Hi' })).status).toBe(200)
     })
 
     it('free: one agent (AGENT_LIMIT_REACHED), two open sessions (FEATURE_LIMIT_REACHED), no runs (TIER_REQUIRED), no workspaces (WORKSPACE_REQUIRED)', async () => {
@@ -201,7 +270,7 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([rest.at(-1)!.json])
     })
 
-    it('chat-timeout, model-error and tool-error scenarios: CHAT_TIMEOUT, MODEL_ERROR, TOOL_EXECUTION_ERROR', async () => {
+    it('chat-timeout, model-error and tool-error scenarios: CHAT_TIMEOUT, MODEL_ERROR, TOOL_EXECUTION_ERROR (a site the account marks as down)', async () => {
       const slow = await people(client(), 'chat-timeout')
       expectError(await api('POST', `/sessions/${sess('slow')}/messages`, slow.ada, { content: 'x' }), 'CHAT_TIMEOUT')
       const models = await people(client(), 'model-error')
@@ -258,6 +327,23 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expectError(await api('POST', `/agents/${HELPER}/runs/run_adadone0000000/cancel`, ada), 'RUN_NOT_CANCELLABLE')
     })
 
+    it('tool calls: the 11th in a minute to one domain, from any of the account\'s agents, is OUTGOING_RATE_LIMITED; other domains are counted apart', async () => {
+      const { world, ada, olga } = await people(client())
+      const toolCall = (key: string, agent: string, url: string) => api('POST', `/agents/${agent}/tool-calls`, key, { url, tool: 'search' })
+      for (let i = 0; i < 10; i++) expect((await toolCall(ada, i % 2 ? HELPER : IDLE, `https://shop.example/tools/${i}`)).status).toBe(201)
+      const refused = await toolCall(ada, HELPER, 'https://SHOP.example/tools/search?q=x')
+      expectError(refused, 'OUTGOING_RATE_LIMITED')
+      expect(refused.headers.get('retry-after')).toBe('60')
+      expect((await toolCall(ada, HELPER, 'https://news.example/tools/headlines')).status).toBe(201)
+      // Another account's calls to the same domain are its own.
+      const team = (await api('POST', '/agents', olga, { name: 'Team agent' })).body.id
+      expect((await toolCall(olga, team, 'https://shop.example/tools/search')).status).toBe(201)
+      await advance(client(), world.id, '30s')
+      expectError(await toolCall(ada, HELPER, 'https://shop.example/tools/search'), 'OUTGOING_RATE_LIMITED')
+      await advance(client(), world.id, '30s')
+      expect((await toolCall(ada, HELPER, 'https://shop.example/tools/search')).status).toBe(201)
+    })
+
     it('the outgoing-rate-limited scenario: the 3rd tool call to a domain in a minute, whichever agent, is OUTGOING_RATE_LIMITED', async () => {
       const { world, ada } = await people(client(), 'outgoing-rate-limited')
       const toolCall = (agent: string, url: string) => api('POST', `/agents/${agent}/tool-calls`, ada, { url, tool: 'search' })
@@ -271,11 +357,47 @@ describeDoors('agent platform', OPTIONS, (client) => {
     })
   })
 
-  describe('validation and not found', () => {
-    it('a bad body is VALIDATION_ERROR; an unknown path or record NOT_FOUND (a wrong method: 405 NOT_FOUND with Allow)', async () => {
+  describe('webhooks', () => {
+    it('the agent\'s secret in X-Webhook-Secret (WEBHOOK_SECRET_INVALID), a payload its own schema accepts (WEBHOOK_PAYLOAD_INVALID, each pointer in details); then a run starts', async () => {
       const { ada } = await people(client())
+      // Called by another system: no user's token, the agent's secret in its own header.
+      const hook = async (payload: unknown, secret?: string, agent = HELPER): Promise<Reply> => {
+        const res = await client().fetch(`/api/hooks/${agent}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-webhook-secret': secret }) }, body: JSON.stringify(payload) })
+        return { status: res.status, headers: res.headers, body: await res.json() }
+      }
+      expectError(await hook({ event: 'order.paid', orderId: 'o_1' }, 'whsec_not_the_one'), 'WEBHOOK_SECRET_INVALID')
+      expectError(await hook({ event: 'order.paid', orderId: 'o_1' }), 'WEBHOOK_SECRET_INVALID')
+      const invalid = await hook({ event: 'order.refunded' }, 'whsec_ada_helper_1')
+      expectError(invalid, 'WEBHOOK_PAYLOAD_INVALID')
+      expect(invalid.body.details.map((d: any) => [d.pointer, d.field])).toEqual([['/orderId', 'orderId'], ['/event', 'event']])
+      const accepted = await hook({ event: 'order.paid', orderId: 'o_1' }, 'whsec_ada_helper_1')
+      expect([accepted.status, accepted.body.status, accepted.body.agentId, accepted.body.input]).toEqual([202, 'queued', HELPER, { event: 'order.paid', orderId: 'o_1' }])
+      expect((await api('GET', `/agents/${HELPER}/runs/${accepted.body.id}`, ada)).body.input).toEqual({ event: 'order.paid', orderId: 'o_1' })
+      // Its secret is not another agent's: the idle agent has none.
+      expectError(await hook({ any: 'thing' }, 'whsec_ada_helper_1', IDLE), 'WEBHOOK_SECRET_INVALID')
+      // The user changes the schema: what it accepts changes with it.
+      expect((await api('PATCH', `/agents/${HELPER}`, ada, { webhookSchema: { type: 'object', required: ['ping'] } })).status).toBe(200)
+      expectError(await hook({ event: 'order.paid', orderId: 'o_2' }, 'whsec_ada_helper_1'), 'WEBHOOK_PAYLOAD_INVALID')
+    })
+  })
+
+  describe('validation and not found', () => {
+    it('a bad body is VALIDATION_ERROR naming each invalid field; a URL without its protocol INVALID_URL; an unknown path or record NOT_FOUND (a wrong method: 405 NOT_FOUND with Allow)', async () => {
+      const { ada } = await people(client())
+      const two = await api('POST', '/agents', ada, { name: 5, instructions: 7 })
+      expectError(two, 'VALIDATION_ERROR')
+      expect(two.body.details).toEqual([
+        { pointer: '/name', field: 'name', message: 'must be string', detail: 'name must be string' },
+        { pointer: '/instructions', field: 'instructions', message: 'must be string', detail: 'instructions must be string' },
+      ])
+      const missing = await api('POST', '/agents', ada, {})
+      expectError(missing, 'VALIDATION_ERROR')
+      expect(missing.body.details).toEqual([expect.objectContaining({ pointer: '/name', field: 'name', detail: 'name is required' })])
       expectError(await api('POST', '/agents', ada, { name: '' }), 'VALIDATION_ERROR')
-      expectError(await api('POST', '/agents', ada, {}), 'VALIDATION_ERROR')
+      // A URL without its protocol is INVALID_URL, wherever the API takes one.
+      expectError(await api('POST', '/vault', ada, { site: 'shop.example', token: 't' }), 'INVALID_URL')
+      expectError(await api('POST', `/agents/${HELPER}/tool-calls`, ada, { url: 'shop.example/tools/search', tool: 'search' }), 'INVALID_URL')
+      expectError(await api('PATCH', `/agents/${HELPER}`, ada, { sites: ['https://shop.example', 'news.example'] }), 'INVALID_URL')
       expectError(await api('GET', '/nothing/here', ada), 'NOT_FOUND')
       expectError(await api('GET', '/vault/site_nope', ada), 'NOT_FOUND')
       const wrong = await api('DELETE', '/auth/me', ada)

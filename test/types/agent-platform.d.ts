@@ -37,6 +37,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A fresh token for the signed-in user (what refreshing the page does) */
+        post: operations["refreshToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/logout": {
         parameters: {
             query?: never;
@@ -486,8 +503,10 @@ export interface components {
             /** @description VALIDATION_ERROR and WEBHOOK_PAYLOAD_INVALID — each invalid field. */
             details?: {
                 field?: string;
+                /** @description The JSON pointer of the invalid value. */
                 pointer?: string;
                 message?: string;
+                detail?: string;
             }[];
         };
         Me: {
@@ -501,6 +520,12 @@ export interface components {
         };
         /** @enum {string} */
         Tier: "free" | "pro" | "team";
+        Token: {
+            /** @description A JWT: Authorization: Bearer <token>. */
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
         AdminStats: {
             accountId: string;
             /** Format: date-time */
@@ -922,6 +947,29 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token (1 hour). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     logout: {
         parameters: {
             query?: never;
@@ -1036,6 +1084,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
@@ -1710,6 +1759,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            402: components["responses"]["PaymentRequired"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
