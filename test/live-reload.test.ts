@@ -60,7 +60,7 @@ describe('reloading the files of a running standin', () => {
     writeFileSync(scenarioFile, `${SCENARIO}rules:\n  - operation: getNote\n    status: 429\n`)
     const report = await live.reload()
     expect(report).toMatchObject({ ok: true, version: 2, problems: [], unfinished: 0 })
-    expect(report.carried).toMatchObject({ worlds: 2, droppedWorlds: [], droppedRecords: [], misfits: [] })
+    expect(report.carried).toMatchObject({ worlds: 2, droppedWorlds: [], droppedRecords: [], restartedRules: [], misfits: [] })
 
     expect((await call(live, 'GET', `/v1/notes/${created.body.id}`, key)).status).toBe(429)
     const list = await call(live, 'GET', '/v1/notes', key)
@@ -150,5 +150,22 @@ describe('reloading the files of a running standin', () => {
       files.close()
       await server.close()
     }
+  })
+})
+
+describe('rule counts across a reload', () => {
+  it('keeps the count of a rule left as it was, and starts afresh one that changed', async () => {
+    copyFileSync(join(import.meta.dirname, 'fixtures/live/notes.yaml'), spec)
+    writeFileSync(scenarioFile, `${SCENARIO}rules:\n  - { operation: getNote, nth: 2, times: 1, status: 429 }\n  - { operation: listNotes, nth: 2, times: 1, status: 429 }\n`)
+    const live = await createLiveStandin({ spec, scenarios, clock: 'manual', onWarning: () => {} })
+    for (const path of ['/v1/notes/note_1', '/v1/notes']) expect((await call(live, 'GET', path, 'nk_live_alpha')).status).toBe(200)
+    // The first rule stays; the second now waits for the third call.
+    writeFileSync(scenarioFile, `${SCENARIO}rules:\n  - { operation: getNote, nth: 2, times: 1, status: 429 }\n  - { operation: listNotes, nth: 3, times: 1, status: 429 }\n`)
+    const report = await live.reload()
+    expect(report.carried!.restartedRules).toEqual([{ world: 'default', rule: 1 }])
+    expect((await call(live, 'GET', '/v1/notes/note_1', 'nk_live_alpha')).status).toBe(429)
+    expect((await call(live, 'GET', '/v1/notes', 'nk_live_alpha')).status).toBe(200)
+    expect((await call(live, 'GET', '/v1/notes', 'nk_live_alpha')).status).toBe(200)
+    expect((await call(live, 'GET', '/v1/notes', 'nk_live_alpha')).status).toBe(429)
   })
 })

@@ -23,6 +23,7 @@ export function describeReload(report: ReloadReport, formatProblem: (p: ConfigPr
   if (report.unfinished > 0) lines.push(`  ${report.unfinished} request(s) were still under way and finished on the old version`)
   for (const d of c.droppedWorlds) lines.push(`  world ${d.world} left behind: ${d.reason}`)
   for (const d of c.droppedRecords) lines.push(`  world ${d.world}: ${d.count} ${d.resource} record(s) left behind — the spec no longer has that resource`)
+  if (c.restartedRules.length > 0) lines.push(`  ${c.restartedRules.length} rule count(s) start afresh: those rules changed (${[...new Set(c.restartedRules.map((r) => `rule ${r.rule + 1}`))].join(', ')})`)
   for (const m of c.misfits) lines.push(`  world ${m.world}: ${m.resource} ${m.id} no longer fits its schema at ${m.pointer || '/'}: ${m.message} (kept)`)
   if (c.moreMisfits > 0) lines.push(`  … and ${c.moreMisfits} more record(s) that no longer fit`)
   return lines

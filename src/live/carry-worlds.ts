@@ -8,6 +8,12 @@
 import type { Worlds } from '../world/worlds.ts'
 import { restoreWorld, snapshotWorld, SnapshotError } from '../world/snapshot.ts'
 import { describeAjvError } from '../spec/schemas.ts'
+import type { RuleModel } from '../scenario/model.ts'
+
+/** What a rule says, as far as it can be compared (`match`, `headers` and `body` are compiled to functions: left out). */
+function signature(rule: RuleModel): string {
+  return JSON.stringify([[...(rule.operations ?? [])], rule.method, rule.path?.source, rule.nth, rule.times, rule.error, rule.status, rule.vars, rule.delayMs, rule.retryAfter, rule.fault, rule.afterEvents])
+}
 
 /** What carrying the worlds over left behind or found wrong. */
 export interface CarryReport {
@@ -18,6 +24,8 @@ export interface CarryReport {
   droppedWorlds: Array<{ world: string; scenario: string; reason: string }>
   /** Records left behind: their resource is gone from the spec. */
   droppedRecords: Array<{ world: string; resource: string; count: number }>
+  /** Rules whose definition changed: their counts (for `nth` and `times`) start afresh, by world. */
+  restartedRules: Array<{ world: string; rule: number }>
   /** Records kept that do not fit their resource's schema as it is now: the first problem of each. */
   misfits: Array<{ world: string; resource: string; id: string; pointer: string; message: string }>
 }
@@ -30,7 +38,7 @@ const MAX_MISFITS = 100
  * already in it). Synchronous: no request runs between the first world and the last.
  */
 export function carryWorlds(from: Worlds, to: Worlds): CarryReport & { moreMisfits: number } {
-  const report: CarryReport & { moreMisfits: number } = { worlds: 0, records: 0, droppedWorlds: [], droppedRecords: [], misfits: [], moreMisfits: 0 }
+  const report: CarryReport & { moreMisfits: number } = { worlds: 0, records: 0, droppedWorlds: [], droppedRecords: [], restartedRules: [], misfits: [], moreMisfits: 0 }
   // Fresh world ids and keys go on from where the old generator stood: none repeats an old one.
   to.randomState = from.randomState
   const resources = to.api.behaviour.resources
@@ -47,6 +55,14 @@ export function carryWorlds(from: Worlds, to: Worlds): CarryReport & { moreMisfi
       continue
     }
     carried.journal.continueFrom(world.journal)
+    // A rule's counts are kept by its place in the file: a rule that is no longer the same starts afresh.
+    for (const index of [...carried.ruleHits.keys()]) {
+      const before = world.scenario.rules[index]
+      const now = carried.scenario.rules[index]
+      if (before && now && signature(before) === signature(now)) continue
+      carried.ruleHits.delete(index)
+      report.restartedRules.push({ world: carried.id, rule: index })
+    }
     report.worlds++
     for (const [resource, count] of gone) report.droppedRecords.push({ world: world.id, resource, count })
     for (const resource of carried.store.resources()) {
