@@ -204,6 +204,20 @@ describe('standin serve --proxy on the command line', () => {
     expect(proxyOptions({ mock: ['getNote'] }, {}).problem).toMatch(/go with --proxy/)
   })
 
+  it('checks a scenario\'s setting: a selector that names nothing is a problem at its pointer', async () => {
+    const { check } = await import('../src/index.ts')
+    const file = join(dir, 'wrong.yaml')
+    writeFileSync(file, 'proxy:\n  getNotes: mock\n  path:/nowhere/*: proxy\n  tag:notes: sometimes\n')
+    const result = check(spec, { scenarios: file })
+    expect(result.ok).toBe(false)
+    // The file's shape first: a mode is mock or proxy.
+    expect(result.problems).toEqual([expect.objectContaining({ pointer: '/proxy/tag:notes' })])
+    writeFileSync(file, 'proxy:\n  getNotes: mock\n  path:/nowhere/*: proxy\n')
+    const named = check(spec, { scenarios: file })
+    expect(named.problems.map((p) => p.pointer)).toEqual(['/proxy/getNotes', '/proxy/path:~1nowhere~1*'])
+    expect(named.problems[0]!.message).toMatch(/Did you mean "getNote"\?/)
+  })
+
   it('takes an overlay\'s setting (x-standin: {proxy: mock} on an operation), below the command line\'s', async () => {
     const overlays = [join(import.meta.dirname, 'fixtures/live/mock-get-note.overlay.yaml')]
     const plain = await createStandin({ spec, overlays, onWarning: () => {}, proxy: { target: 'http://127.0.0.1:9' } })
