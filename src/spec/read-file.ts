@@ -42,7 +42,9 @@ export function readStructuredFile(file: string, given?: Buffer): ParsedFile {
     const lines = hasLines(bytes)
     const json = jsonText(bytes)
     // Let go before parsing, so that the parsed objects can take the bytes' place (73 MB for GitHub's
-    // dereferenced spec) rather than add to them.
+    // dereferenced spec) rather than add to them: now, not at the next full collection (a file's
+    // bytes are a buffer of their own, which no one else holds).
+    if (bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength) (bytes.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0)
     bytes = undefined
     const value = parseJson(json)
     // Nor is the text kept for the life of the process: a line is wanted only for a message, and the
