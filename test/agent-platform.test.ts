@@ -270,11 +270,47 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([rest.at(-1)!.json])
     })
 
+    it('an answer past the 90-second ceiling on the clock ends as CHAT_TIMEOUT: deep-1 thinks two minutes (an error event when streamed, the 504 otherwise)', async () => {
+      const { world, ada } = await people(client())
+      const res = await client().fetch(`/api/sessions/${ACTIVE}/messages`, { method: 'POST', headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'Think hard', model: 'deep-1', stream: true }) })
+      expect(res.status).toBe(200)
+      const events = sse(res)
+      const started = (await events.next())!
+      expect(started).toMatchObject({ event: 'message.started', json: { model: 'deep-1' } })
+      await advance(client(), world.id, '89s')
+      await advance(client(), world.id, '1s')
+      const rest = await events.rest()
+      expect(rest.map((e) => e.event)).toEqual(['error'])
+      const [status, message] = SEED.CHAT_TIMEOUT!
+      expect(rest[0]!.json).toEqual({ error: message, code: 'CHAT_TIMEOUT', statusCode: status })
+      const saved = (await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data
+      expect(saved.map((m: any) => [m.id, m.status])).toEqual([[started.json.id, 'failed']])
+      expectError(await api('POST', `/sessions/${ACTIVE}/messages`, ada, { content: 'Again', model: 'deep-1' }), 'CHAT_TIMEOUT')
+      expect((await api('POST', `/sessions/${ACTIVE}/messages`, ada, { content: 'Quick', model: 'swift-1' })).status).toBe(200)
+    })
+
+    it('a client that leaves mid-stream is journalled STREAM_ABORTED, and its partial answer is not saved', async () => {
+      const { world, ada } = await people(client())
+      const res = await client().fetch(`/api/sessions/${ACTIVE}/messages`, { method: 'POST', headers: { authorization: `Bearer ${ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'Hi', stream: true }) })
+      const events = sse(res)
+      expect((await events.next())!.event).toBe('message.started')
+      await advance(client(), world.id, '500ms')
+      expect((await events.next())!.json.delta).toBe('Here ')
+      await events.cancel()
+      // The door notices the client gone on its own time: look until the journal says so.
+      const aborted = async () => (await (await client().fetch(`/__standin/worlds/${world.id}/journal?code=STREAM_ABORTED`)).json()) as any[]
+      for (let i = 0; i < 200 && (await aborted()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(await aborted()).toEqual([expect.objectContaining({ operation: 'sendMessage', code: 'STREAM_ABORTED', stream: expect.objectContaining({ outcome: 'aborted' }) })])
+      expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([])
+    })
+
     it('chat-timeout, model-error and tool-error scenarios: CHAT_TIMEOUT, MODEL_ERROR, TOOL_EXECUTION_ERROR (a site the account marks as down)', async () => {
       const slow = await people(client(), 'chat-timeout')
       expectError(await api('POST', `/sessions/${sess('slow')}/messages`, slow.ada, { content: 'x' }), 'CHAT_TIMEOUT')
       const models = await people(client(), 'model-error')
       expectError(await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'deep-1' }), 'MODEL_ERROR')
+      const streamed = await client().fetch(`/api/sessions/${sess('models')}/messages`, { method: 'POST', headers: { authorization: `Bearer ${models.ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'x', model: 'deep-1', stream: true }) })
+      expect((await sse(streamed).rest()).map((e) => [e.event, e.json?.code])).toEqual([['error', 'MODEL_ERROR']])
       expect((await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'swift-1' })).status).toBe(200)
       const tools = await people(client(), 'tool-error')
       expectError(await api('POST', '/agents/agt_tools000000000/tool-calls', tools.ada, { url: 'https://down.example/tools/search', tool: 'search' }), 'TOOL_EXECUTION_ERROR')
