@@ -178,6 +178,28 @@ describe('keys that expire', () => {
     expect((await send('GET', '/jobs/job_x', brief)).body.error.code).toBe('no_such_job')
   })
 
+  it('the control API expires a key (a duration from now, or a date-time), clears its expiry, or revokes it', async () => {
+    const { standin, world, send, steady } = await open()
+    const patch = async (key: string, body: unknown) => {
+      const res = await standin.handle(new Request(`https://api.jobs.example/__standin/worlds/${world.id}/keys/${key}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }))
+      return { status: res.status, body: await res.json() as any }
+    }
+    expect((await patch(steady, { expiresAt: '1m' })).body.expiresAt).toBe(new Date(world.clock.now() + 60_000).toISOString())
+    expect((await send('GET', '/jobs/job_x', steady)).body.error.code).toBe('no_such_job')
+    world.advance(60_000)
+    expect((await send('GET', '/jobs/job_x', steady)).body.error.code).toBe('key_expired')
+    await patch(steady, { expiresAt: null })
+    expect((await send('GET', '/jobs/job_x', steady)).body.error.code).toBe('no_such_job')
+    await patch(steady, { expiresAt: '2020-01-01T00:00:00Z' })
+    expect((await send('GET', '/jobs/job_x', steady)).body.error.code).toBe('key_expired')
+    await patch(steady, { expiresAt: null, revoked: true })
+    // No `revoked` code in this API: the document's unknown one.
+    expect((await send('GET', '/jobs/job_x', steady)).body.error.code).toBe('denied')
+    expect(await patch(steady, { expiresAt: 'soon' })).toEqual({ status: 400, body: { error: { code: 'invalid_patch', message: '"expiresAt" is a date-time, a duration from the world\'s now (0s, 10m), or null.' } } })
+    expect((await patch(steady, { scopes: [] })).status).toBe(400)
+    expect((await patch('key_nobody', { revoked: true })).status).toBe(404)
+  })
+
   it('a scenario key whose expiresAt is neither a date-time nor a duration is refused by check', () => {
     const { dir, file } = tempFiles('jobs-keys')
     file('bad.yaml', 'tenants: [{ id: t, keys: [{ token: k, expiresAt: soon }] }]\n')
