@@ -169,3 +169,22 @@ describe('rule counts across a reload', () => {
     expect((await call(live, 'GET', '/v1/notes', 'nk_live_alpha')).status).toBe(429)
   })
 })
+
+describe('rate windows across a reload', () => {
+  it('keeps what a window counted, and applies a changed limit at once', async () => {
+    copyFileSync(join(import.meta.dirname, 'fixtures/live/notes.yaml'), spec)
+    writeFileSync(scenarioFile, SCENARIO)
+    const overlay = join(dir, 'limits.overlay.yaml')
+    const limitOf = (n: number) => `overlay: 1.0.0\ninfo: { title: a read limit, version: 1.0.0 }\nactions:\n  - target: $.paths['/notes/{noteId}'].get\n    update:\n      x-standin:\n        limits: [{ id: reads, kind: rate, limit: ${n}, window: 60s, per: key, error: rate_limited }]\n`
+    writeFileSync(overlay, limitOf(2))
+    const live = await createLiveStandin({ spec, scenarios, overlays: [overlay], clock: 'manual', onWarning: () => {} })
+    const read = async () => (await call(live, 'GET', '/v1/notes/note_1', 'nk_live_alpha')).status
+    expect([await read(), await read()]).toEqual([200, 200])
+    writeFileSync(scenarioFile, `${SCENARIO}description: edited\n`)
+    expect((await live.reload()).ok).toBe(true)
+    expect(await read()).toBe(429)
+    writeFileSync(overlay, limitOf(3))
+    expect((await live.reload()).ok).toBe(true)
+    expect([await read(), await read()]).toEqual([200, 429])
+  })
+})

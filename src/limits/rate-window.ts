@@ -156,6 +156,16 @@ export class RateWindows {
     return log ? log.times.length - log.head : 0
   }
 
+  /**
+   * Takes over another's windows (a world carried over to a reloaded spec, `--watch`): each take
+   * still counts with the limit and window it is given then, so a changed limit applies at once.
+   */
+  continueFrom(other: RateWindows): void {
+    this.clear()
+    for (const [scope, logs] of other.logs) this.logs.set(scope, logs)
+    for (const [scope, at] of other.sweepAt) this.sweepAt.set(scope, at)
+  }
+
   clear(): void {
     this.logs.clear()
     this.sweepAt.clear()

@@ -55,6 +55,7 @@ export function carryWorlds(from: Worlds, to: Worlds): CarryReport & { moreMisfi
       continue
     }
     carried.journal.continueFrom(world.journal)
+    carried.rates.continueFrom(world.rates)
     // A rule's counts are kept by its place in the file: a rule that is no longer the same starts afresh.
     for (const index of [...carried.ruleHits.keys()]) {
       const before = world.scenario.rules[index]
