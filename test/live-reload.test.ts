@@ -188,3 +188,27 @@ describe('rate windows across a reload', () => {
     expect([await read(), await read()]).toEqual([200, 429])
   })
 })
+
+describe('a state file across a reload', () => {
+  it('follows the reloaded worlds: what they hold after the reload is what a restart resumes', async () => {
+    copyFileSync(join(import.meta.dirname, 'fixtures/live/notes.yaml'), spec)
+    writeFileSync(scenarioFile, SCENARIO)
+    const { openStateFile } = await import('../src/adapters/state-file.ts')
+    const file = join(dir, 'state.db')
+    const live = await createLiveStandin({ spec, scenarios, clock: 'manual', onWarning: () => {} })
+    const state = await openStateFile(file, live.current.worlds, { flushMs: 5 })
+    expect((await call(live, 'POST', '/v1/notes', 'nk_live_alpha', { text: 'before' })).status).toBe(201)
+    writeFileSync(scenarioFile, `${SCENARIO}description: edited\n`)
+    expect((await live.reload()).ok).toBe(true)
+    state.follow(live.current.worlds)
+    expect((await call(live, 'POST', '/v1/notes', 'nk_live_alpha', { text: 'after' })).status).toBe(201)
+    state.close()
+    const again = await createLiveStandin({ spec, scenarios, clock: 'manual', onWarning: () => {} })
+    const resumed = await openStateFile(file, again.current.worlds)
+    try {
+      expect((await call(again, 'GET', '/v1/notes', 'nk_live_alpha')).body.data.map((n: any) => n.text)).toEqual(['first', 'before', 'after'])
+    } finally {
+      resumed.close()
+    }
+  })
+})
