@@ -5,6 +5,7 @@
  * workspaces) and on demand (a scenario's rule, `X-Standin-Error`).
  */
 import { describe, expect, it } from 'vitest'
+import { check } from '../src/check.ts'
 import { advance, describeDoors, freshWorld, call, type Client, type Reply } from './support/doors.ts'
 import { sse } from './support/sse.ts'
 
@@ -57,8 +58,12 @@ const SEED: Record<string, [number, string]> = {
 /** Codes whose envelope also carries `details` (each invalid field), as the seed's resolution says. */
 const WITH_DETAILS = new Set(['VALIDATION_ERROR', 'WEBHOOK_PAYLOAD_INVALID'])
 
+/** Codes each door's tests reached by state (not asked for by a trigger), to check all forty were. */
+const reachedByState = new Map<string, Set<string>>()
+
 /** The seed's envelope, exactly: the code's status, its description, `statusCode` equal to the status. */
-function expectError(reply: Reply, code: string): void {
+function expectEnvelope(reply: Reply, code: string, door?: string): void {
+  if (door) reachedByState.set(door, (reachedByState.get(door) ?? new Set()).add(code))
   const [status, message] = SEED[code]!
   const { details, ...envelope } = reply.body ?? {}
   expect({ status: reply.status, ...envelope }).toEqual({ status, error: message, code, statusCode: status })
@@ -86,6 +91,8 @@ async function people(client: Client, scenario?: string) {
 }
 
 describeDoors('agent platform', OPTIONS, (client) => {
+  // Within this suite an error checked is one the state caused, unless a test says it asked for it.
+  const expectError = (reply: Reply, code: string, asked = false) => expectEnvelope(reply, code, asked ? undefined : client().door)
   const api = (method: string, path: string, key: string | undefined, json?: unknown, headers?: Record<string, string>) => call(client(), method, `/api${path}`, key, json, headers)
 
   describe('tokens and account gates', () => {
@@ -306,7 +313,7 @@ describeDoors('agent platform', OPTIONS, (client) => {
 
     it('chat-timeout, model-error and tool-error scenarios: CHAT_TIMEOUT, MODEL_ERROR, TOOL_EXECUTION_ERROR (a site the account marks as down)', async () => {
       const slow = await people(client(), 'chat-timeout')
-      expectError(await api('POST', `/sessions/${sess('slow')}/messages`, slow.ada, { content: 'x' }), 'CHAT_TIMEOUT')
+      expectError(await api('POST', `/sessions/${sess('slow')}/messages`, slow.ada, { content: 'x' }), 'CHAT_TIMEOUT', true)
       const models = await people(client(), 'model-error')
       expectError(await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'deep-1' }), 'MODEL_ERROR')
       const streamed = await client().fetch(`/api/sessions/${sess('models')}/messages`, { method: 'POST', headers: { authorization: `Bearer ${models.ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'x', model: 'deep-1', stream: true }) })
@@ -470,14 +477,26 @@ describeDoors('agent platform', OPTIONS, (client) => {
       for (const code of Object.keys(SEED)) {
         const [path, body] = onVault.has(code) ? ['/vault', { site: 'https://shop.example', token: 't' }] : [`/sessions/sess_${'a'.repeat(32)}/messages`, { content: 'x' }]
         const reply = await api('POST', path, tess, body, { 'x-standin-error': code })
-        expectError(reply, code)
+        expectError(reply, code, true)
         if (SEED[code]![0] === 429) expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0)
       }
     })
   })
+
+  it('reached every one of the forty codes by state above, not only on demand', () => {
+    // STREAM_ABORTED is never sent (the client is gone): the abort test reads it from the journal.
+    const reached = [...(reachedByState.get(client().door) ?? [])]
+    expect([...reached, 'STREAM_ABORTED'].sort()).toEqual(Object.keys(SEED).sort())
+  })
 })
 
 describe('agent platform: the forty codes are the catalogue (core)', () => {
+  it('standin check passes on the spec and its scenarios, with no warning', () => {
+    const result = check(OPTIONS.spec, { scenarios: OPTIONS.scenarios })
+    expect({ problems: result.problems, warnings: result.warnings }).toEqual({ problems: [], warnings: [] })
+    expect(result.scenarios).toContain('default')
+  })
+
   it('the spec\'s catalogue is the seed\'s forty codes, their statuses and descriptions, and standin\'s INTERNAL_ERROR', async () => {
     const { openDoor } = await import('./support/doors.ts')
     const client = await openDoor('core', OPTIONS)
