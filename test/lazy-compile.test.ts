@@ -234,6 +234,16 @@ describe('reading a JSON spec', () => {
     expect(readStructuredFile(file('unicode-minified.json', JSON.stringify(value))).value).toEqual(value)
   })
 
+  it('reads non-ASCII text anywhere in a long file: at, across and between the blocks it is checked in', () => {
+    // Strings of every length up to 4,200 ASCII characters, each followed by two- to four-byte characters.
+    const chars = ['é', '—', '🚒', 'éé', '“🚒”']
+    const value = { list: Array.from({ length: 300 }, (_, i) => 'x'.repeat((i * 37) % 4200) + chars[i % chars.length]) }
+    const text = JSON.stringify(value)
+    expect(Buffer.byteLength(text)).toBeGreaterThan(100_000)
+    expect(readStructuredFile(file('unicode-long.json', text)).value).toEqual(value)
+    expect(readStructuredFile(file('unicode-long-bom.json', `\ufeff${text}`)).value).toEqual(value)
+  })
+
 
   it('names the line of a problem in it', () => {
     const broken = file('lines.json', JSON.stringify({
