@@ -9,6 +9,7 @@ import { createStandin } from 'standin'
 import { Exchanges } from '../src/journal/exchanges.ts'
 import { createHandler } from '../src/core/handle.ts'
 import { dashboardFiles } from '../src/adapters/dashboard-files.ts'
+import { openBrowser } from './support/browser.ts'
 
 const HOST = 'http://localhost'
 const json = (method: string, body?: unknown): RequestInit => ({ method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
@@ -38,6 +39,16 @@ describe('rules added to a world (POST /__standin/worlds/:id/rules)', () => {
     expect((await ask(`/__standin/worlds/${world.id}/rules`)).body).toEqual([])
     const journal = (await ask(`/__standin/worlds/${world.id}/journal`)).body as Array<{ status: number; cause: string; rule?: number }>
     expect(journal.map((e) => [e.status, e.cause, e.rule])).toEqual([[503, 'control', 1], [503, 'control', 1], [201, 'state', undefined]])
+  })
+
+  it('drops the connection for a fault, and holds a request for a delay alone before answering it as usual', async () => {
+    const { ask, world, create } = await widgets()
+    await ask(`/__standin/worlds/${world.id}/rules`, json('POST', { operation: 'createWidget', fault: 'drop' }))
+    await ask(`/__standin/worlds/${world.id}/rules`, json('POST', { operation: 'createWidget', delay: '5ms' }))
+    expect((await create()).status).toBe(0)
+    expect((await create()).status).toBe(201)
+    const journal = (await ask(`/__standin/worlds/${world.id}/journal`)).body as Array<{ status: number; cause: string; rule?: number }>
+    expect(journal.map((e) => [e.status, e.cause, e.rule])).toEqual([[0, 'control', 1], [201, 'state', undefined]])
   })
 
   it('keeps a rule without a count until it is removed, and applies it to any operation when none is named', async () => {
@@ -171,6 +182,10 @@ describe('what the dashboard reads', () => {
     exchanges.capacity = 0
     expect(exchanges.wanted).toBe(false)
   })
+})
+
+it('a missing Chromium fails the browser tests with one line saying how to install it', async () => {
+  await expect(openBrowser('/nowhere/chromium')).rejects.toThrow(/^Chromium not found at \/nowhere\/chromium: install it \(sudo apt-get install -y chromium\)[^\n]*$/)
 })
 
 describe('the dashboard page (GET /__standin/ui)', () => {

@@ -19,11 +19,11 @@ export interface Browser {
   close(): Promise<void>
 }
 
-export async function openBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it (sudo apt-get install -y chromium) or point STANDIN_CHROMIUM at one; the dashboard tests drive it with playwright-core`)
+export async function openBrowser(executable = CHROMIUM): Promise<Browser> {
+  if (!existsSync(executable)) throw new Error(`Chromium not found at ${executable}: install it (sudo apt-get install -y chromium) or point STANDIN_CHROMIUM at one; the dashboard tests drive it with playwright-core`)
   // A fresh profile each run (playwright passes it as --user-data-dir): nothing carried over.
   const profile = mkdtempSync(join(tmpdir(), 'standin-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } })
+  const context = await chromium.launchPersistentContext(profile, { executablePath: executable, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } })
   return {
     context,
     async page(options = {}) {
