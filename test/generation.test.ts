@@ -249,7 +249,7 @@ describeDoors('generation', OPTIONS, (client) => {
       const timedOut = await call(client(), 'POST', '/v1/runs', acme, image)
       const ids = { run_id: timedOut.body.run_id, task_id: timedOut.body.task_id }
       expect(ids.run_id).toMatch(/^run_/)
-      expectError(timedOut, 'sync_timeout_upgrade_async', `The request hit the 300-second sync ceiling. The run goes on asynchronously: poll task ${ids.task_id}. Next time, submit with "async": true and poll the task.`, ids)
+      expectError(timedOut, 'sync_timeout_upgrade_async', `The request hit the 300-second sync ceiling. The run goes on asynchronously as task ${ids.task_id} (poll it). Next time, submit with "async": true and poll the task.`, ids)
       expect((await call(client(), 'GET', `/v1/tasks/${ids.task_id}`, acme)).body).toEqual({ ...ids, status: 'queued' })
       await advance(client(), world.id, '12s')
       expect((await call(client(), 'GET', `/v1/tasks/${ids.task_id}`, acme)).body.status).toBe('succeeded')
@@ -268,9 +268,9 @@ describeDoors('generation', OPTIONS, (client) => {
       expect((await call(client(), 'GET', `/v1/tasks/${queued.body.task_id}`, acme)).body.status).toBe('running')
       await advance(client(), world.id, '6m')
       expect((await call(client(), 'GET', `/v1/tasks/${queued.body.task_id}`, acme)).body.status).toBe('succeeded')
-      // Forced, with no run started, the 408 carries no ids and no blank.
+      // Forced, with no run started, the 408 carries no ids, says nothing of a run, and has no blank.
       const forced = await call(client(), 'POST', '/v1/runs', acme, image, { 'x-standin-error': 'sync_timeout_upgrade_async' })
-      expectError(forced, 'sync_timeout_upgrade_async', 'The request hit the 300-second sync ceiling. The run goes on asynchronously. Next time, submit with "async": true and poll the task.')
+      expectError(forced, 'sync_timeout_upgrade_async', 'The request hit the 300-second sync ceiling. Next time, submit with "async": true and poll the task.')
     })
 
     it('failing-runs: a task fails on its own, its error structured — every run at failure rate 1, the same third of them at 0.3 on every reset', async () => {
