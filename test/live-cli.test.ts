@@ -62,6 +62,6 @@ it('reloads an edited scenario, forwards with the environment\'s credentials, an
     const run = await served.stop()
     await provider.close()
     expect(run.stdout).toMatch(/reloaded — version 2 \(\w{12}\) answers; 1 world\(s\) and 1 record\(s\) carried over/)
-    expect(run.stdout).toMatch(/proxy: http:\/\/127\.0\.0\.1:\d+ answers 4 of 5 operation\(s\); mocked: createNote/)
+    expect(run.stdout).toMatch(/proxy: http:\/\/127\.0\.0\.1:\d+ answers 5 of 6 operation\(s\); mocked: createNote/)
   }
 })

@@ -27,16 +27,19 @@ rules:
 `)
 
 /** The "real API": what it was sent, and answers of its own (one of them breaking the spec). */
-const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string }> = []
+const seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders; body: string; bytes: Buffer }> = []
 let provider: Server
 let providerUrl: string
 let endStream: () => void = () => {}
 beforeAll(async () => {
   provider = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => { body += c })
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => { chunks.push(c) })
     req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      const bytes = Buffer.concat(chunks)
+      const body = bytes.toString('utf8')
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, bytes })
+      if (req.url?.endsWith('/attachment')) { res.writeHead(204); return res.end() }
       const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', 'x-provider': 'yes', ...headers })
         res.end(JSON.stringify(value))
@@ -159,6 +162,19 @@ describe('--proxy: mock some operations, forward the rest', () => {
     expect(entry.violations).toEqual([expect.objectContaining({ side: 'provider', message: expect.stringMatching(/not JSON/) })])
   })
 
+  it('forwards a body byte for byte (an upload need not be text), and refuses one over the limit itself', async () => {
+    const bytes = new Uint8Array([0xff, 0x00, 0xfe, 0x80, 0x41])
+    const res = await fetch(`${server.url}/v1/notes/p_1/attachment`, { method: 'PUT', headers: { ...key, 'content-type': 'application/octet-stream' }, body: bytes })
+    expect(res.status).toBe(204)
+    expect([...seen[0]!.bytes]).toEqual([...bytes])
+    seen.length = 0
+    const big = await fetch(`${server.url}/v1/notes/p_1/attachment`, { method: 'PUT', headers: { ...key, 'content-type': 'application/octet-stream' }, body: new Uint8Array(standin.api.behaviour.maxBodyBytes + 1) })
+    // Refused as the mock refuses a body over the limit (in the API's envelope), never forwarded cut short.
+    expect(big.status).toBeGreaterThanOrEqual(400)
+    expect((await big.json()).error.message).toMatch(/larger than|too large/i)
+    expect(seen).toEqual([])
+  })
+
   it('takes the scenario\'s setting (tag:account is mocked in its worlds)', async () => {
     const res = await send(server.url, 'GET', '/v1/me', key)
     expect(res.status).toBe(200)
@@ -221,8 +237,8 @@ describe('standin serve --proxy on the command line', () => {
   it('takes an overlay\'s setting (x-standin: {proxy: mock} on an operation), below the command line\'s', async () => {
     const overlays = [join(import.meta.dirname, 'fixtures/live/mock-get-note.overlay.yaml')]
     const plain = await createStandin({ spec, overlays, onWarning: () => {}, proxy: { target: 'http://127.0.0.1:9' } })
-    expect((plain.proxy!.describe(plain.api, undefined) as any).operations).toEqual({ listNotes: 'proxy', createNote: 'proxy', getNote: 'mock', streamEvents: 'proxy', getAccount: 'proxy' })
+    expect((plain.proxy!.describe(plain.api, undefined) as any).operations).toEqual({ listNotes: 'proxy', createNote: 'proxy', getNote: 'mock', attachFile: 'proxy', streamEvents: 'proxy', getAccount: 'proxy' })
     const flagged = await createStandin({ spec, overlays, onWarning: () => {}, proxy: { target: 'http://127.0.0.1:9', routes: { '*': 'mock', getNote: 'proxy' } } })
-    expect((flagged.proxy!.describe(flagged.api, undefined) as any).operations).toEqual({ listNotes: 'mock', createNote: 'mock', getNote: 'proxy', streamEvents: 'mock', getAccount: 'mock' })
+    expect((flagged.proxy!.describe(flagged.api, undefined) as any).operations).toEqual({ listNotes: 'mock', createNote: 'mock', getNote: 'proxy', attachFile: 'mock', streamEvents: 'mock', getAccount: 'mock' })
   })
 })

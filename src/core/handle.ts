@@ -145,13 +145,19 @@ function createAnswer(worlds: Worlds, options: HandlerOptions): Answer {
       ctx.route = routed.match
       ctx.op = routed.match.operation
       ctx.params = routed.match.params
+      // (--proxy) whether the provider answers: known once the operation and the world are
+      const proxied = proxy?.chooses(ctx) === true
       const reading = readBody(ctx, api.behaviour.maxBodyBytes)
-      if (reading) parseBody(ctx, await reading)
+      if (reading) {
+        const read = await reading
+        // A forwarded body goes as it came, byte for byte (an upload need not be text).
+        if (proxied && read instanceof Uint8Array) proxy!.keepBody(ctx, read)
+        parseBody(ctx, read)
+      }
       // 7. validate, first in strict mode: nothing else may answer a request that breaks the spec.
       if (options.strict) validateRequest(ctx)
       // 4. auth
       // 4b. (--proxy) an operation the provider answers: a credential only names the tenant here
-      const proxied = proxy?.chooses(ctx) === true
       if (proxied) proxy!.identify(ctx)
       else authenticate(ctx)
       // 5. rules

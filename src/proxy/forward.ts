@@ -56,7 +56,7 @@ export function targetUrl(target: string, path: string, search: string): string 
   return `${base.origin}${full}${search}`
 }
 
-export async function forward(ctx: Context, options: ForwardOptions): Promise<{ prepared: Prepared; exchange: Exchange; notJson?: boolean }> {
+export async function forward(ctx: Context, options: ForwardOptions, raw?: Uint8Array): Promise<{ prepared: Prepared; exchange: Exchange; notJson?: boolean }> {
   const headers = new Headers()
   const named = new Set((ctx.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean))
   for (const [name, value] of Object.entries(ctx.headers)) {
@@ -65,7 +65,7 @@ export async function forward(ctx: Context, options: ForwardOptions): Promise<{ 
   }
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value)
   const method = ctx.method
-  const body = method === 'GET' || method === 'HEAD' || ctx.bodyText === undefined ? undefined : ctx.bodyText
+  const body: BodyInit | undefined = method === 'GET' || method === 'HEAD' ? undefined : raw ? (raw as Uint8Array<ArrayBuffer>) : ctx.bodyText
   const url = targetUrl(options.target, ctx.path, ctx.incoming.search)
   // The wait is for the answer's head (and a JSON body): a stream goes on as long as it goes on.
   const waiting = new AbortController()

@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario/model.ts'
 import type { Api } from '../api.ts'
 import { ApiError } from '../errors.ts'
 import { authenticate } from '../auth/auth.ts'
+import { validateRequest } from '../validate/validate.ts'
 import { compileRoutes, modeIn, operationTags, type ProxyMode, type ProxyRoutes, type SelectorScope } from './selectors.ts'
 import { forward, type Exchange, type ForwardOptions } from './forward.ts'
 import type { Prepared } from '../render/render.ts'
@@ -96,10 +97,19 @@ export class ProxySwitch {
     }
   }
 
+  /** Request bodies to forward, as they came. */
+  private readonly bodies = new WeakMap<Context, Uint8Array>()
+
+  keepBody(ctx: Context, body: Uint8Array): void {
+    this.bodies.set(ctx, body)
+  }
+
   /** Stage 8: the provider's answer. */
   async answer(ctx: Context): Promise<Prepared> {
+    // A body over the limit was not read whole: it cannot be forwarded, and is refused as the mock would.
+    if (ctx.bodyProblem === 'tooLarge') validateRequest(ctx)
     ctx.cause = 'proxy'
-    const { prepared, exchange, notJson } = await forward(ctx, this.options)
+    const { prepared, exchange, notJson } = await forward(ctx, this.options, this.bodies.get(ctx))
     // Sent as it came (a stream), so the check against the spec does not see it: said here.
     if (notJson) ctx.violations.push({ side: 'provider', location: 'body', pointer: '', message: `the answer says ${prepared.contentType} but its body is not JSON` })
     this.options.onExchange?.(exchange)
