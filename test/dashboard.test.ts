@@ -2,11 +2,12 @@
  * The dashboard (`/__standin/ui`) in a real browser: standin served as `standin serve` serves it
  * (the node:http door on 127.0.0.1:0, real clock, the dashboard's files and kept requests), requests
  * sent beside the page with fetch, and what the page shows asserted — waiting on the page, bounded
- * by a generous timeout, never on a fixed sleep. `STANDIN_SCREENSHOTS=1` (npm run screenshots)
- * writes each view to docs/screenshots/.
+ * by a generous timeout, never on a fixed sleep. Then every other bundled API and an unannotated
+ * spec, in the same browser. `STANDIN_SCREENSHOTS=1` (npm run screenshots) writes each view to
+ * docs/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { createStandin, type Standin } from 'standin'
 import { listen, type Listening } from 'standin/node'
@@ -224,3 +225,48 @@ describe('the dashboard with a control token', () => {
     await page.close()
   })
 })
+
+/**
+ * Every other bundled API, and a spec with no x-standin at all, side by side (a page each): the views
+ * that read the spec (Worlds: records and timers; Operations: the try-it form; Coverage) load and
+ * show the spec's own operations, with no error in the browser's console.
+ */
+const OTHER_SPECS: Array<{ spec: string; scenarios?: string }> = [
+  ...readdirSync('spec').filter((f) => f.endsWith('.yaml') && f !== 'browser-sessions.yaml').map((f) => ({ spec: `spec/${f}`, scenarios: `scenarios/${f.replace(/\.yaml$/, '')}` })),
+  { spec: 'test/fixtures/unannotated/api.yaml' },
+]
+
+async function visit({ spec, scenarios }: { spec: string; scenarios?: string }): Promise<{ spec: string; operations: string[]; listed: unknown[]; errors: string[] }> {
+  const other = await createStandin({ spec, scenarios, clock: 'real', ...dashboardOptions() })
+  const served = await listen(other.handle, { port: 0 })
+  const { page, errors } = await browser.page()
+  try {
+    await page.goto(`${served.url}/__standin/ui/#worlds`)
+    await page.waitForSelector('#live[data-state=live]', SHOWN)
+    await page.waitForSelector('#record-counts', SHOWN)
+    await page.click('[role=tab][data-view=operations]')
+    await page.waitForSelector('#try-send', SHOWN)
+    const listed = await page.locator('button.op-pick').evaluateAll((buttons) => buttons.map((b) => (b as HTMLElement).dataset.operation))
+    // A try of the first operation is answered, and found in the journal.
+    await page.click('#try-send')
+    await page.waitForSelector('#try-status', SHOWN)
+    await page.waitForSelector('#try-entry h3', SHOWN)
+    await page.click('[role=tab][data-view=coverage]')
+    await page.waitForSelector('#coverage-list tr[data-operation]', SHOWN)
+    return { spec, operations: other.api.operations.map((o) => o.id), listed, errors }
+  } finally {
+    await page.close()
+    await served.close()
+  }
+}
+
+it(`loads for every other bundled API and an unannotated spec, with no console error (${OTHER_SPECS.length} specs)`, async () => {
+  const visited = await Promise.all(OTHER_SPECS.map(visit))
+  for (const v of visited) {
+    // The operations listed are the spec's own, each once.
+    expect(v.listed, v.spec).toEqual(v.operations)
+    expect(v.errors, v.spec).toEqual([])
+  }
+  expect(visited.map((v) => v.spec)).toContain('test/fixtures/unannotated/api.yaml')
+  expect(visited.length).toBeGreaterThanOrEqual(4)
+}, 30_000)
