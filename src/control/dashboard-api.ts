@@ -219,6 +219,9 @@ function exampleOf(api: Api, parameter: { pointer?: string; schemaPointer?: stri
   return value === undefined || value === null ? undefined : typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
+/** Events queued for one reader, at most, before it is let go. */
+const MAX_QUEUED = 5000
+
 /**
  * `GET /__standin/events`: the live journal as server-sent events. The last entries kept (when the
  * door keeps exchanges) come first, then each new one; `world` events tell a page to look again at a
@@ -232,7 +235,12 @@ function events(worlds: Worlds, incoming: Incoming, url: URL, exchanges: Exchang
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       const send = (event: string, data: unknown) => {
-        try { controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) } catch { stop() }
+        try {
+          controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`))
+          // A reader that stopped reading (a frozen tab) is let go rather than queued for without end:
+          // it reconnects and starts again from the last entries kept.
+          if ((controller.desiredSize ?? 0) < -MAX_QUEUED) { controller.close(); stop() }
+        } catch { stop() }
       }
       controller.enqueue(encoder.encode(': standin journal\nretry: 1000\n\n'))
       for (const entry of exchanges.recent()) if (!only || entry.world === only) send('entry', entry)
