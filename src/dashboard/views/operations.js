@@ -53,7 +53,8 @@ export function mountOperations(section, store) {
     const body = op.body ? h('textarea', { id: 't-body', name: 'body', rows: 10, spellcheck: 'false' }, op.body.text) : null
     const answer = h('div', { class: 'answer', id: 'try-answer', 'aria-live': 'polite' })
     const send = async () => {
-      const nonce = crypto.randomUUID()
+      // (randomUUID needs a secure context; a page opened by a LAN address is not one.)
+      const nonce = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, '0')).join('')
       let path = op.path
       const query = new URLSearchParams()
       const headers = { [TRY_HEADER]: nonce }
