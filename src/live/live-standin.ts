@@ -20,7 +20,10 @@ import { proxySwitch } from '../proxy/proxy-switch.ts'
 export interface LiveOptions extends StandinOptions {
   /** A digest of the files as they are now (the door computes it), shown beside each version number. */
   fingerprint?: () => string | undefined
-  /** How long a swap waits for requests under way to finish before it goes ahead anyway (ms, default 5000). */
+  /**
+   * How long a swap waits for requests under way to finish before it goes ahead anyway (ms, default
+   * 1000): new requests wait meanwhile, so one held long (a rule's delay) must not hold them all.
+   */
   drainMs?: number
 }
 
@@ -89,6 +92,8 @@ export async function createLiveStandin(given: LiveOptions): Promise<LiveStandin
   async function swapIn(): Promise<ReloadReport> {
     const started = performance.now()
     const at = new Date().toISOString()
+    // Taken before compiling: an edit saved meanwhile makes a digest of its own at the next reload.
+    const nextHash = options.fingerprint?.()
     let next: Standin
     try {
       next = await createStandin({ ...options, run: current.worlds.run })
@@ -105,7 +110,7 @@ export async function createLiveStandin(given: LiveOptions): Promise<LiveStandin
         let timer: ReturnType<typeof setTimeout> | undefined
         await new Promise<void>((resolve) => {
           drained = resolve
-          timer = setTimeout(resolve, options.drainMs ?? 5000)
+          timer = setTimeout(resolve, options.drainMs ?? 1000)
         })
         clearTimeout(timer)
         drained = undefined
@@ -115,7 +120,7 @@ export async function createLiveStandin(given: LiveOptions): Promise<LiveStandin
       current = next
       answer = answerWith(next)
       version++
-      hash = options.fingerprint?.()
+      hash = nextHash
       return remember({ ok: true, version, hash, problems: [], carried, unfinished, ms: performance.now() - started, at })
     } finally {
       gate = undefined
