@@ -1,7 +1,8 @@
 /**
  * Builds the package: src/ compiled to JavaScript and declaration files in dist/ (tsconfig.build.json),
  * plus every file under src/ that is not TypeScript (scenario.schema.json, which the scenario loader
- * reads at run time relative to its own module), at the same relative path. dist/ starts empty, so a
+ * reads at run time relative to its own module; src/dashboard's page, style and script modules, which
+ * `standin serve` hands out at /__standin/ui), at the same relative path. dist/ starts empty, so a
  * module deleted from src/ never lingers in the package. Run by `npm run build` and by prepack, so
  * `npm pack` and `npm publish` always ship JavaScript built from the current sources.
  */
