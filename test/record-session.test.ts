@@ -92,5 +92,7 @@ it('scrubs the fields the user names, and keeps those the user exempts', () => {
   expect(scrubber.scrub({ internalRef: 'INV-2024-0042', nextToken: 'page_2', password: 'hunter2', nested: { Authorization: 'Basic dXNlcjpwYXNz' }, note: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln' })).toEqual({
     internalRef: 'AAA-0000-0000', nextToken: 'page_2', password: 'aaaaaa0', nested: { Authorization: 'Basic aAAaaaaaAAAa' }, note: 'aaAaaAaaAaAAAaA0AaA0.aaAaaAAaAaAaAa0.a0aa',
   })
+  // Words that only look like an auth scheme are prose, not credentials.
+  expect(new Scrubber().scrub({ plan: 'Basic plan', note: 'Token expired', auth: 'Bearer abcdefgh12345' })).toEqual({ plan: 'Basic plan', note: 'Token expired', auth: 'Bearer aaaaaaaa00000' })
   expect(new Scrubber({ noDefaults: true }).scrub({ password: 'hunter2', contact: 'a@b.example' })).toEqual({ password: 'hunter2', contact: 'user1@example.com' })
 })

@@ -22,7 +22,7 @@ export interface ScrubOptions {
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g
 /** A JWT, a bearer credential, or a key with a well-known secret prefix. */
-const CREDENTIAL = /^(?:eyJ[\w-]+\.[\w-]+\.[\w-]*|(?:Bearer|Basic|Token)\s+\S+|(?:sk|rk|pk)_(?:live|test)_\w+|gh[pousr]_\w{20,}|xox[abprs]-[\w-]+|AKIA[0-9A-Z]{16}|AIza[\w-]{30,})$/
+const CREDENTIAL = /^(?:eyJ[\w-]+\.[\w-]+\.[\w-]*|(?:Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}|(?:sk|rk|pk)_(?:live|test)_\w+|gh[pousr]_\w{20,}|xox[abprs]-[\w-]+|AKIA[0-9A-Z]{16}|AIza[\w-]{30,})$/
 
 const normal = (name: string) => name.toLowerCase().replace(/[-_\s]/g, '')
 
