@@ -140,6 +140,14 @@ describe('cards', () => {
     expect(tenant().balances.credits).toBe(500)
   })
 
+  it('are only the caller\'s: an anonymous call to an open operation has no card and writes no account', async () => {
+    const { call, tenant } = await setUp({ card: '4242424242424242' })
+    expect(await call(undefined, 'POST', '/donations')).toEqual({ status: 402, body: { error: { code: 'no_card', message: 'Add a card first.' } } })
+    expect(tenant().flags.donated).toBeUndefined()
+    expect((await call('member', 'POST', '/donations')).status).toBe(204)
+    expect(tenant().flags.donated).toBe(true)
+  })
+
   it('top up automatically when a charge runs short and auto top-up is on', async () => {
     const { call, tenant } = await setUp({ balances: { credits: 1 } })
     expect((await call('admin', 'POST', '/messages')).status).toBe(200)

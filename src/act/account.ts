@@ -45,6 +45,8 @@ export function pay(ctx: Context): void {
   const vars = varsOf(ctx)
   if (purchase.when && !purchase.when(vars)) return
   const amount = purchase.amount?.(vars)
+  // Only a caller's own card: an anonymous request (an operation open to all) has none.
+  if (!ctx.key) throw new ApiError(purchase.noCard, { amount })
   chargeCard(ctx, purchase, vars, { amount })
   const credit = purchase.credit
   if (!credit) return
@@ -75,7 +77,8 @@ export function settleAccount(ctx: Context): void {
     ctx.minted = { token: key.token, expiresAt: key.expiresAt, jti: key.jti, user: key.user, role: key.role }
     ctx.onFailure.push(() => { key.revoked = true })
   }
-  if (account.setTenant.length > 0 && tenant) {
+  // Only the caller's own account: an anonymous request (acting in the world's first tenant) writes none.
+  if (account.setTenant.length > 0 && tenant && ctx.key) {
     ctx.onSuccess.push(() => {
       const vars = varsOf(ctx)
       for (const [path, render] of account.setTenant) {

@@ -87,6 +87,7 @@ export function addRateHeaders(ctx: Context): void {
     const limit = limits[i]!
     if (limit.kind !== 'rate' || limit.headers.length === 0) continue
     if (limit.operations && (!ctx.op || !limit.operations.has(ctx.op.id))) continue
+    if (limit.except && ctx.op && limit.except.has(ctx.op.id)) continue
     if (ctx.responseHeaders.some(([name]) => limit.headers.some(([own]) => own.toLowerCase() === name.toLowerCase()))) continue
     const world = ctx.world
     if (!vars) {
