@@ -84,7 +84,7 @@ describe('the dashboard', () => {
     const detail = page.locator('#entry-detail')
     await detail.getByText('invalid_field').first().waitFor(SHOWN)
     expect(await detail.locator('code.pointer').first().textContent()).toBe('body/ttl')
-    expect(await detail.textContent()).toContain('validation: a field of the wrong type or form')
+    expect(await detail.textContent()).toContain('validation: the request broke the spec')
     expect(await detail.textContent()).toContain('"ttl": "long"')
     expect(await detail.textContent()).toContain(`Bearer ${key}`)
     // Filtered by world and status: only the refused request is left.

@@ -121,7 +121,9 @@ function field(label, input) {
 /** Everything about one request: why it came out as it did, what was sent, what came back. */
 export function entryDetail(entry, world, exchange, catalogue) {
   // Which part of the world's state answers this code for this operation (GET /__standin/operations' reasons).
-  const reasons = entry.cause === 'state' && entry.code ? catalogue?.operations.find((o) => o.id === entry.operation)?.reasons?.[entry.code] : undefined
+  let reasons = entry.cause === 'state' && entry.code ? catalogue?.operations.find((o) => o.id === entry.operation)?.reasons?.[entry.code] : undefined
+  // A validation code answers several kinds of bad request; the violations below say which it was.
+  if (reasons?.length && reasons.every((r) => r.startsWith('validation:')) && entry.violations?.some((v) => v.side === 'request')) reasons = ['validation: the request broke the spec (the violations below)']
   const why = [
     ['outcome', `${entry.status === 0 ? 'connection dropped' : entry.status}${entry.code ? ` ${entry.code}` : ''}`],
     ['cause', `${entry.cause}${entry.rule !== undefined ? ` #${entry.rule}` : ''} — ${CAUSES[entry.cause] ?? ''}`],
@@ -142,7 +144,7 @@ export function entryDetail(entry, world, exchange, catalogue) {
     entry.violations?.length ? h('div', { class: 'violations' },
       h('h4', {}, `Violations (${entry.violations.length})`),
       h('ul', {}, entry.violations.map((v) => h('li', {},
-        h('span', { class: `side side-${v.side}` }, v.side === 'request' ? 'the client' : 'standin'), ' ',
+        h('span', { class: `who who-${v.side}` }, v.side === 'request' ? 'the client' : v.side === 'provider' ? 'the provider' : 'standin'), ' ',
         h('code', { class: 'pointer' }, `${v.location}${v.pointer || ''}`), ' ', v.message)))) : h('p', { class: 'muted' }, 'No violations.'),
     exchange ? [
       h('h4', {}, 'Request'),
