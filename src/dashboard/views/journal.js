@@ -15,6 +15,7 @@ const CAUSES = {
   rule: 'a rule of the scenario',
   trigger: 'a trigger the request carried (X-Standin-Error or Prefer: code=)',
   control: 'a rule added through the control API (Force)',
+  proxy: 'the provider answered (standin serve --proxy)',
 }
 
 export function mountJournal(section, store) {
@@ -39,7 +40,7 @@ export function mountJournal(section, store) {
         body)),
       detail))
   options(operation, [['', 'any'], ...store.catalogue.operations.map((o) => [o.id, o.id])], '')
-  options(cause, [['', 'any'], 'state', 'rule', 'trigger', 'control'], '')
+  options(cause, [['', 'any'], ...Object.keys(CAUSES)], '')
   fill(codes, store.catalogue.codes.map((c) => h('option', { value: c.code }, `${c.status}`)))
   let selected
 
