@@ -10,6 +10,11 @@ import { createStandin } from '../src/index.ts'
 import { signJwt, verifyJwt } from '../src/auth/jwt.ts'
 import { hmacSha256, sha256 } from '../src/auth/sha256.ts'
 import { mintToken } from '../src/auth/tokens.ts'
+import { listen } from '../src/adapters/node-http.ts'
+import { runVerify } from '../src/cli/verify.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempFiles } from './support/files.ts'
 
 const BASE = 'https://api.accounts.example'
 const SECRET = 'accounts-fixture-secret'
@@ -192,5 +197,27 @@ describe('signed tokens', () => {
     expect((await call(mine, 'POST', '/auth/logout')).status).toBe(204)
     expect((await call(mine, 'GET', '/me')).body.error.code).toBe('token_revoked')
     expect((await call(token('alice-laptop'), 'GET', '/me')).status).toBe(200)
+  })
+})
+
+describe('standin verify against a standin whose scenario has signed tokens', () => {
+  it('sends the tokens the target\'s world minted for the scenario\'s keys, not their names', async () => {
+    const { dir, file } = tempFiles('signed-verify')
+    file('default.yaml', 'tenants:\n  - id: acct_v\n    flags: { termsAccepted: true }\n    keys: [{ token: vera-laptop, jwt: true, user: vera, role: admin }]\n')
+    const standin = await createStandin({ spec: 'test/fixtures/accounts.yaml', scenarios: dir })
+    const server = await listen(standin.handle, { port: 0 })
+    const log = console.log
+    console.log = () => {}
+    try {
+      const json = join(dir, 'report.json')
+      await runVerify('test/fixtures/accounts.yaml', { target: server.url, scenarios: dir, json, quiet: true })
+      const report = JSON.parse(readFileSync(json, 'utf8'))
+      const me = report.results.filter((r: any) => r.operation === 'whoAmI' && r.kind === 'valid')
+      expect(me.length).toBeGreaterThan(0)
+      expect(me.map((r: any) => r.status)).toEqual(me.map(() => 200))
+    } finally {
+      console.log = log
+      await server.close()
+    }
   })
 })

@@ -22,6 +22,22 @@ export interface VerifyArgs {
   quiet?: boolean
 }
 
+/**
+ * The tokens a standin target's world of the scenario minted for its signed-token keys, by name
+ * (`GET /__standin/worlds/<scenario>`: each tenant's `tokens`); undefined when the scenario has none.
+ */
+async function signedTokens(target: URL, scenario: Scenario, timeoutMs: number): Promise<((name: string) => string | undefined) | undefined> {
+  if (!scenario.tenants.some((t) => t.keys.some((k) => k.jwt === true))) return undefined
+  const tokens = new Map<string, string>()
+  try {
+    const res = await fetch(new URL(`/__standin/worlds/${encodeURIComponent(scenario.name)}`, target.origin), { signal: AbortSignal.timeout(timeoutMs) })
+    const world = res.ok ? await res.json() as { tenants?: Array<{ tokens?: Record<string, string> }> } : undefined
+    for (const tenant of world?.tenants ?? []) for (const [name, token] of Object.entries(tenant.tokens ?? {})) tokens.set(name, token)
+  } catch { /* not a standin, or not reachable at its control path */ }
+  if (tokens.size === 0) console.log(`  note: scenario "${scenario.name}" has signed-token keys (jwt: true), and ${target.origin} did not say which tokens they are (GET /__standin/worlds/${scenario.name}): their names are sent as they are`)
+  return (name) => tokens.get(name)
+}
+
 export async function runVerify(spec: string, args: VerifyArgs): Promise<number> {
   const fail = (message: string) => { console.error(`standin verify: ${message}`); return 2 }
   if (!args.target) return fail('name the server to verify: --target <url>')
@@ -72,7 +88,10 @@ export async function runVerify(spec: string, args: VerifyArgs): Promise<number>
   if (!scenario && Object.keys(auth).length === 0 && api.operations.some((o) => o.security.length > 0 && !o.security.some((r) => r.size === 0))) {
     console.log('  note: no credentials (--auth or --scenarios): secured operations will only be asked without them')
   }
-  const report = await verify(api, { target: target.href.replace(/\/$/, ''), auth, scenario, timeoutMs, onResult: (r) => { if (!quiet || r.problems.length > 0) console.log(progressLine(r)) } })
+  // A scenario's signed-token keys are names: a standin target's control API says which token its
+  // world minted for each (another server cannot; the names are sent as they are).
+  const tokenFor = scenario && Object.keys(auth).length === 0 ? await signedTokens(target, scenario, timeoutMs) : undefined
+  const report = await verify(api, { target: target.href.replace(/\/$/, ''), auth, scenario, timeoutMs, tokenFor, onResult: (r) => { if (!quiet || r.problems.length > 0) console.log(progressLine(r)) } })
   if (args.json && !writeReport(args.json, JSON.stringify(report, null, 2) + '\n', 'verify')) return 2
   if (args.junit && !writeReport(args.junit, verifyJUnit(report), 'verify')) return 2
   return summarize(report)

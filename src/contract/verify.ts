@@ -22,6 +22,8 @@ export interface VerifyOptions {
   /** Also ask for every declared status with `Prefer: code=NNN` (standin and Prism read it). */
   preferEveryStatus?: boolean
   malformed?: boolean
+  /** The token a scenario's signed-token key (a name) stands for on the target (`world.tokenFor`). */
+  tokenFor?: (name: string) => string | undefined
 }
 
 export interface VerifyReport {
