@@ -78,6 +78,13 @@ const HELPER = 'agt_adahelper000000'
 const IDLE = 'agt_adaidle00000000'
 const WORKSPACE = 'ws_teammain0000000'
 
+/** A key of a scenario's account (its first, or the nth), as a fresh world of it minted them. */
+function keyOf(world: { tenants: Array<{ id: string; keys: string[] }> }, account: string, n = 0): string {
+  const key = world.tenants.find((t) => t.id === account)?.keys[n]
+  if (!key) throw new Error(`no key ${n} of ${account} in this world`)
+  return key
+}
+
 /** The default scenario's people, by the order its file lists them. */
 async function people(client: Client, scenario?: string) {
   const world = await freshWorld(client, scenario)
@@ -200,23 +207,26 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('GET', '/billing', fred)).body).toMatchObject({ credits: 49, autoTopUp: true, autoTopUpCredits: 50, cardBrand: 'mastercard' })
     })
 
-    it('payment-failed and past-due scenarios: PAYMENT_FAILED; SUBSCRIPTION_PAST_DUE until a card that pays is on file', async () => {
-      const declined = await people(client(), 'payment-failed')
-      expectError(await api('POST', `/sessions/${sess('declined')}/messages`, declined.ada, { content: 'Hi' }), 'PAYMENT_FAILED')
-      expectError(await api('POST', '/billing/purchases', declined.ada, { credits: 100 }), 'PAYMENT_FAILED')
-      const overdue = await people(client(), 'past-due')
-      const key = overdue.ada
-      expect((await api('GET', '/billing', key)).body.subscription).toBe('past_due')
-      expectError(await api('POST', `/sessions/${sess('overdue')}/messages`, key, { content: 'Hi' }), 'SUBSCRIPTION_PAST_DUE')
-      expectError(await api('POST', '/agents/agt_overdue0000000/runs', key, {}), 'SUBSCRIPTION_PAST_DUE')
-      expectError(await api('POST', '/agents/agt_overdue0000000/tool-calls', key, { url: 'https://shop.example/x', tool: 'x' }), 'SUBSCRIPTION_PAST_DUE')
+    it('the billing scenario: NO_CREDITS (Bob), PAYMENT_FAILED (Dee\'s card declines), SUBSCRIPTION_PAST_DUE until a card that pays is on file (Otto)', async () => {
+      const { world } = await people(client(), 'billing')
+      const [bob, dee, otto] = ['acct_broke', 'acct_declined', 'acct_overdue'].map((account) => keyOf(world, account))
+      expectError(await api('POST', `/sessions/${sess('broke')}/messages`, bob, { content: 'Hi' }), 'NO_CREDITS')
+      expectError(await api('POST', '/agents/agt_broke000000000/runs', bob, {}), 'NO_CREDITS')
+      expect((await api('POST', '/billing/purchases', bob, { credits: 10 })).status).toBe(201)
+      expect((await api('POST', `/sessions/${sess('broke')}/messages`, bob, { content: 'Hi' })).status).toBe(200)
+      expectError(await api('POST', `/sessions/${sess('declined')}/messages`, dee, { content: 'Hi' }), 'PAYMENT_FAILED')
+      expectError(await api('POST', '/billing/purchases', dee, { credits: 100 }), 'PAYMENT_FAILED')
+      expect((await api('GET', '/billing', otto)).body.subscription).toBe('past_due')
+      expectError(await api('POST', `/sessions/${sess('overdue')}/messages`, otto, { content: 'Hi' }), 'SUBSCRIPTION_PAST_DUE')
+      expectError(await api('POST', '/agents/agt_overdue0000000/runs', otto, {}), 'SUBSCRIPTION_PAST_DUE')
+      expectError(await api('POST', '/agents/agt_overdue0000000/tool-calls', otto, { url: 'https://shop.example/x', tool: 'x' }), 'SUBSCRIPTION_PAST_DUE')
       // What is not a paid feature still works.
-      expect((await api('GET', '/agents', key)).status).toBe(200)
-      expectError(await api('PUT', '/billing/payment-method', key, { number: '4000000000000002', expMonth: 1, expYear: 2030 }), 'PAYMENT_FAILED')
-      expect((await api('GET', '/billing', key)).body).toMatchObject({ subscription: 'past_due', cardLast4: '9995' })
-      expect((await api('PUT', '/billing/payment-method', key, { number: '4242424242424242', expMonth: 1, expYear: 2030 })).status).toBe(200)
-      expect((await api('GET', '/billing', key)).body).toMatchObject({ subscription: 'active', cardLast4: '4242' })
-      expect((await api('POST', `/sessions/${sess('overdue')}/messages`, key, { content: 'Hi' })).status).toBe(200)
+      expect((await api('GET', '/agents', otto)).status).toBe(200)
+      expectError(await api('PUT', '/billing/payment-method', otto, { number: '4000000000000002', expMonth: 1, expYear: 2030 }), 'PAYMENT_FAILED')
+      expect((await api('GET', '/billing', otto)).body).toMatchObject({ subscription: 'past_due', cardLast4: '9995' })
+      expect((await api('PUT', '/billing/payment-method', otto, { number: '4242424242424242', expMonth: 1, expYear: 2030 })).status).toBe(200)
+      expect((await api('GET', '/billing', otto)).body).toMatchObject({ subscription: 'active', cardLast4: '4242' })
+      expect((await api('POST', `/sessions/${sess('overdue')}/messages`, otto, { content: 'Hi' })).status).toBe(200)
     })
 
     it('free: one agent (AGENT_LIMIT_REACHED), two open sessions (FEATURE_LIMIT_REACHED), no runs (TIER_REQUIRED), no workspaces (WORKSPACE_REQUIRED)', async () => {
@@ -311,17 +321,16 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([])
     })
 
-    it('chat-timeout, model-error and tool-error scenarios: CHAT_TIMEOUT, MODEL_ERROR, TOOL_EXECUTION_ERROR (a site the account marks as down)', async () => {
-      const slow = await people(client(), 'chat-timeout')
-      expectError(await api('POST', `/sessions/${sess('slow')}/messages`, slow.ada, { content: 'x' }), 'CHAT_TIMEOUT', true)
-      const models = await people(client(), 'model-error')
-      expectError(await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'deep-1' }), 'MODEL_ERROR')
-      const streamed = await client().fetch(`/api/sessions/${sess('models')}/messages`, { method: 'POST', headers: { authorization: `Bearer ${models.ada}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'x', model: 'deep-1', stream: true }) })
+    it('the chat-failures scenario: MODEL_ERROR for a model the account lists failing, TOOL_EXECUTION_ERROR for a site it lists down, CHAT_TIMEOUT forced on one session', async () => {
+      const { world } = await people(client(), 'chat-failures')
+      const flo = keyOf(world, 'acct_flaky')
+      expectError(await api('POST', `/sessions/${sess('slow')}/messages`, flo, { content: 'x' }), 'CHAT_TIMEOUT', true)
+      expectError(await api('POST', `/sessions/${sess('flaky')}/messages`, flo, { content: 'x', model: 'deep-1' }), 'MODEL_ERROR')
+      const streamed = await client().fetch(`/api/sessions/${sess('flaky')}/messages`, { method: 'POST', headers: { authorization: `Bearer ${flo}`, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'x', model: 'deep-1', stream: true }) })
       expect((await sse(streamed).rest()).map((e) => [e.event, e.json?.code])).toEqual([['error', 'MODEL_ERROR']])
-      expect((await api('POST', `/sessions/${sess('models')}/messages`, models.ada, { content: 'x', model: 'swift-1' })).status).toBe(200)
-      const tools = await people(client(), 'tool-error')
-      expectError(await api('POST', '/agents/agt_tools000000000/tool-calls', tools.ada, { url: 'https://down.example/tools/search', tool: 'search' }), 'TOOL_EXECUTION_ERROR')
-      expect((await api('POST', '/agents/agt_tools000000000/tool-calls', tools.ada, { url: 'https://up.example/tools/search', tool: 'search' })).status).toBe(201)
+      expect((await api('POST', `/sessions/${sess('flaky')}/messages`, flo, { content: 'x', model: 'swift-1' })).status).toBe(200)
+      expectError(await api('POST', '/agents/agt_flaky000000000/tool-calls', flo, { url: 'https://down.example/tools/search', tool: 'search' }), 'TOOL_EXECUTION_ERROR')
+      expect((await api('POST', '/agents/agt_flaky000000000/tool-calls', flo, { url: 'https://up.example/tools/search', tool: 'search' })).status).toBe(201)
     })
   })
 
@@ -387,9 +396,14 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await toolCall(ada, HELPER, 'https://shop.example/tools/search')).status).toBe(201)
     })
 
-    it('the outgoing-rate-limited scenario: the 3rd tool call to a domain in a minute, whichever agent, is OUTGOING_RATE_LIMITED', async () => {
-      const { world, ada } = await people(client(), 'outgoing-rate-limited')
-      const toolCall = (agent: string, url: string) => api('POST', `/agents/${agent}/tool-calls`, ada, { url, tool: 'search' })
+    it('the rate-limits scenario: Hasty\'s 4th request is RATE_LIMITED; the 3rd tool call to a domain in a minute, whichever of Busy\'s agents, OUTGOING_RATE_LIMITED', async () => {
+      const { world } = await people(client(), 'rate-limits')
+      const [hasty, busy] = [keyOf(world, 'acct_hasty'), keyOf(world, 'acct_busy')]
+      for (let i = 0; i < 3; i++) expect((await api('GET', '/auth/me', hasty)).status).toBe(200)
+      const limited = await api('GET', '/auth/me', hasty)
+      expectError(limited, 'RATE_LIMITED')
+      expect(limited.headers.get('retry-after')).toBe('60')
+      const toolCall = (agent: string, url: string) => api('POST', `/agents/${agent}/tool-calls`, busy, { url, tool: 'search' })
       expect((await toolCall('agt_busyone00000000', 'https://shop.example/tools/search')).status).toBe(201)
       expect((await toolCall('agt_busytwo00000000', 'https://shop.example/tools/cart')).status).toBe(201)
       const refused = await toolCall('agt_busyone00000000', 'https://shop.example/tools/search')
@@ -397,6 +411,7 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
       await advance(client(), world.id, '60s')
       expect((await toolCall('agt_busyone00000000', 'https://shop.example/tools/search')).status).toBe(201)
+      expect((await toolCall('agt_busyone00000000', 'https://news.example/tools/headlines')).status).toBe(201)
     })
   })
 
@@ -469,6 +484,29 @@ describeDoors('agent platform', OPTIONS, (client) => {
   })
 
   describe('on demand', () => {
+    // The scenarios not used above: each one's key reaches its code at once.
+    const scenarios: Array<[string, string, string, string, string]> = [
+      ['terms-not-accepted', 'acct_newbie', 'GET', '/agents', 'TERMS_NOT_ACCEPTED'],
+      ['session-expired', 'acct_late', 'GET', `/sessions/${sess('late')}`, 'SESSION_EXPIRED'],
+      ['team', 'acct_staffteam', 'GET', '/workspaces/ws_nope', 'WORKSPACE_NOT_FOUND'],
+    ]
+    for (const [scenario, account, method, path, code] of scenarios) {
+      it(`${scenario}: ${method} ${path} is ${code}`, async () => {
+        const { world } = await people(client(), scenario)
+        expectError(await api(method, path, keyOf(world, account)), code)
+      })
+    }
+
+    it('team: a viewer managing members is PERMISSION_DENIED; the owner\'s role cannot change (ROLE_CHANGE_FORBIDDEN)', async () => {
+      const { world } = await people(client(), 'team')
+      const [tess, uma] = [keyOf(world, 'acct_staffteam'), keyOf(world, 'acct_staffteam', 1)]
+      expectError(await api('PATCH', '/workspaces/ws_staffmain000000/members/usr_tess', uma, { role: 'viewer' }), 'PERMISSION_DENIED')
+      expectError(await api('PATCH', '/workspaces/ws_staffmain000000/members/usr_tess', tess, { role: 'admin' }), 'ROLE_CHANGE_FORBIDDEN')
+      expect((await api('PATCH', '/workspaces/ws_staffmain000000/members/usr_uma', tess, { role: 'member' })).body.role).toBe('member')
+      expect((await api('GET', '/admin/stats', tess)).status).toBe(200)
+      expectError(await api('GET', '/admin/stats', uma), 'ADMIN_REQUIRED')
+    })
+
     it('every one of the forty codes by X-Standin-Error, in the envelope, on an operation that declares its status', async () => {
       const { world } = await people(client(), 'team')
       const tess = world.tenants[0]!.keys[0]!
