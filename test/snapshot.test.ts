@@ -210,6 +210,23 @@ describe('a real clock in a snapshot', () => {
     expect(restored.clock.now()).toBe(wall + 3_600_000)
   })
 
+  it('a key that expires ten minutes after its world started expires then, not ten minutes after a restore', async () => {
+    const sandbox = await createStandin({ spec: 'spec/agent-sandbox.yaml', scenarios: 'scenarios/agent-sandbox' })
+    let wall = Date.parse('2026-03-01T12:00:00Z')
+    const worlds = new Worlds(sandbox.api, [...sandbox.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall })
+    const world = worlds.get('expired-key')!
+    const started = world.clock.now()
+    expect(world.keys.get('sk_agents_expiring_1')?.expiresAt).toBe(started + 600_000)
+    wall += 5 * 60_000
+    const saved = snapshotWorld(world, () => wall)
+    // Started again three minutes later (a --state file read back): seven minutes of the key's ten have gone.
+    wall += 3 * 60_000
+    const fresh = new Worlds(sandbox.api, [...sandbox.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall })
+    const restored = restoreWorld(fresh, saved, { asSaved: true, wall: () => wall })
+    expect(restored.keys.get('sk_agents_expiring_1')?.expiresAt).toBe(started + 600_000)
+    expect(restored.clock.now()).toBe(started + 8 * 60_000)
+  })
+
   it('a session saved while provisioning is ready once its 2 s have passed on the wall clock', async () => {
     let wall = Date.parse('2026-03-01T12:00:00Z')
     const worlds = new Worlds(bs.api, [...bs.worlds.scenarios.values()], { clockMode: 'real', wall: () => wall })

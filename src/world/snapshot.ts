@@ -183,6 +183,12 @@ export function restoreWorld(worlds: Worlds, input: unknown, options: RestoreOpt
   // The same world put back (its own snapshot): keys minted since its scenario started (signed tokens
   // a request made) come back with it. Fresh keys of another world that are signed tokens are minted now.
   if (world.id === snapshot.id) for (const k of snapshot.keys) if (!world.keys.has(k.token)) world.addKey({ ...k })
+  // A key that expires a while after the world started (`expiresAt: 10m`) expires when it did in the
+  // world saved, not that long after this restore (or when the control API set it since).
+  for (const k of snapshot.keys) {
+    const key = world.keys.get(k.token)
+    if (key && key.expiresAfter !== undefined && key.expiresAfter === k.expiresAfter && typeof k.expiresAt === 'number') key.expiresAt = k.expiresAt
+  }
   mintScenarioTokens(world)
   const resources = world.api.behaviour.resources
   const restored: Array<StoredRecord | undefined> = []
