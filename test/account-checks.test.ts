@@ -175,6 +175,19 @@ describe('cards', () => {
   })
 })
 
+describe('coverage', () => {
+  it('counts the codes checks and cards answer with among each operation\'s outcomes', async () => {
+    const { standin, call, tenant } = await setUp()
+    await call('admin', 'POST', '/purchases', { credits: 5 })
+    const codes = (id: string) => standin.coverage().operations.find((o: any) => o.operation === id)!.items.filter((i: any) => i.code).map((i: any) => [i.code, i.count])
+    expect(codes('buyCredits')).toEqual(expect.arrayContaining([['no_card', 1], ['card_declined', 0]]))
+    expect(codes('deliver')).toEqual(expect.arrayContaining([['secret_invalid', 0], ['payload_invalid', 0]]))
+    expect(codes('sendMessage')).toEqual(expect.arrayContaining([['no_credits', 0], ['no_card', 0], ['card_declined', 0]]))
+    expect(codes('addSite')).toEqual(expect.arrayContaining([['invalid_url', 0], ['manifest_invalid', 0]]))
+    void tenant
+  })
+})
+
 describe('expression functions', () => {
   it.each([
     ["eq(a, '3')", { a: 3 }, true],

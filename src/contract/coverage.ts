@@ -161,7 +161,11 @@ export function producedCodes(api: Api, op: OperationModel): Set<string> {
   for (const gate of op.gates) add(gate.error)
   for (const code of op.states.values()) add(code)
   for (const states of op.parentStates.values()) for (const code of states.values()) add(code)
-  if (op.stream) for (const code of streamCodes(op.stream)) add(code)
+  if (op.stream) for (const code of streamCodes(op.stream, api.behaviour)) add(code)
+  add(op.stream?.abort.code)
+  for (const check of op.checks) add(check.error)
+  for (const purchase of [op.charge?.topUp, op.account?.pay]) { add(purchase?.noCard); add(purchase?.declined) }
+  if (op.body && [...op.body.contentTypes.values()].some((m) => m.validate)) for (const rule of errors.formats.values()) add(rule.code)
   add(op.charge?.error)
   add(op.idempotency?.conflict)
   const resource = op.resource ? resources.get(op.resource) : undefined
