@@ -152,7 +152,7 @@ describe('the dashboard', () => {
     const world = await newWorld('rate-limited')
     const { page, errors } = await open('worlds')
     await page.click(`button.world-pick[data-world="${world.id}"]`)
-    await page.click('[data-action=delete-world]')
+    await page.click(`.world-detail[data-world="${world.id}"] [data-action=delete-world]`)
     await page.waitForSelector(`button.world-pick[data-world="${world.id}"]`, { state: 'detached', ...SHOWN })
     expect((await control('GET', `/worlds/${world.id}`)).status).toBe(404)
     expect(errors).toEqual([])

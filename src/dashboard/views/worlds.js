@@ -41,6 +41,11 @@ export function mountWorlds(section, store) {
     const world = store.worlds.find((w) => w.id === store.world)
     if (!world) { fill(detail, h('p', { class: 'muted' }, 'No world.')); return }
     const ticket = ++shown
+    // Another world picked: nothing of the one before stays to be clicked while this one loads.
+    if (detail.dataset.world !== world.id) {
+      delete detail.dataset.world
+      fill(detail, h('p', { class: 'muted' }, `World ${world.id}…`))
+    }
     let counts, timers
     try {
       [counts, timers] = await Promise.all([api('GET', `/worlds/${enc(world.id)}/records`), api('GET', `/worlds/${enc(world.id)}/timers?limit=8`)])
