@@ -56,7 +56,7 @@ const SEED: Record<string, [number, string]> = {
 }
 
 /** Codes whose envelope also carries `details` (each invalid field), as the seed's resolution says. */
-const WITH_DETAILS = new Set(['VALIDATION_ERROR', 'WEBHOOK_PAYLOAD_INVALID'])
+const WITH_DETAILS = new Set(['VALIDATION_ERROR', 'WEBHOOK_PAYLOAD_INVALID', 'MANIFEST_INVALID'])
 
 /** Codes each door's tests reached by state (not asked for by a trigger), to check all forty were. */
 const reachedByState = new Map<string, Set<string>>()
@@ -132,6 +132,19 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('POST', '/auth/logout-all', adaTablet)).status).toBe(204)
       for (const token of [ada, adaTablet, fresh.body.token]) expectError(await api('GET', '/agents', token), 'TOKEN_REVOKED')
       expect((await api('GET', '/auth/me', fred)).status).toBe(200)
+    })
+
+    it('the control API signs a token for a user of an account, as a sign-in would; it expires on the world clock', async () => {
+      const { world } = await people(client())
+      const mint = async (body: unknown) => (await client().fetch(`/__standin/worlds/${world.id}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>
+      const grace = await mint({ tenant: 'acct_team', user: 'usr_grace', scopes: ['workspace:manage'], ttl: '10m' })
+      expect((await api('GET', '/auth/me', grace.token)).body).toMatchObject({ userId: 'usr_grace', accountId: 'acct_team', tier: 'team' })
+      expect((await api('POST', `/workspaces/${WORKSPACE}/members`, grace.token, { userId: 'usr_zoe', role: 'viewer' })).status).toBe(201)
+      const admin = await mint({ tenant: 'acct_staff', user: 'usr_root', role: 'admin' })
+      expect((await api('GET', '/admin/stats', admin.token)).status).toBe(200)
+      await advance(client(), world.id, '10m')
+      expectError(await api('GET', '/auth/me', grace.token), 'TOKEN_EXPIRED')
+      expect((await api('GET', '/auth/me', admin.token)).status).toBe(200)
     })
 
     it('expired and revoked tokens of the unauthorized scenario', async () => {
@@ -343,10 +356,16 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect((await api('DELETE', '/vault/site_adashop0000000', ada)).status).toBe(204)
       expectError(await api('GET', '/vault/site_adashop0000000', ada), 'NOT_FOUND')
       const added = await api('POST', '/vault', ada, { site: 'https://shop.example', token: 'tok_back_1234' })
-      expect(added.body).toMatchObject({ site: 'https://shop.example', name: 'Shop', tools: ['search', 'checkout'], tokenHint: '…1234' })
+      expect(added.body).toMatchObject({ site: 'https://shop.example', name: 'Shop', tokenHint: '…1234' })
+      expect(added.body.tools.map((t: any) => t.name)).toEqual(['search', 'checkout'])
       expect(JSON.stringify(added.body)).not.toContain('tok_back_1234')
       expectError(await api('POST', '/vault', ada, { site: 'https://nowhere.example', token: 't' }), 'MANIFEST_NOT_FOUND')
-      expectError(await api('POST', '/vault', ada, { site: 'https://docs.example', token: 't' }), 'MANIFEST_INVALID')
+      // docs.example's manifest lacks its version and its tool's endpoint; broken.example's is not JSON.
+      const lacking = await api('POST', '/vault', ada, { site: 'https://docs.example', token: 't' })
+      expectError(lacking, 'MANIFEST_INVALID')
+      expect(lacking.body.details.map((d: any) => d.pointer)).toEqual(['/version', '/tools/0/endpoint'])
+      expectError(await api('POST', '/vault', ada, { site: 'https://broken.example', token: 't' }), 'MANIFEST_INVALID')
+      expect((await api('GET', '/vault', ada)).body.data.map((v: any) => v.site)).toEqual(['https://shop.example'])
     })
   })
 

@@ -626,13 +626,25 @@ export interface components {
         MessageList: {
             data: components["schemas"]["Message"][];
         };
-        /** @description What a site publishes at /.well-known/agent-manifest.json (scenario data). */
+        /** @description What a site publishes at /.well-known/agent-manifest.json (scenario data): `malformed` when it is not JSON, else the document. */
         Manifest: {
             site: string;
             /** @enum {string} */
-            status: "valid" | "invalid";
-            name?: string;
-            tools?: string[];
+            status: "published" | "malformed";
+            /** @description The manifest's JSON */
+            document?: unknown;
+        };
+        /** @description The Manifest Format a site's manifest must follow. */
+        ManifestDocument: {
+            name: string;
+            version: string;
+            tools: components["schemas"]["ManifestTool"][];
+        };
+        ManifestTool: {
+            name: string;
+            description?: string;
+            /** Format: uri */
+            endpoint: string;
         };
         VaultSiteCreate: {
             /**
@@ -651,7 +663,7 @@ export interface components {
             /** @description The token's last four characters (the token itself is never shown). */
             tokenHint?: string;
             name?: string;
-            tools?: string[];
+            tools?: components["schemas"]["ManifestTool"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
