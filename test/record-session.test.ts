@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { check, createStandin } from '../src/index.ts'
 import { runRecord } from '../src/cli/record.ts'
 import { Scrubber } from '../src/record/scrub.ts'
+import { parse } from 'yaml'
 
 const spec = join(import.meta.dirname, 'fixtures/live/notes.yaml')
 const dir = mkdtempSync(join(tmpdir(), 'standin-record-'))
@@ -83,6 +84,10 @@ it('writes an overlay and a scenario that check accepts, with no secret left in 
   expect(notes.data.find((n: any) => n.id === 'n_1')).toEqual({ id: 'n_1', text: 'one note' })
   expect(notes.data.find((n: any) => n.id === 'n_3')).toEqual({ id: 'n_3', text: 'written by user1@example.com' })
   expect(readFileSync(overlay, 'utf8')).toContain('author: user1@example.com')
+  // What the client sent, as the request body's example.
+  const recorded = parse(readFileSync(overlay, 'utf8'))
+  const request = recorded.actions.find((a: any) => a.target === "$['paths']['/notes']['post']['requestBody']['content']['application/json']")
+  expect(request.update.examples['recorded-1'].value).toEqual({ text: 'written by user1@example.com' })
   // The answer that broke the spec is not an example.
   expect(written).not.toMatch(/text: 42/)
 })

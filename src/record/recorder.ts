@@ -11,7 +11,7 @@ import { Scrubber, type ScrubOptions } from './scrub.ts'
 import { escapeToken, unescapeToken } from '../util/pointer.ts'
 import { isPlainObject } from '../util/match.ts'
 
-/** Kept per operation, status and media type: a few answers show the shape, more only weigh on the spec. */
+/** Kept per response (and request body) and media type: a few show the shape, more only weigh on the spec. */
 const EXAMPLES_PER_RESPONSE = 3
 
 export interface RecordReport {
@@ -52,6 +52,8 @@ export class Recorder {
     this.key ??= this.standInKey(exchange.requestHeaders)
     const op = this.api.operationsById.get(exchange.operation)
     if (!op) return
+    // What the client sent the provider, when the provider took it (2xx): an example of the request body.
+    if (exchange.status < 300) this.keepRequestExample(op, exchange)
     const skip = (why: string) => { if (this.skipped.length < 200) this.skipped.push({ operation: op.id, status: exchange.status, why }) }
     if (exchange.responseBody === undefined) return skip('no body')
     const type = (exchange.contentType ?? '').split(';')[0]!.trim().toLowerCase()
@@ -61,11 +63,25 @@ export class Recorder {
     if (!response || !media) return skip(`the operation declares no ${exchange.status} ${type} answer`)
     const body = this.scrubber.scrub(exchange.responseBody)
     if (media.schemaPointer && !this.api.registry.compileAt('response', media.schemaPointer)(body)) return skip('the answer does not fit the spec (a provider violation)')
-    const at = `${response.pointer}/content/${escapeToken(response.contentTypes.has(type) ? type : 'application/json')}`
+    this.keepExample(`${response.pointer}/content/${escapeToken(response.contentTypes.has(type) ? type : 'application/json')}`, body)
+    if (exchange.status < 300) this.keepRecords(op, body)
+  }
+
+  private keepRequestExample(op: OperationModel, exchange: Exchange): void {
+    const type = (exchange.requestHeaders['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    const media = op.body?.contentTypes.get(type)
+    if (!media || !/[/+]json$/.test(type) || !isPlainObject(exchange.requestBody) && !Array.isArray(exchange.requestBody)) return
+    const body = this.scrubber.scrub(exchange.requestBody)
+    if (media.schemaPointer && !this.api.registry.compileAt('body', media.schemaPointer)(structuredClone(body))) return
+    const node = get(this.api.spec.document, `${op.pointer}/requestBody`)
+    const at = `${this.api.registry.resolve(node, `${op.pointer}/requestBody`).pointer}/content/${escapeToken(type)}`
+    this.keepExample(at, body)
+  }
+
+  private keepExample(at: string, body: unknown): void {
     let kept = this.examples.get(at)
     if (!kept) this.examples.set(at, (kept = new Map()))
     if (kept.size < EXAMPLES_PER_RESPONSE) kept.set(JSON.stringify(body), body)
-    if (exchange.status < 300) this.keepRecords(op, body)
   }
 
   /** The records a successful answer holds: the record itself, or a list's items. */
