@@ -7,11 +7,17 @@
  * bought on a card (none, one that declines, one that goes through), auto top-up when a charge runs
  * short, and a subscription past due until the card is updated; the new expression functions.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
 import { compileExpression } from '../src/util/expression.ts'
 
 const BASE = 'https://api.accounts.example'
+
+// Every answer standin gave in a test kept the spec (the self-check journals any that did not).
+const made: Array<{ violations(side?: 'request' | 'response'): unknown[] }> = []
+afterEach(() => {
+  for (const world of made.splice(0)) expect(world.violations('response')).toEqual([])
+})
 
 async function setUp(tenant: Record<string, unknown> = {}) {
   const standin = await createStandin({
@@ -28,6 +34,7 @@ async function setUp(tenant: Record<string, unknown> = {}) {
     }],
   })
   const world = standin.home().world
+  made.push(world)
   const call = async (who: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await standin.handle(new Request(BASE + path, {
       method,

@@ -5,7 +5,7 @@
  * devices (the others) or by revoking all (every token of the user, no one else's).
  */
 import { createHash, createHmac } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
 import { signJwt, verifyJwt } from '../src/auth/jwt.ts'
 import { hmacSha256, sha256 } from '../src/auth/sha256.ts'
@@ -18,6 +18,12 @@ import { tempFiles } from './support/files.ts'
 
 const BASE = 'https://api.accounts.example'
 const SECRET = 'accounts-fixture-secret'
+
+// Every answer standin gave in a test kept the spec (the self-check journals any that did not).
+const made: Array<{ violations(side?: 'request' | 'response'): unknown[] }> = []
+afterEach(() => {
+  for (const world of made.splice(0)) expect(world.violations('response')).toEqual([])
+})
 
 async function setUp() {
   const standin = await createStandin({
@@ -41,6 +47,7 @@ async function setUp() {
     }],
   })
   const world = standin.home().world
+  made.push(world)
   const token = (name: string) => world.tokenFor(name)!
   const call = async (bearer: string | undefined, method: string, path: string) => {
     const res = await standin.handle(new Request(BASE + path, { method, headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` } }))

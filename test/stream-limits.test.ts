@@ -5,11 +5,17 @@
  * failures the scenario's data marks (a failing model, a site that is down), and tool calls counted
  * per destination domain across a user's requests, with the limit's Retry-After.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
 import { sse } from './support/sse.ts'
 
 const BASE = 'https://api.chat.example'
+
+// Every answer standin gave in a test kept the spec (the self-check journals any that did not).
+const made: Array<{ violations(side?: 'request' | 'response'): unknown[] }> = []
+afterEach(() => {
+  for (const world of made.splice(0)) expect(world.violations('response')).toEqual([])
+})
 
 async function setUp(flags: Record<string, unknown> = {}, rules: unknown[] = []) {
   const standin = await createStandin({
@@ -17,6 +23,7 @@ async function setUp(flags: Record<string, unknown> = {}, rules: unknown[] = [])
     scenarios: [{ name: 'default', tenants: [{ id: 'u1', flags, keys: [{ token: 'k1' }] }, { id: 'u2', keys: [{ token: 'k2' }] }], rules: rules as any }],
   })
   const handle = standin.home()
+  made.push(handle.world)
   const ask = (body: Record<string, unknown>, init: RequestInit = {}, key = 'k1') =>
     standin.handle(new Request(`${BASE}/messages`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body), ...init }))
   return { standin, world: handle.world, handle, ask }
