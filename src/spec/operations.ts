@@ -311,7 +311,14 @@ function defaultOperationId(method: string, path: string): string {
 function inferResources(operations: OperationModel[], behaviour: BehaviourModel, registry: SchemaRegistry): void {
   const bySchema = new Map<string, string>()
   for (const r of behaviour.resources.values()) bySchema.set(r.schemaPointer, r.name)
+  // Asked twice of most operations below: found once each.
+  const found = new Map<OperationModel, { resource?: string; list: boolean }>()
   const returns = (op: OperationModel): { resource?: string; list: boolean } => {
+    let result = found.get(op)
+    if (!result) found.set(op, (result = returned(op)))
+    return result
+  }
+  const returned = (op: OperationModel): { resource?: string; list: boolean } => {
     for (const res of op.responses) {
       if (typeof res.status !== 'number' || res.status < 200 || res.status >= 300) continue
       for (const media of res.contentTypes.values()) {
@@ -371,21 +378,26 @@ function inferResources(operations: OperationModel[], behaviour: BehaviourModel,
   }
 }
 
-function findResourceSchema(registry: SchemaRegistry, pointer: string, bySchema: Map<string, string>, depth = 0): { resource?: string; list: boolean } | undefined {
+/**
+ * The resource the schema at `pointer` is, or lists (within three levels of properties). `node`: the
+ * schema at `pointer`, when the caller has it in hand — read from there rather than by walking the
+ * pointer from the document's root again (a pointer with a `%`, which a `$ref` would decode, is
+ * still looked up as one).
+ */
+function findResourceSchema(registry: SchemaRegistry, pointer: string, bySchema: Map<string, string>, depth = 0, node?: unknown): { resource?: string; list: boolean } | undefined {
   if (depth > 3) return undefined
-  const node = registry.resolve({ $ref: `#${pointer}` })
   const direct = (s: any) => (isPlainObject(s) && typeof s.$ref === 'string' ? bySchema.get(refToPointer(s.$ref)) : undefined)
-  const raw = registry.resolve({ $ref: `#${pointer}` }, pointer)
+  const raw = node !== undefined && !pointer.includes('%') ? registry.resolve(node, pointer) : registry.resolve({ $ref: `#${pointer}` }, pointer)
   const own = bySchema.get(raw.pointer)
   if (own) return { resource: own, list: false }
-  const schema = node.schema
+  const schema = raw.schema
   if (!isPlainObject(schema)) return undefined
   if (schema.type === 'array' || schema.items) {
-    const r = direct(schema.items) ?? (isPlainObject(schema.items) ? findResourceSchema(registry, `${raw.pointer}/items`, bySchema, depth + 1)?.resource : undefined)
+    const r = direct(schema.items) ?? (isPlainObject(schema.items) ? findResourceSchema(registry, `${raw.pointer}/items`, bySchema, depth + 1, schema.items)?.resource : undefined)
     if (r) return { resource: r, list: true }
   }
   for (const [name, prop] of Object.entries<any>(isPlainObject(schema.properties) ? schema.properties : {})) {
-    const r = findResourceSchema(registry, `${raw.pointer}/properties/${escapeToken(name)}`, bySchema, depth + 1)
+    const r = findResourceSchema(registry, `${raw.pointer}/properties/${escapeToken(name)}`, bySchema, depth + 1, prop)
     if (r?.resource && r.list) return r
   }
   return undefined
