@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { check } from '../src/check.ts'
 import { advance, describeDoors, freshWorld, call, type Client, type Reply } from './support/doors.ts'
-import { sse } from './support/sse.ts'
+import { sse, until } from './support/sse.ts'
 
 const OPTIONS = { spec: 'spec/agent-platform.yaml', scenarios: 'scenarios/agent-platform' }
 
@@ -329,7 +329,7 @@ describeDoors('agent platform', OPTIONS, (client) => {
       await events.cancel()
       // The door notices the client gone on its own time: look until the journal says so.
       const aborted = async () => (await (await client().fetch(`/__standin/worlds/${world.id}/journal?code=STREAM_ABORTED`)).json()) as any[]
-      for (let i = 0; i < 200 && (await aborted()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+      await until(async () => (await aborted()).length > 0, 'the journal has the aborted stream', 2000)
       expect(await aborted()).toEqual([expect.objectContaining({ operation: 'sendMessage', code: 'STREAM_ABORTED', stream: expect.objectContaining({ outcome: 'aborted' }) })])
       expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([])
     })
