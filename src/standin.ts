@@ -17,6 +17,7 @@ import { computeCoverage, type Coverage } from './contract/coverage.ts'
 import { restoreWorld, snapshotWorld, type WorldSnapshot } from './world/snapshot.ts'
 import { proxySwitch, type ProxySwitch } from './proxy/proxy-switch.ts'
 import { withProxyControl } from './proxy/proxy-control.ts'
+import { mintToken } from './auth/tokens.ts'
 
 export interface StandinOptions extends HandlerOptions {
   /** Path of the OpenAPI document (YAML or JSON). */
@@ -87,6 +88,15 @@ export interface WorldHandle {
   snapshot(): WorldSnapshot
   /** Puts this world back as a snapshot of it (or of another world of its scenario) has it; its keys stay. */
   restore(snapshot: WorldSnapshot): void
+  /**
+   * A signed token (the spec's `x-standin.auth.jwt`) for a user of a tenant (the first, unless
+   * named), as a sign-in would give one; or, given a name, the token the scenario's key of that
+   * name (`token: alice-laptop, jwt: true`) became.
+   * @example
+   * const token = world.token({ user: 'alice', role: 'admin', ttl: '10m' })
+   * const laptop = world.token('alice-laptop')
+   */
+  token(options: string | { tenant?: string; user?: string; role?: string; scopes?: string[]; ttl?: string | number; expiresAt?: string | number | Date }): string
   /** The world itself, for what the handle does not cover. */
   world: World
 }
@@ -163,6 +173,24 @@ export function handleFor(worlds: Worlds, world: World): WorldHandle {
       }
     },
     tenant: (id) => (id ? world.tenants.get(id) : world.tenants.values().next().value) as any,
+    token(options) {
+      if (typeof options === 'string') {
+        const token = world.tokenFor(options)
+        if (token === undefined) throw new Error(`world ${world.id} has no key named "${options}"`)
+        return token
+      }
+      const ttlMs = options.ttl === undefined ? undefined : parseDuration(options.ttl)
+      if (options.ttl !== undefined && ttlMs === undefined) throw new RangeError(`"${options.ttl}" is not a duration (90s, 31m, 2h, 30d, or seconds)`)
+      const expiresAt = options.expiresAt === undefined ? undefined : options.expiresAt instanceof Date ? options.expiresAt.getTime() : typeof options.expiresAt === 'number' ? options.expiresAt : Date.parse(options.expiresAt)
+      return mintToken(world, {
+        tenant: options.tenant ?? world.tenants.keys().next().value!,
+        ...(options.user !== undefined ? { user: options.user } : {}),
+        ...(options.role !== undefined ? { role: options.role } : {}),
+        ...(options.scopes ? { scopes: options.scopes } : {}),
+        ...(ttlMs !== undefined ? { ttlMs } : {}),
+        ...(expiresAt !== undefined && !Number.isNaN(expiresAt) ? { expiresAt } : {}),
+      }).token
+    },
     reset: () => world.reset(),
     snapshot: () => snapshotWorld(world),
     restore(snapshot) {

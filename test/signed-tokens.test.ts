@@ -141,6 +141,16 @@ describe('signed tokens', () => {
     expect(described.tenants[0].tokens['alice-laptop']).toBe(world.tokenFor('alice-laptop'))
     const bad = await standin.handle(new Request(`${BASE}/__standin/worlds/${world.id}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'nobody' }) }))
     expect(bad.status).toBe(400)
+    // The world handle: a token for a user of the first tenant, or a scenario key's by its name.
+    const handle = standin.home()
+    const short = handle.token({ user: 'frank', ttl: '1m' })
+    expect(verifyJwt(short, SECRET)).toMatchObject({ sub: 'frank', tid: 'acct_alice', exp: Date.parse('2026-03-01T10:01:00Z') / 1000 })
+    expect((await call(short, 'GET', '/me')).body.user).toBe('frank')
+    handle.clock.advance('1m')
+    expect((await call(short, 'GET', '/me')).body.error.code).toBe('token_expired')
+    expect(handle.token('alice-laptop')).toBe(world.tokenFor('alice-laptop'))
+    expect(() => handle.token('nobody')).toThrow(/no key named "nobody"/)
+    expect(() => handle.token({ ttl: 'soon' })).toThrow(/not a duration/)
   })
 
   it('logout revokes this token only; the user\'s other devices go on', async () => {
