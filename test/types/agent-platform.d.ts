@@ -63,7 +63,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out this token */
+        /**
+         * Sign out (on every device)
+         * @description Ends the user's sign-in everywhere, as the app's logout does — every token of the user is revoked, so the user's other devices get `401 TOKEN_REVOKED` ("logout from another device").
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -71,7 +74,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/auth/logout-all": {
+    "/auth/logout-others": {
         parameters: {
             query?: never;
             header?: never;
@@ -80,8 +83,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out everywhere (revoke every token of the user) */
-        post: operations["logoutAll"];
+        /** Revoke the user's other sessions (sign out every other device, this one stays) */
+        post: operations["logoutOthers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -991,7 +994,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed out; the token is revoked. */
+            /** @description Signed out; every token of the user is revoked. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1003,7 +1006,7 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
-    logoutAll: {
+    logoutOthers: {
         parameters: {
             query?: never;
             header?: never;
@@ -1012,7 +1015,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed out everywhere; every token of the user is revoked. */
+            /** @description Every other token of the user is revoked. */
             204: {
                 headers: {
                     [name: string]: unknown;
