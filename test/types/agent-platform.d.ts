@@ -583,7 +583,7 @@ export interface components {
             data: components["schemas"]["Purchase"][];
         };
         SessionCreate: {
-            /** @description The agent to chat with (none — the plain assistant). */
+            /** @description The agent to chat with (none: the plain assistant). Kept as given: this stand-in does not look it up. */
             agentId?: string;
             model?: components["schemas"]["Model"];
         };
