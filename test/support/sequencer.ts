@@ -9,9 +9,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /**
  * The longest files by measurement (test-results.json), longest first; the type-check is one process
- * that keeps a core busy for several seconds while its worker waits, so it starts early too.
+ * that keeps a core busy for several seconds while its worker waits, so it starts early too, and so
+ * does the dashboard's, which mostly waits on its browser (Chromium's own processes use the time).
  */
-const FIRST = ['test/referee.test.ts', 'test/typecheck.test.ts', 'test/package.test.ts', 'test/verify.test.ts']
+const FIRST = ['test/referee.test.ts', 'test/typecheck.test.ts', 'test/package.test.ts', 'test/dashboard.test.ts', 'test/verify.test.ts']
 
 export class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
