@@ -13,6 +13,7 @@ import { findAddressed, findByAddress, findParent } from './lookup.ts'
 import { isPlainObject } from '../util/match.ts'
 import { runChecks } from './checks.ts'
 import { pay, settleAccount } from './account.ts'
+import { buildAlso, checkRefs } from './related.ts'
 
 export interface Outcome {
   status: number
@@ -47,7 +48,11 @@ export function act(ctx: Context): Outcome {
     const record = buildRecord(world, model, ctx.tenant, input, { now, parentId, vars: varsOf(ctx), fromRequest: true, state: variant?.state, via: addressed?.via })
     applySet(ctx, record)
     checkUnique(ctx, model, record)
+    // The records made beside it are refused (a duplicate) before anything is stored.
+    const also = op.also.length > 0 ? buildAlso(ctx, record, now) : undefined
+    if (also) for (const [m, r] of also) checkUnique(ctx, m, r)
     world.insert(model, record, now)
+    if (also) for (const [m, r] of also) world.insert(m, r, now)
     ctx.record = record
     ctx.created = true
     return { status, record }
@@ -154,11 +159,13 @@ function putNew(ctx: Context, model: ResourceModel, parentId: string | undefined
 }
 
 /**
- * Once the records the request names are found, before anything changes: the operation's checks on
- * them, its purchase on the caller's card, and what it does to the account when it succeeds.
+ * Once the records the request names are found, before anything changes: the records its body
+ * names (refs), the operation's checks on them, its purchase on the caller's card, and what it
+ * does to the account when it succeeds.
  */
 function beforeActing(ctx: Context, record?: StoredRecord): void {
   const op = ctx.op!
+  if (op.refs.length > 0) checkRefs(ctx)
   if (op.checks.length > 0) runChecks(ctx, record)
   if (op.account) {
     pay(ctx)

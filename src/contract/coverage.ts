@@ -164,6 +164,7 @@ export function producedCodes(api: Api, op: OperationModel): Set<string> {
   if (op.stream) for (const code of streamCodes(op.stream, api.behaviour)) add(code)
   add(op.stream?.abort.code)
   for (const check of op.checks) add(check.error)
+  for (const ref of op.refs) add(ref.error ?? resources.get(ref.resource)?.notFound)
   for (const purchase of [op.charge?.topUp, op.account?.pay]) { add(purchase?.noCard); add(purchase?.declined) }
   if (op.body && [...op.body.contentTypes.values()].some((m) => m.validate)) for (const rule of errors.formats.values()) add(rule.code)
   add(op.charge?.error)

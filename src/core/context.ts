@@ -10,6 +10,7 @@ import type { JournalEntry, Violation } from '../journal/journal.ts'
 import type { StreamCut } from '../stream/model.ts'
 import type { Refusal } from '../validate/validate.ts'
 import type { Incoming } from './incoming.ts'
+import { RECORDS } from '../util/expression.ts'
 
 export type { RequestInfo } from './incoming.ts'
 
@@ -100,6 +101,8 @@ export function varsOf(ctx: Context, extra: Record<string, unknown> = {}): Recor
     parent: ctx.parent?.data,
     ancestors: ctx.ancestors,
     minted: ctx.minted,
+    // For lookup(…): the world's records (a symbol key, out of every template's reach).
+    [RECORDS]: ctx.world.store,
     ...extra,
   }
 }

@@ -9,6 +9,7 @@ import type { Predicate } from '../util/match.ts'
 import type { StreamModel } from '../stream/model.ts'
 import type { KeyedIndex, StoredRecord } from '../world/store.ts'
 import type { AccountModel, CheckModel, JwtModel, PaymentsModel, TopUpModel } from './account-model.ts'
+import type { AlsoModel, RefModel } from './related.ts'
 
 export interface CatalogueEntry {
   code: string
@@ -283,6 +284,10 @@ export interface OperationModel {
   charge?: ChargeModel
   /** Conditions on the addressed record (and its parents), checked before the operation acts. */
   checks: CheckModel[]
+  /** Body fields naming records of other resources, which must be the caller's (404 otherwise). */
+  refs: RefModel[]
+  /** Records a create makes beside its own (a workspace's owner membership). */
+  also: AlsoModel[]
   /** What success does to the caller's account: tenant fields, a purchase, tokens minted or revoked. */
   account?: AccountModel
   idempotency?: { header: string; conflict: string; ttlMs: number }

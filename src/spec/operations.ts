@@ -16,6 +16,7 @@ import { inferImplicitResources } from './implicit.ts'
 import { isJson } from '../validate/body.ts'
 import { faultAt } from './fault.ts'
 import { compileAccount, compileChecks, compileTopUp } from './account.ts'
+import { checkRelated, compileAlso, compileRefs } from './related.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -177,6 +178,8 @@ function compileOperation(doc: any, registry: SchemaRegistry, behaviour: Behavio
     set: isPlainObject(x.set) ? Object.entries(x.set).map(([k, v]) => [k, template(v, `${at}/set/${k}`, problems)]) : [],
     limits, gates, charge, idempotency,
     checks: compileChecks(x.checks, `${at}/checks`, problems),
+    refs: compileRefs(x.refs, `${at}/refs`, problems),
+    also: compileAlso(x.also, `${at}/also`, problems),
     account: compileAccount(x, at, problems),
     response: x.response === undefined ? undefined : template(x.response, `${at}/response`, problems),
     headers: compileHeaders(x.headers, `${at}/headers`, problems),
@@ -471,6 +474,7 @@ function checkOperation(op: OperationModel, behaviour: BehaviourModel, problems:
     problems.add(`${at}/mint`, `${op.id} mints a signed token, but no security scheme takes them: set x-standin.auth.jwt`)
   }
   for (const check of op.checks) op.errorCodes.add(check.error)
+  checkRelated(op, behaviour, problems)
   for (const p of purchases) if (p) { op.errorCodes.add(p.noCard); op.errorCodes.add(p.declined) }
   if (op.idempotency) checkCode(errors, op.idempotency.conflict, `${at}/idempotency/conflict`, problems)
   for (const [name, scopes] of op.security.flatMap((r) => [...r.entries()])) {

@@ -59,6 +59,42 @@ const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
   slice: (s: unknown, start: unknown, end?: unknown) => (typeof s === 'string' && typeof start === 'number' ? s.slice(start, typeof end === 'number' ? end : undefined) : undefined),
 }
 
+/**
+ * Where `lookup` finds records: the world's store, which the request's variables carry under this
+ * key (a symbol: no template path reaches it). Without it (a timer's or an event's variables), a
+ * lookup finds nothing.
+ */
+export const RECORDS: unique symbol = Symbol('standin.records')
+
+export interface RecordSource {
+  list(resource: string, tenant: string): Iterable<{ data: Record<string, unknown> }>
+}
+
+/** Functions that read the world through the variables, not only their arguments. */
+const WORLD_FUNCTIONS: Record<string, { arity: (n: number) => string | undefined; fn: (vars: Vars, ...args: any[]) => unknown }> = {
+  /**
+   * `lookup('member', 'workspaceId', path.workspaceId, 'userId', key.user)`: the first record of a
+   * resource in the caller's tenant whose fields equal the values (loose, as `eq`), or undefined —
+   * the caller's own membership, whose role a check reads: `lookup(…).role`. A value that is
+   * undefined or null matches nothing.
+   */
+  lookup: {
+    arity: (n) => (n >= 3 && n % 2 === 1 ? undefined : "lookup takes a resource and field, value pairs: lookup('member', 'userId', key.user)"),
+    fn: (vars, resource: unknown, ...pairs: unknown[]) => {
+      const source = vars[RECORDS as unknown as string] as RecordSource | undefined
+      const tenant = (vars.tenant as { id?: unknown } | undefined)?.id
+      if (!source || typeof resource !== 'string' || typeof tenant !== 'string') return undefined
+      for (let i = 1; i < pairs.length; i += 2) if (pairs[i] === undefined || pairs[i] === null) return undefined
+      for (const r of source.list(resource, tenant)) {
+        let all = true
+        for (let i = 0; all && i + 1 < pairs.length; i += 2) all = looseEquals(r.data[String(pairs[i])], pairs[i + 1])
+        if (all) return r.data
+      }
+      return undefined
+    },
+  },
+}
+
 function looseEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (a === undefined || a === null || b === undefined || b === null) return false
@@ -155,7 +191,8 @@ export function compileExpression(src: string): Evaluate {
     if (t.value === 'null') return () => null
     if (peek()?.value === '(') {
       const fn = FUNCTIONS[t.value]
-      if (!fn) throw new SyntaxError(`unknown function "${t.value}" (known: ${Object.keys(FUNCTIONS).join(', ')})`)
+      const world = WORLD_FUNCTIONS[t.value]
+      if (!fn && !world) throw new SyntaxError(`unknown function "${t.value}" (known: ${[...Object.keys(FUNCTIONS), ...Object.keys(WORLD_FUNCTIONS)].join(', ')})`)
       take('(')
       const args: Evaluate[] = []
       if (peek()?.value !== ')') {
@@ -163,16 +200,31 @@ export function compileExpression(src: string): Evaluate {
         while (peek()?.value === ',') { take(','); args.push(coalesce()) }
       }
       take(')')
-      // Most calls take one argument (iso(now)): no argument array to build on every evaluation.
-      if (args.length === 1) { const [a] = args as [Evaluate]; return (v) => fn(a(v)) }
-      return (v) => fn(...args.map((a) => a(v)))
+      let call: Evaluate
+      if (world) {
+        const wrong = world.arity(args.length)
+        if (wrong) throw new SyntaxError(wrong)
+        call = (v) => world.fn(v, ...args.map((a) => a(v)))
+      } else if (args.length === 1) {
+        // Most calls take one argument (iso(now)): no argument array to build on every evaluation.
+        const [a] = args as [Evaluate]
+        call = (v) => fn!(a(v))
+      } else call = (v) => fn!(...args.map((a) => a(v)))
+      // A field of what the call gives: lookup(…).role.
+      const fields = pathAfter()
+      return fields.length === 0 ? call : (v) => readPath(call(v), fields)
     }
-    const path: string[] = [t.value]
+    const path: string[] = [t.value, ...pathAfter()]
+    return (v) => readPath(v, path)
+  }
+  /** `.field` and `[field]` steps after a name or a call. */
+  const pathAfter = (): string[] => {
+    const path: string[] = []
     while (peek()?.value === '.' || peek()?.value === '[') {
       if (take().value === '.') path.push(take().value)
       else { path.push(take().value); take(']') }
     }
-    return (v) => readPath(v, path)
+    return path
   }
   const result = coalesce()
   if (pos < tokens.length) throw new SyntaxError(`unexpected "${tokens[pos]!.value}"`)
