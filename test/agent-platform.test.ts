@@ -393,6 +393,11 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expectError(await api('GET', '/agents/agt_nope', ada), 'AGENT_NOT_FOUND')
       expectError(await api('GET', `/agents/${HELPER}`, olga), 'AGENT_NOT_FOUND')
       expectError(await api('POST', '/agents/agt_nope/runs', ada, {}), 'AGENT_NOT_FOUND')
+      // A session's agent is one of the account's; none named, the plain assistant.
+      expectError(await api('POST', '/sessions', ada, { agentId: 'agt_nope' }), 'AGENT_NOT_FOUND')
+      expectError(await api('POST', '/sessions', olga, { agentId: HELPER }), 'AGENT_NOT_FOUND')
+      expect((await api('POST', '/sessions', ada, { agentId: HELPER })).body).toMatchObject({ agentId: HELPER, status: 'active' })
+      expect((await api('POST', '/sessions', ada, {})).status).toBe(201)
       expectError(await api('GET', `/agents/${HELPER}/runs/run_nope`, ada), 'RUN_NOT_FOUND')
       expectError(await api('GET', `/agents/${IDLE}/runs/run_adadone0000000`, ada), 'RUN_NOT_FOUND')
       expectError(await api('POST', `/agents/${HELPER}/runs/run_adafailed00000/cancel`, ada), 'RUN_NOT_CANCELLABLE')
