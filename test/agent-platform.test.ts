@@ -138,9 +138,12 @@ describeDoors('agent platform', OPTIONS, (client) => {
     it('the control API signs a token for a user of an account, as a sign-in would; it expires on the world clock', async () => {
       const { world } = await people(client())
       const mint = async (body: unknown) => (await client().fetch(`/__standin/worlds/${world.id}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>
-      const grace = await mint({ tenant: 'acct_team', user: 'usr_grace', scopes: ['workspace:manage'], ttl: '10m' })
+      const grace = await mint({ tenant: 'acct_team', user: 'usr_grace', ttl: '10m' })
       expect((await api('GET', '/auth/me', grace.token)).body).toMatchObject({ userId: 'usr_grace', accountId: 'acct_team', tier: 'team' })
-      expect((await api('POST', `/workspaces/${WORKSPACE}/members`, grace.token, { userId: 'usr_zoe', role: 'viewer' })).status).toBe(201)
+      // A user of the account, but no member of its workspace: she may not manage it, and may make her own.
+      expectError(await api('POST', `/workspaces/${WORKSPACE}/members`, grace.token, { userId: 'usr_zoe', role: 'viewer' }), 'PERMISSION_DENIED')
+      const own = await api('POST', '/workspaces', grace.token, { name: 'Grace' })
+      expect((await api('POST', `/workspaces/${own.body.id}/members`, grace.token, { userId: 'usr_zoe', role: 'viewer' })).status).toBe(201)
       const admin = await mint({ tenant: 'acct_staff', user: 'usr_root', role: 'admin' })
       expect((await api('GET', '/admin/stats', admin.token)).status).toBe(200)
       await advance(client(), world.id, '10m')
@@ -505,6 +508,25 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expectError(await api('GET', '/workspaces/ws_nope', olga), 'WORKSPACE_NOT_FOUND')
       expectError(await api('GET', `/workspaces/${WORKSPACE}/members`, ada), 'WORKSPACE_REQUIRED')
       expectError(await api('PATCH', `/workspaces/ws_nope/members/usr_mika`, olga, { role: 'admin' }), 'WORKSPACE_NOT_FOUND')
+    })
+
+    it('a workspace made by POST /workspaces comes with its creator\'s owner membership; managing members goes by the caller\'s stored role', async () => {
+      const { olga, mika } = await people(client())
+      const made = await api('POST', '/workspaces', mika, { name: 'Mika' })
+      expect(made.body).toMatchObject({ name: 'Mika', ownerId: 'usr_mika' })
+      const members = `/workspaces/${made.body.id}/members`
+      expect((await api('GET', members, mika)).body.data.map((m: any) => [m.userId, m.role, m.kind])).toEqual([['usr_mika', 'owner', 'owner']])
+      expectError(await api('PATCH', `${members}/usr_mika`, mika, { role: 'admin' }), 'ROLE_CHANGE_FORBIDDEN')
+      expectError(await api('DELETE', `${members}/usr_mika`, mika), 'ROLE_CHANGE_FORBIDDEN')
+      // Olga owns Main, not this one: she may manage it once Mika makes her an admin of it.
+      expectError(await api('POST', members, olga, { userId: 'usr_zoe', role: 'member' }), 'PERMISSION_DENIED')
+      expect((await api('POST', members, mika, { userId: 'usr_olga', role: 'admin' })).status).toBe(201)
+      expect((await api('POST', members, olga, { userId: 'usr_zoe', role: 'member' })).status).toBe(201)
+      // In Main, Mika is a member: promoted to admin, she may manage its members at once.
+      const main = `/workspaces/${WORKSPACE}/members`
+      expectError(await api('POST', main, mika, { userId: 'usr_zoe', role: 'viewer' }), 'PERMISSION_DENIED')
+      expect((await api('PATCH', `${main}/usr_mika`, olga, { role: 'admin' })).body.role).toBe('admin')
+      expect((await api('POST', main, mika, { userId: 'usr_zoe', role: 'viewer' })).status).toBe(201)
     })
   })
 
