@@ -103,10 +103,11 @@ describe('also: a create that also makes related records', () => {
     expect([...standin.home().world.store.records('member')].length).toBe(2)
   })
 
-  it('check names a missing resource, a parent where the resource does not live, an unknown state, and also on a non-create', () => {
+  it('check names a missing resource, a parent where the resource does not live, an unknown state, also on a non-create, and a lookup of no resource', () => {
     expect(check('test/fixtures/teams.yaml')).toMatchObject({ ok: true, problems: [], warnings: [] })
     const text = readFileSync('test/fixtures/teams.yaml', 'utf8')
       .replace("{ resource: member, parent: record, state: owner,", '{ resource: membr, parent: record, state: owner,')
+      .replace("lookup('member', 'teamId', parent.id, 'userId', key.user).role, 'owner', true, 'admin', true, false)}\", error: permission_denied }\n      responses", "lookup('membr', 'teamId', parent.id, 'userId', key.user).role, 'owner', true, 'admin', true, false)}\", error: permission_denied }\n      responses")
       .replace("refs: [{ field: botId, resource: bot, error: bot_not_found }]\n", "refs: [{ field: botId, resource: bot, error: bot_gone }]\n        also: [{ resource: member, state: boss, data: {} }]\n")
     const dir = mkdtempSync(join(tmpdir(), 'standin-teams-'))
     let problems: string[]
@@ -121,6 +122,7 @@ describe('also: a create that also makes related records', () => {
     expect(problems.some((p: string) => p.includes('/patch/x-standin/also') && p.includes('updateChat is a update'))).toBe(true)
     expect(problems.some((p: string) => p.includes('/also/0/parent') && p.includes("member's records live in a team, not without one"))).toBe(true)
     expect(problems.some((p: string) => p.includes('/also/0/state') && p.includes('"boss" is not a state'))).toBe(true)
+    expect(problems.filter((p: string) => p.includes("lookup('membr', …) names no resource"))).toEqual([expect.stringMatching(/^\/paths\/~1teams~1\{teamId\}~1members\/post\/x-standin\/checks\/0\/require: .*Did you mean "member"/)])
   })
 })
 

@@ -16,7 +16,7 @@ import { inferImplicitResources } from './implicit.ts'
 import { isJson } from '../validate/body.ts'
 import { faultAt } from './fault.ts'
 import { compileAccount, compileChecks, compileTopUp } from './account.ts'
-import { checkRelated, compileAlso, compileRefs } from './related.ts'
+import { checkLookups, checkRelated, compileAlso, compileRefs } from './related.ts'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
@@ -45,6 +45,7 @@ export function compileOperations(doc: any, registry: SchemaRegistry, behaviour:
   inferImplicitResources(operations, behaviour, registry, problems)
   inferResources(operations, behaviour, registry)
   for (const op of operations) checkOperation(op, behaviour, problems, registry)
+  checkLookups(doc, behaviour, problems)
   return operations
 }
 

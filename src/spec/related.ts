@@ -9,6 +9,7 @@ import { suggest } from '../errors.ts'
 import { isPlainObject } from '../util/match.ts'
 import type { Render } from '../util/template.ts'
 import { asList, checkCode, template, X } from './behaviour.ts'
+import { escapeToken } from '../util/pointer.ts'
 import type { BehaviourModel, OperationModel } from './model.ts'
 
 /** A body field naming a record of `resource` by its id: absent, nothing is checked; unknown, `error`. */
@@ -96,5 +97,35 @@ export function checkRelated(op: OperationModel, behaviour: BehaviourModel, prob
     if (also.state !== undefined && !model.lifecycle?.states.has(also.state)) {
       problems.add(`${also.pointer}/state`, `"${also.state}" is not a state of ${also.resource}'s lifecycle.${model.lifecycle ? suggest(also.state, model.lifecycle.states) : ''}`)
     }
+  }
+}
+
+/**
+ * Every `lookup('<resource>', …)` in the document's `x-standin` (and its operations' and schemes')
+ * names a resource: a misspelt one would find nothing, and a check on it refuse everyone.
+ */
+export function checkLookups(doc: unknown, behaviour: BehaviourModel, problems: Problems): void {
+  const visit = (node: unknown, pointer: string, inside: boolean, depth: number): void => {
+    if (depth > 64) return
+    if (typeof node === 'string') {
+      if (!inside || !node.includes('lookup(')) return
+      for (const m of node.matchAll(/lookup\(\s*'([^']*)'/g)) {
+        if (!behaviour.resources.has(m[1]!)) problems.add(pointer, `lookup('${m[1]}', …) names no resource of x-standin.resources.${suggest(m[1]!, behaviour.resources.keys())}`)
+      }
+      return
+    }
+    if (Array.isArray(node)) { node.forEach((item, i) => visit(item, `${pointer}/${i}`, inside, depth + 1)); return }
+    if (!isPlainObject(node)) return
+    for (const [key, value] of Object.entries(node)) visit(value, `${pointer}/${escapeToken(key)}`, inside, depth + 1)
+  }
+  // Only where x-standin lives: a walk over a large spec's every schema would cost its start-up.
+  const d: any = isPlainObject(doc) ? doc : {}
+  visit(d[X], `/${X}`, true, 0)
+  for (const [path, item] of Object.entries<any>(isPlainObject(d.paths) ? d.paths : {})) {
+    if (!isPlainObject(item)) continue
+    for (const [method, op] of Object.entries<any>(item)) if (isPlainObject(op)) visit(op[X], `/paths/${escapeToken(path)}/${method}/${X}`, true, 0)
+  }
+  for (const [name, scheme] of Object.entries<any>(isPlainObject(d.components?.securitySchemes) ? d.components.securitySchemes : {})) {
+    if (isPlainObject(scheme)) visit(scheme[X], `/components/securitySchemes/${escapeToken(name)}/${X}`, true, 0)
   }
 }
