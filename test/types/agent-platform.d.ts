@@ -583,7 +583,7 @@ export interface components {
             data: components["schemas"]["Purchase"][];
         };
         SessionCreate: {
-            /** @description The agent to chat with (none: the plain assistant). Kept as given: this stand-in does not look it up. */
+            /** @description The agent to chat with, one of the account's (`404 AGENT_NOT_FOUND` otherwise); none: the plain assistant. */
             agentId?: string;
             model?: components["schemas"]["Model"];
         };
@@ -1213,6 +1213,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
         };
