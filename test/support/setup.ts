@@ -4,6 +4,10 @@
  */
 import { afterEach } from 'vitest'
 import { describeViolations, takeResponseViolations } from './self-check.ts'
+import { reportCpu } from './cpu-report.ts'
+
+// STANDIN_TEST_CPU=<file>: each file's CPU seconds appended to it (test/support/cpu-report.ts).
+if (process.env.STANDIN_TEST_CPU) reportCpu(process.env.STANDIN_TEST_CPU)
 
 afterEach(() => {
   const found = takeResponseViolations()
