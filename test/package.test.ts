@@ -47,6 +47,18 @@ describe('the tarball', () => {
     expect(packed.files.filter((f) => /^(src|test|bench|scripts|\.ci)\//.test(f) || /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([])
   })
 
+  it('holds every file its JavaScript imports and the dashboard\'s page loads (a module the build leaves out breaks only once installed)', () => {
+    const files = new Set(packed.files)
+    const root = join(consumer.dir, 'node_modules', manifest.name)
+    const missing = [...imports()].flatMap(([file, specifiers]) => specifiers.filter((s) => s.startsWith('.'))
+      .map((s) => posix.normalize(posix.join(posix.dirname(file), s))).filter((target) => !files.has(target)).map((target) => `${file} -> ${target}`))
+    // The page names its style and script by their served paths, /__standin/ui/<file>.
+    const page = readFileSync(join(root, 'dist', 'dashboard', 'index.html'), 'utf8')
+    const named = [...page.matchAll(/(?:src|href)="\/__standin\/ui\/([^"#?]+)"/g)].map((m) => `dist/dashboard/${m[1]}`)
+    expect(named).toEqual(expect.arrayContaining(['dist/dashboard/app.js', 'dist/dashboard/style.css']))
+    expect([...missing, ...named.filter((f) => !files.has(f))]).toEqual([])
+  })
+
   it('points every export and the bin at JavaScript, each entry with its types', () => {
     for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
       if (subpath === './package.json') continue
