@@ -321,6 +321,11 @@ describeDoors('agent platform', OPTIONS, (client) => {
       expect(saved.map((m: any) => [m.id, m.status])).toEqual([[started.json.id, 'failed']])
       expectError(await api('POST', `/sessions/${ACTIVE}/messages`, ada, { content: 'Again', model: 'deep-1' }), 'CHAT_TIMEOUT')
       expect((await api('POST', `/sessions/${ACTIVE}/messages`, ada, { content: 'Quick', model: 'swift-1' })).status).toBe(200)
+      // A session's model answers its messages that name none; a message may name another.
+      const deep = (await api('POST', '/sessions', ada, { model: 'deep-1' })).body.token
+      expectError(await api('POST', `/sessions/${deep}/messages`, ada, { content: 'Think' }), 'CHAT_TIMEOUT')
+      expect((await api('POST', `/sessions/${deep}/messages`, ada, { content: 'Quick', model: 'swift-1' })).body).toMatchObject({ model: 'swift-1', status: 'completed' })
+      expect((await api('POST', `/sessions/${ACTIVE}/messages`, ada, { content: 'Plain' })).body).toMatchObject({ model: 'swift-1', status: 'completed' })
     })
 
     it('a client that leaves mid-stream is journalled STREAM_ABORTED, and its partial answer is not saved', async () => {

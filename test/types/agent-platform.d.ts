@@ -605,7 +605,11 @@ export interface components {
         };
         MessageCreate: {
             content: string;
-            model?: components["schemas"]["Model"];
+            /**
+             * @description The model to answer with; none: the session's.
+             * @enum {string}
+             */
+            model?: "swift-1" | "deep-1";
             /** @default false */
             stream?: boolean;
         };
