@@ -340,6 +340,9 @@ describeDoors('agent platform', OPTIONS, (client) => {
       const aborted = async () => (await (await client().fetch(`/__standin/worlds/${world.id}/journal?code=STREAM_ABORTED`)).json()) as any[]
       await until(async () => (await aborted()).length > 0, 'the journal has the aborted stream', 2000)
       expect(await aborted()).toEqual([expect.objectContaining({ operation: 'sendMessage', code: 'STREAM_ABORTED', stream: expect.objectContaining({ outcome: 'aborted' }) })])
+      // The client team's checklist ticks it: coverage counts it as 499 STREAM_ABORTED, declared.
+      const coverage = (await (await client().fetch(`/__standin/coverage?world=${world.id}`)).json()) as any
+      expect(coverage.operations.find((o: any) => o.operation === 'sendMessage').items.find((i: any) => i.code === 'STREAM_ABORTED')).toMatchObject({ declared: '499', count: 1 })
       expect((await api('GET', `/sessions/${ACTIVE}/messages`, ada)).body.data).toEqual([])
     })
 

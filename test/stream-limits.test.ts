@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStandin } from '../src/index.ts'
 import { sse } from './support/sse.ts'
+import { computeCoverage, outcomesOf } from '../src/contract/coverage.ts'
 
 const BASE = 'https://api.chat.example'
 
@@ -17,9 +18,10 @@ afterEach(() => {
   for (const world of made.splice(0)) expect(world.violations('response')).toEqual([])
 })
 
-async function setUp(flags: Record<string, unknown> = {}, rules: unknown[] = []) {
+async function setUp(flags: Record<string, unknown> = {}, rules: unknown[] = [], overlays: string[] = []) {
   const standin = await createStandin({
     spec: 'test/fixtures/chat-limits.yaml',
+    overlays,
     scenarios: [{ name: 'default', tenants: [{ id: 'u1', flags, keys: [{ token: 'k1' }] }, { id: 'u2', keys: [{ token: 'k2' }] }], rules: rules as any }],
   })
   const handle = standin.home()
@@ -92,6 +94,26 @@ describe('a client that leaves', () => {
     const items = standin.coverage().operations.find((o: any) => o.operation === 'ask')!.items.filter((i: any) => i.code)
     expect(items.map((i: any) => [i.code, i.count])).toEqual(expect.arrayContaining([['CHAT_TIMEOUT', 0], ['MODEL_ERROR', 0], ['TOOL_EXECUTION_ERROR', 0], ['OUTGOING_RATE_LIMITED', 0]]))
     expect(items.some((i: any) => i.code === 'STREAM_ABORTED')).toBe(false)
+    // It was sent as a 201, and counts as one, never as an undeclared 499.
+    const asked = standin.coverage().operations.find((o: any) => o.operation === 'ask')!
+    expect([asked.items.find((i: any) => i.declared === '201')!.count, asked.undeclared]).toEqual([1, []])
+  })
+
+  it('counts in coverage as the abort code where the operation declares its status — the run\'s and the journal\'s alike', async () => {
+    const { standin, world, ask, handle } = await setUp({}, [], ['test/fixtures/chat-limits-declares-499.overlay.yaml'])
+    const controller = new AbortController()
+    const reader = sse(await ask({ stream: true, words: words(5) }, { signal: controller.signal }))
+    world.advance(1_000)
+    await reader.next()
+    controller.abort()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    const done = sse(await ask({ stream: true, words: words(1) }))
+    world.advance(1_000)
+    await done.rest()
+    const counts = (coverage: any) => Object.fromEntries(coverage.operations.find((o: any) => o.operation === 'ask')!.items
+      .filter((i: any) => i.count > 0).map((i: any) => [i.code ?? i.declared, i.count]))
+    expect(counts(standin.coverage())).toEqual({ 201: 1, STREAM_ABORTED: 1 })
+    expect(counts(computeCoverage(standin.api, outcomesOf(handle.journal.query({}))))).toEqual({ 201: 1, STREAM_ABORTED: 1 })
   })
 })
 

@@ -8,7 +8,9 @@
  * codes an operation produces comes from the behaviour model: auth, validation, limits, lifecycle
  * states (its record's and its parents'), gates, charges, idempotency, uniqueness, lookups and stream
  * admission and budgets, kept where the spec declares their status. An error sent inside a stream
- * that already answered 200 counts as that 200.
+ * that already answered 200 counts as that 200; a stream its client left counts as the stream's
+ * abort code (`499 STREAM_ABORTED`) where the operation declares that code's status — the journal's
+ * code for it, and the only way a client reaches that path.
  */
 import type { Api } from '../api.ts'
 import type { OperationModel } from '../spec/model.ts'
@@ -115,6 +117,9 @@ function operationCoverage(api: Api, op: OperationModel, outcomes: Outcome[]): O
   let requests = 0
   for (const o of outcomes) {
     requests += o.count
+    // A stream whose client left: sent as a 200, journalled with the abort code.
+    const aborted = o.code !== undefined && o.code === op.stream?.abort.code ? items.find((i) => i.code === o.code) : undefined
+    if (aborted) { aborted.count += o.count; continue }
     const declared = declaredResponse(op.responses, o.status)
     const key = `${o.status} ${o.code ?? ''}`
     if (!declared) {

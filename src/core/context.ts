@@ -50,6 +50,8 @@ export interface Context {
   journalEntry?: JournalEntry
   /** Journals a violation found after the answer went out (a stream failing mid-way). */
   lateViolation?: (violation: Violation) => void
+  /** Counts the entry again in the run's tally once a stream has set its code (a client that left). */
+  lateCode?: () => void
   /** Headers every response of this request carries (rate-limit headers). */
   responseHeaders: Array<[string, string]>
   /** Run once the outcome is known: commit on success, release on failure. */

@@ -237,6 +237,11 @@ function journal(worlds: Worlds, ctx: Context, prepared: Pick<Prepared, 'status'
   if (entry.violations.length > 0) options.onViolation?.(entry, ctx.world.id)
   // Only a stream goes on after its answer, and can break the spec later.
   if (!ctx.op?.stream) return
+  let counted = entry.code
+  ctx.lateCode = () => {
+    worlds.run.recode(entry, counted)
+    counted = entry.code
+  }
   ctx.lateViolation = (violation) => {
     entry.violations.push(violation)
     worlds.run.addViolation(entry, ctx.world.id, violation)

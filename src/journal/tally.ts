@@ -80,6 +80,21 @@ export class RunTally {
     }
   }
 
+  /**
+   * An entry counted before its stream ended, whose code the stream set since (a client that left:
+   * STREAM_ABORTED; an error event): counted again under its code, as the journal has it.
+   */
+  recode(entry: JournalEntry, counted: string | undefined): void {
+    if (entry.operation === undefined || entry.code === counted) return
+    const byCode = this.outcomes.get(entry.operation)?.get(entry.status)
+    const before = byCode?.get(counted ?? '')
+    if (!byCode || !before) return
+    if (--before.count === 0) byCode.delete(counted ?? '')
+    const after = byCode.get(entry.code ?? '')
+    if (after) after.count++
+    else byCode.set(entry.code ?? '', { operation: entry.operation, method: entry.method, status: entry.status, ...(entry.code ? { code: entry.code } : {}), count: 1 })
+  }
+
   /** A violation of an entry already counted (found after its answer went out). */
   addViolation(entry: JournalEntry, world: string, v: Violation): void {
     if (this.found.length >= this.capacity) { this.droppedViolations++; return }

@@ -163,7 +163,10 @@ function openStream(ctx: Context, script: Script, plan: StreamPlan): Prepared {
     // A code's status where it is not the answer's (a client gone mid-stream: STREAM_ABORTED, 499).
     const status = code && outcome === 'aborted' ? entryOf(world.api.behaviour.errors, code)?.status : undefined
     entry.stream = { events: seq, outcome, ...(code ? { code } : {}), ...(status !== undefined ? { status } : {}) }
-    if (code) entry.code = code
+    if (code) {
+      entry.code = code
+      ctx.lateCode?.()
+    }
   }
 
   // The door's signal: a node:http client that went away, or the request's own (msw, in-process).
