@@ -6,7 +6,7 @@ import { bearer, freshWorld, openDoor, type Client } from './support/doors.ts'
 import { typedClient } from './support/typed.ts'
 import { closedPort, runCli } from './support/cli.ts'
 import type { paths } from './types/browser-sessions.d.ts'
-import type { Coverage } from '../src/index.ts'
+import { createStandin, type Coverage } from '../src/index.ts'
 
 const out = mkdtempSync(join(tmpdir(), 'standin-coverage-'))
 let client: Client
@@ -134,4 +134,19 @@ describe('standin coverage (CLI)', () => {
       expect(run.stderr).not.toMatch(/\n\s+at /)
     })
   }
+})
+
+describe('a parent the request cannot name', () => {
+  it('is no outcome of the operation: its 404 is listed only where the path, a list\'s query or a create\'s body names it', async () => {
+    const standin = await createStandin({ spec: 'test/fixtures/parent-by-body.yaml', scenarios: [{ name: 'default', tenants: [{ id: 't1', keys: [{ token: 'k1' }] }] }] })
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await standin.handle(new Request(`https://api.tokens.example${path}`, { method, headers: { authorization: 'Bearer k1', 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }))
+      return ((await res.json()) as { error?: { code: string } }).error?.code
+    }
+    // What the engine answers, and what coverage expects of each operation, agree.
+    expect([await call('POST', '/tokens', { site: 'site_nope' }), await call('GET', '/tokens/tok_nope'), await call('GET', '/sites/site_nope/tokens')])
+      .toEqual(['site_not_found', 'not_found', 'site_not_found'])
+    const codes = (id: string) => standin.coverage().operations.find((o) => o.operation === id)!.items.filter((i) => i.declared === '404').map((i) => i.code)
+    expect([codes('createToken'), codes('getToken'), codes('listSiteTokens')]).toEqual([['site_not_found'], ['not_found'], ['site_not_found']])
+  })
 })

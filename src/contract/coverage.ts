@@ -176,13 +176,24 @@ export function producedCodes(api: Api, op: OperationModel): Set<string> {
   add(op.idempotency?.conflict)
   const resource = op.resource ? resources.get(op.resource) : undefined
   if (resource && op.idParam) { add(resource.notFound); if (resource.retentionMs !== undefined) add(resource.gone) }
-  if (resource?.parent) {
+  if (resource?.parent && namesParent(op, resource.parent.param)) {
     const parent = resources.get(resource.parent.resource)
     add(parent?.notFound)
     if (parent?.retentionMs !== undefined) add(parent.gone)
   }
   if (resource && (op.action === 'create' || op.action === 'update')) for (const u of resource.unique) add(u.error)
   return codes
+}
+
+/**
+ * Whether a request of the operation can name its record's parent, where the engine looks for it
+ * (src/act/lookup.ts): a path parameter, a list's query parameter, a create's body. An item path
+ * that names the record alone (GET /tokens/{id}, the token's site given only at its creation) never
+ * answers the parent's 404.
+ */
+function namesParent(op: OperationModel, param: string): boolean {
+  if (op.action === 'create' && op.body) return true
+  return op.parameters.some((p) => p.name === param && (p.in === 'path' || (p.in === 'query' && op.action === 'list')))
 }
 
 function percent(reached: number, total: number): number {
