@@ -14,7 +14,16 @@
 // repo, where src/ is present and Node strips types, it runs the TypeScript sources themselves, so
 // `npm start`, the bench and a linked checkout never run a stale build.
 import module from 'node:module'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+
+// A Node below package.json's engines (npm only warns at install) gets one line, not the stack trace
+// of the first built-in it lacks (this file itself parses on Node 14.8 and later: top-level await).
+const floor = /(\d+)\.(\d+)\.(\d+)/.exec(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines?.node ?? '')
+const [major, minor, patch] = process.versions.node.split('.').map(Number)
+if (floor && (major - floor[1] || minor - floor[2] || patch - floor[3]) < 0) {
+  console.error(`standin: needs Node ${floor.slice(1).join('.')} or later (this is ${process.version}); see https://nodejs.org`)
+  process.exit(1)
+}
 
 module.enableCompileCache?.()
 const source = new URL('../src/cli/main.ts', import.meta.url)
