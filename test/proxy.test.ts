@@ -121,6 +121,16 @@ describe('--proxy: mock some operations, forward the rest', () => {
     expect(entry).toMatchObject({ status: 200, cause: 'proxy', tenant: 'team_a', violations: [] })
   })
 
+  it('refuses a request with no credential itself where the provider\'s own replace the client\'s: the provider could not tell', async () => {
+    const res = await send(server.url, 'GET', '/v1/notes', {})
+    expect(res.status).toBe(401)
+    expect(seen).toEqual([])
+    // A credential standin does not know is still the provider's to judge.
+    const other = await send(server.url, 'GET', '/v1/notes', { authorization: 'Bearer somebody-elses' })
+    expect(other.status).toBe(200)
+    expect(seen).toHaveLength(1)
+  })
+
   it('answers a forced error on a proxied operation itself: the provider never sees the request', async () => {
     const res = await send(server.url, 'GET', '/v1/notes', { ...key, prefer: 'code=429' })
     expect(res.status).toBe(429)

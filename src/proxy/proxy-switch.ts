@@ -14,6 +14,7 @@ import type { Scenario } from '../scenario/model.ts'
 import type { Api } from '../api.ts'
 import { ApiError } from '../errors.ts'
 import { authenticate } from '../auth/auth.ts'
+import { credentialFor } from '../auth/credentials.ts'
 import { validateRequest } from '../validate/validate.ts'
 import { compileRoutes, modeIn, operationTags, type ProxyMode, type ProxyRoutes, type SelectorScope } from './selectors.ts'
 import { forward, type Exchange, type ForwardOptions } from './forward.ts'
@@ -87,14 +88,37 @@ export class ProxySwitch {
 
   /**
    * Stage 4 for a proxied operation: a credential standin knows names the tenant (rules match on
-   * it); one it does not is the provider's to judge, not refused here.
+   * it); one it does not is the provider's to judge, not refused here. Except a request with no
+   * credential at all where the operation requires one and the provider's own credentials
+   * (--proxy-header) go in the very header the client's would: the provider can no longer tell, so
+   * standin refuses it as the mock would (a client that forgets its key must not pass unnoticed).
    */
   identify(ctx: Context): void {
     try {
       authenticate(ctx)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
+      if (this.replacesCredential(ctx)) throw error
     }
+  }
+
+  /** The operation requires credentials, the request carries none, and --proxy-header sets the header they would be in. */
+  private replacesCredential(ctx: Context): boolean {
+    const op = ctx.op!
+    const set = Object.keys(this.options.headers ?? {}).map((h) => h.toLowerCase())
+    if (op.auth.open || set.length === 0) return false
+    const { schemes } = ctx.world.api.behaviour
+    let replaced = false
+    for (const requirement of op.auth.requirements) {
+      for (const [name] of requirement) {
+        const scheme = schemes.get(name)
+        if (!scheme) continue
+        if (credentialFor(scheme, ctx.headers, ctx.query) !== undefined) return false
+        const header = scheme.kind === 'bearer' || scheme.kind === 'basic' ? 'authorization' : scheme.in === 'header' ? scheme.parameter!.toLowerCase() : scheme.in === 'cookie' ? 'cookie' : undefined
+        if (header !== undefined && set.includes(header)) replaced = true
+      }
+    }
+    return replaced
   }
 
   /** Request bodies to forward, as they came. */
