@@ -139,6 +139,10 @@ describe('signed tokens', () => {
     // The world's description names the scenario's signed tokens.
     const described = await (await standin.handle(new Request(`${BASE}/__standin/worlds/${world.id}`))).json() as any
     expect(described.tenants[0].tokens['alice-laptop']).toBe(world.tokenFor('alice-laptop'))
+    // So does a new world's, as it is made: a client needs no second request for them.
+    const created = await (await standin.handle(new Request(`${BASE}/__standin/worlds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: world.scenario.name }) }))).json() as any
+    expect(Object.keys(created.tenants[0].tokens)).toContain('alice-laptop')
+    expect((await call(created.tenants[0].tokens['alice-laptop'], 'GET', '/me')).body).toMatchObject({ user: 'alice' })
     const bad = await standin.handle(new Request(`${BASE}/__standin/worlds/${world.id}/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'nobody' }) }))
     expect(bad.status).toBe(400)
     // The world handle: a token for a user of the first tenant, or a scenario key's by its name.

@@ -25,7 +25,7 @@
  */
 import type { Worlds } from '../world/worlds.ts'
 import { UnknownScenarioError } from '../world/worlds.ts'
-import type { World } from '../world/world.ts'
+import { namedTokens, type World } from '../world/world.ts'
 import type { Incoming } from '../core/incoming.ts'
 import { parseDuration } from '../util/duration.ts'
 import { buildRecord } from '../act/record.ts'
@@ -345,6 +345,8 @@ export function worldCreated(world: World): object {
     tenants: [...world.tenants.values()].map((t) => ({
       id: t.id,
       keys: [...world.keys.values()].filter((k) => k.tenant === t.id).map((k) => k.token),
+      // A scenario's signed tokens by the name it gives them, as GET /worlds/:id has them.
+      ...namedTokens(world.keys.values(), t.id),
     })),
   }
 }

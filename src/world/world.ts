@@ -110,7 +110,7 @@ export function lookupTombstone(field: string, value: string): string {
   return `\u0000${field}\u0000${value}`
 }
 
-function namedTokens(keys: Iterable<KeyDef & { tenant: string }>, tenant: string): { tokens?: Record<string, string> } {
+export function namedTokens(keys: Iterable<KeyDef & { tenant: string }>, tenant: string): { tokens?: Record<string, string> } {
   const tokens: Record<string, string> = {}
   let any = false
   for (const k of keys) if (k.tenant === tenant && typeof k.name === 'string') { tokens[k.name] = k.token; any = true }
