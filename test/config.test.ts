@@ -64,8 +64,8 @@ describe('check()', () => {
     const { ok, problems } = check('spec/browser-sessions.yaml', { scenarios })
     expect(ok).toBe(false)
     expect(problems).toEqual(expect.arrayContaining([
-      { file: join(scenarios, 'typo.yaml'), pointer: '/tenants/0/balanse', message: 'unknown field "balanse". Did you mean "balance"?' },
-      { file: join(scenarios, 'typo.yaml'), pointer: '/rules/0/nth', message: 'must be >= 1' },
+      { file: join(scenarios, 'typo.yaml'), pointer: '/tenants/0/balanse', message: 'unknown field "balanse". Did you mean "balance"? (line 3)' },
+      { file: join(scenarios, 'typo.yaml'), pointer: '/rules/0/nth', message: 'must be >= 1 (line 6)' },
       expect.objectContaining({ file: join(scenarios, 'unknown.yaml'), pointer: '/rules/0/operation', message: expect.stringMatching(/createSesion.*Did you mean "createSession"\?/) }),
       expect.objectContaining({ file: join(scenarios, 'unknown.yaml'), pointer: '/rules/0/error', message: expect.stringMatching(/rate_limitd.*Did you mean "rate_limited"\?/) }),
     ]))
@@ -95,7 +95,7 @@ paths:
     const { ok, problems } = check(spec, { scenarios: tiers })
     expect(ok).toBe(false)
     expect(problems).toEqual([
-      { file: join(tiers, 'worlds.yaml'), pointer: '/tenants/1/tier', message: 'tier "prp" is not one limit "runs" is given for (free, pro), and it has no default: the limit would not apply to this tenant. Give the tenant one of those tiers, the limit a `default`, or set the limit in the scenario\'s `limits`. Did you mean "pro"?' },
+      { file: join(tiers, 'worlds.yaml'), pointer: '/tenants/1/tier', message: 'tier "prp" is not one limit "runs" is given for (free, pro), and it has no default: the limit would not apply to this tenant. Give the tenant one of those tiers, the limit a `default`, or set the limit in the scenario\'s `limits`. Did you mean "pro"? (line 3)' },
       { file: join(tiers, 'worlds.yaml'), pointer: '/tenants/2', message: expect.stringMatching(/^the tenant has no tier, and limit "runs" is given only per tier \(free, pro\), with no default: the limit would not apply/) },
     ])
   })

@@ -194,7 +194,7 @@ describe('the scenario validator in the disk cache', () => {
     const scenarios = join(dir, 'scenarios')
     file('scenarios/typo.yaml', 'tenants:\n  - id: t1\n    balanse: 4\n    keys: [{ token: bsk_typo_1 }]\nrules:\n  - { nth: zero, error: unauthorized }\n')
     const before = await freshCheck(spec, scenarios)
-    expect(before.map((p) => p.message)).toContain('unknown field "balanse". Did you mean "balance"?')
+    expect(before.map((p) => p.message)).toContain('unknown field "balanse". Did you mean "balance"? (line 3)')
     const folder = join(dir, 'scenario-cache')
     expect(await freshCheck(spec, scenarios, folder)).toEqual(before)
     expect(readdirSync(folder).map((name) => name.split('-validator')[0])).toContain('scenario')

@@ -8,7 +8,7 @@ import { basename, extname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import type { Ajv, Options, ValidateFunction } from 'ajv'
 import { ConfigError, Problems, suggest, type ConfigProblem } from '../errors.ts'
-import { readStructuredFile, parseStructuredText } from '../spec/read-file.ts'
+import { readStructuredFile, parseStructuredText, type ParsedFile } from '../spec/read-file.ts'
 import type { BehaviourModel, LimitModel, OperationModel } from '../spec/model.ts'
 import { compileMatcher, isPlainObject } from '../util/match.ts'
 import { parseDuration } from '../util/duration.ts'
@@ -60,16 +60,26 @@ export function loadScenarios(pathOrDir: string, api: ApiForScenarios): Scenario
   const problems: ConfigProblem[] = []
   const scenarios: Scenario[] = []
   for (const file of files) {
+    let parsed: ParsedFile | undefined
     try {
-      scenarios.push(compileScenario(file, readStructuredFile(file).value, api))
+      parsed = readStructuredFile(file)
+      scenarios.push(compileScenario(file, parsed.value, api))
     } catch (error) {
-      if (error instanceof ConfigError) problems.push(...error.problems)
+      if (error instanceof ConfigError) problems.push(...error.problems.map((p) => withLine(p, parsed)))
       else throw error
     }
   }
   checkUnique(scenarios, problems)
   if (problems.length > 0) throw new ConfigError(problems)
   return scenarios
+}
+
+/** A scenario problem with the line its pointer is on, as a spec's have (one that says its line already, a parse error, is left as it is). */
+function withLine(problem: ConfigProblem, parsed: ParsedFile | undefined): ConfigProblem {
+  if (!parsed || /\(line \d+/.test(problem.message) || problem.file !== parsed.file) return problem
+  let line: number | undefined
+  try { line = parsed.line(problem.pointer) } catch { line = undefined }
+  return line === undefined ? problem : { ...problem, message: `${problem.message} (line ${line})` }
 }
 
 /** Parses one scenario from text, for the library's `scenarios: [{…}]` and the control API. */
