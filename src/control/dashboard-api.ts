@@ -25,6 +25,7 @@ import { addedRuleOf, describeAddedRule } from '../rules/added.ts'
 import { validBody } from '../contract/samples.ts'
 import { seededRandom } from '../util/random.ts'
 import { isPlainObject } from '../util/match.ts'
+import { basePath, keyPlacement, parameterExample } from '../spec/request-parts.ts'
 
 const json = (status: number, body: unknown) => new Response(status === 204 ? null : JSON.stringify(body, null, 2), { status, headers: status === 204 ? {} : { 'content-type': 'application/json' } })
 const problem = (status: number, code: string, message: string) => json(status, { error: { code, message } })
@@ -122,9 +123,9 @@ function operationsOf(api: Api): object {
     operations: api.operations.map((op) => ({
       id: op.id, method: op.method, path: op.path, resource: op.resource, action: op.action,
       summary: typeof rawOperation(api, op)?.summary === 'string' ? rawOperation(api, op).summary : undefined,
-      parameters: op.parameters.filter((p) => p.in !== 'cookie').map((p) => ({ name: p.name, in: p.in, required: p.required, example: exampleOf(api, p) })),
+      parameters: op.parameters.filter((p) => p.in !== 'cookie').map((p) => ({ name: p.name, in: p.in, required: p.required, example: parameterExample(api, p) })),
       body: op.body ? sampleBody(api, op, random) : undefined,
-      credential: credentialOf(api, op),
+      credential: op.auth.open ? undefined : keyPlacement(api, op),
       streams: op.stream !== undefined,
       reasons: reasonsOf(api, op),
     })),
@@ -189,35 +190,6 @@ function sampleBody(api: Api, op: OperationModel, random: () => number): { conte
   }
 }
 
-/** Where the key goes, as the operation's first security scheme wants it (else Authorization: Bearer, which selects the world whatever the spec declares). */
-function credentialOf(api: Api, op: OperationModel): { in: 'header' | 'query' | 'cookie'; name: string; prefix?: string; basic?: boolean } | undefined {
-  if (op.auth.open) return undefined
-  const required = op.security[0] ? [...op.security[0].keys()][0] : undefined
-  const scheme = (required ? api.behaviour.schemes.get(required) : undefined) ?? api.behaviour.schemeList[0]
-  if (!scheme || scheme.kind === 'bearer') return { in: 'header', name: 'authorization', prefix: 'Bearer ' }
-  if (scheme.kind === 'basic') return { in: 'header', name: 'authorization', basic: true }
-  if (scheme.in === 'query' || scheme.in === 'cookie') return { in: scheme.in, name: scheme.parameter! }
-  return { in: 'header', name: scheme.parameter! }
-}
-
-/** The first server's base path (`/v1` of `https://api.example.com/v1`), as requests may carry it. */
-function basePath(api: Api): string {
-  const servers = api.spec.document.servers
-  const first = Array.isArray(servers) ? servers[0] : undefined
-  try {
-    return new URL(String(first?.url ?? ''), 'http://localhost').pathname.replace(/\/+$/, '')
-  } catch {
-    return ''
-  }
-}
-
-function exampleOf(api: Api, parameter: { pointer?: string; schemaPointer?: string }): string | undefined {
-  const raw = parameter.pointer ? api.registry.resolve({ $ref: `#${parameter.pointer}` }).schema : undefined
-  const schema = parameter.schemaPointer ? api.schemaAt(parameter.schemaPointer) : undefined
-  const value = raw?.example ?? (isPlainObject(raw?.examples) ? Object.values<any>(raw.examples)[0]?.value : undefined)
-    ?? schema?.example ?? schema?.default ?? (Array.isArray(schema?.enum) ? schema.enum[0] : undefined)
-  return value === undefined || value === null ? undefined : typeof value === 'object' ? JSON.stringify(value) : String(value)
-}
 
 /** Events queued for one reader, at most, before it is let go. */
 const MAX_QUEUED = 5000
